@@ -1,0 +1,289 @@
+#define _GNU_SOURCE /* ppoll */
+#include "exec/attempt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec/clock.h"
+#include "exec/signals.h"
+
+/* Everything one attempt's supervision loop tracks. */
+typedef struct supervisor {
+	const pt_attempt_spec *spec;
+	pid_t pid;
+	int out[2];  /* read ends of the command's stdout/stderr, -1 when closed */
+	int in;      /* write end of the replayed stdin, -1 when done */
+	size_t in_off;
+	int64_t term_at;  /* when to send SIGTERM (timeout/deadline), 0: never */
+	int64_t kill_at;  /* when to send SIGKILL, 0: not armed */
+	int wstatus;
+	int reaped;
+	pt_attempt_result *result;
+} supervisor;
+
+static int64_t min_deadline(int64_t a, int64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int make_pipe(int fds[2])
+{
+	if (pipe(fds) < 0)
+		return -1;
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+static int spawn_setup(const pt_attempt_spec *spec, posix_spawn_file_actions_t *fa,
+		       posix_spawnattr_t *attr, int out_pipes[2][2], int in_pipe[2])
+{
+	sigset_t none, defaults;
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGHUP);
+	sigaddset(&defaults, SIGCHLD);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+					       POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setsigdefault(attr, &defaults);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawn_file_actions_init(fa);
+	if (spec->watch) {
+		for (int i = 0; i < 2; i++) {
+			if (make_pipe(out_pipes[i]) < 0)
+				return -1;
+			posix_spawn_file_actions_adddup2(fa, out_pipes[i][1], 1 + i);
+		}
+	}
+	if (spec->stdin_data) {
+		if (make_pipe(in_pipe) < 0)
+			return -1;
+		posix_spawn_file_actions_adddup2(fa, in_pipe[0], 0);
+	}
+	return 0;
+}
+
+static int spawn(supervisor *s)
+{
+	const pt_attempt_spec *spec = s->spec;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int out_pipes[2][2] = {{-1, -1}, {-1, -1}}, in_pipe[2] = {-1, -1};
+	int rc = spawn_setup(spec, &fa, &attr, out_pipes, in_pipe);
+	if (rc == 0) {
+		rc = posix_spawnp(&s->pid, spec->argv[0], &fa, &attr, spec->argv, spec->envp);
+		if (rc != 0) {
+			s->result->end = PT_END_NOT_STARTED;
+			s->result->spawn_errno = rc;
+			rc = 0;
+			s->pid = -1;
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	for (int i = 0; i < 2; i++) {
+		close_fd(&out_pipes[i][1]);
+		s->out[i] = out_pipes[i][0];
+		if (s->out[i] >= 0)
+			fcntl(s->out[i], F_SETFL, O_NONBLOCK);
+	}
+	close_fd(&in_pipe[0]);
+	s->in = in_pipe[1];
+	if (s->in >= 0)
+		fcntl(s->in, F_SETFL, O_NONBLOCK);
+	return rc;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy what stream i has to our own fd 1+i and to the watcher. */
+static void pump_output(supervisor *s, int i)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(s->out[i], buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN)
+				close_fd(&s->out[i]);
+			return;
+		}
+		pt_watch_feed(s->spec->watch, i, buf, (size_t)n);
+		/* Our reader went away: let the command see a broken pipe too. */
+		if (write_all(1 + i, buf, (size_t)n) < 0 && errno == EPIPE) {
+			close_fd(&s->out[i]);
+			return;
+		}
+	}
+}
+
+static void pump_stdin(supervisor *s)
+{
+	const pt_attempt_spec *spec = s->spec;
+	while (s->in_off < spec->stdin_len) {
+		ssize_t n = write(s->in, spec->stdin_data + s->in_off, spec->stdin_len - s->in_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0)
+			break; /* EPIPE: the command stopped reading */
+		s->in_off += (size_t)n;
+	}
+	close_fd(&s->in);
+}
+
+static void signal_group(supervisor *s, int sig)
+{
+	kill(-s->pid, sig);
+	if (sig != SIGKILL && s->kill_at == 0)
+		s->kill_at = pt_monotonic_ns() + s->spec->kill_after_ns;
+}
+
+static void check_deadlines(supervisor *s, int64_t now)
+{
+	if (s->kill_at && now >= s->kill_at) {
+		kill(-s->pid, SIGKILL);
+		s->kill_at = 0;
+		s->term_at = 0;
+	} else if (s->term_at && now >= s->term_at && s->result->end == PT_END_EXITED) {
+		int64_t deadline = s->spec->deadline_ns;
+		s->result->end = deadline && now >= deadline ? PT_END_DEADLINE : PT_END_TIMED_OUT;
+		s->term_at = 0;
+		signal_group(s, SIGTERM);
+	}
+}
+
+static void check_signals(supervisor *s)
+{
+	int sig = pt_signals_drain(s->spec->signal_fd);
+	if (sig && s->result->end != PT_END_INTERRUPTED) {
+		s->result->end = PT_END_INTERRUPTED;
+		s->result->signal = sig;
+		signal_group(s, sig);
+	}
+	if (!s->reaped && waitpid(s->pid, &s->wstatus, WNOHANG) == s->pid)
+		s->reaped = 1;
+}
+
+static int wait_events(supervisor *s)
+{
+	struct pollfd fds[4];
+	nfds_t n = 0;
+	fds[n++] = (struct pollfd){.fd = s->spec->signal_fd, .events = POLLIN};
+	for (int i = 0; i < 2; i++)
+		fds[n++] = (struct pollfd){.fd = s->out[i], .events = POLLIN};
+	fds[n++] = (struct pollfd){.fd = s->in, .events = POLLOUT};
+	int64_t next = min_deadline(s->term_at, s->kill_at);
+	struct timespec ts, *timeout = NULL;
+	if (next) {
+		int64_t left = next - pt_monotonic_ns();
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		timeout = &ts;
+	}
+	if (ppoll(fds, n, timeout, NULL) < 0 && errno != EINTR)
+		return -1;
+	if (fds[0].revents)
+		check_signals(s);
+	for (int i = 0; i < 2; i++)
+		if (fds[1 + i].revents)
+			pump_output(s, i);
+	if (fds[3].revents)
+		pump_stdin(s);
+	check_deadlines(s, pt_monotonic_ns());
+	return 0;
+}
+
+static void finish(supervisor *s)
+{
+	pt_attempt_result *r = s->result;
+	/* Output the command wrote before exiting is in the pipes; a background
+	 * child that keeps them open must not keep us waiting. */
+	for (int i = 0; i < 2; i++) {
+		if (s->out[i] >= 0)
+			pump_output(s, i);
+		close_fd(&s->out[i]);
+	}
+	close_fd(&s->in);
+	/* What we had to stop must not leave stragglers in its group. */
+	if (r->end != PT_END_EXITED)
+		kill(-s->pid, SIGKILL);
+	if (r->end == PT_END_EXITED && WIFSIGNALED(s->wstatus)) {
+		r->end = PT_END_KILLED;
+		r->signal = WTERMSIG(s->wstatus);
+	}
+	r->status = WIFEXITED(s->wstatus) ? WEXITSTATUS(s->wstatus) : 128 + WTERMSIG(s->wstatus);
+	if (s->spec->watch) {
+		pt_watch_finish(s->spec->watch);
+		r->verdict = s->spec->watch->verdict;
+	}
+}
+
+int pt_attempt_run(const pt_attempt_spec *spec, pt_attempt_result *result)
+{
+	supervisor s = {.spec = spec, .out = {-1, -1}, .in = -1, .result = result};
+	memset(result, 0, sizeof *result);
+	result->end = PT_END_EXITED;
+	if (spec->watch)
+		pt_watch_reset(spec->watch);
+	result->started_ns = pt_monotonic_ns();
+	if (spawn(&s) < 0)
+		return -1;
+	if (result->end == PT_END_NOT_STARTED) {
+		result->ended_ns = pt_monotonic_ns();
+		return 0;
+	}
+	if (spec->timeout_ns)
+		s.term_at = result->started_ns + spec->timeout_ns;
+	s.term_at = min_deadline(s.term_at, spec->deadline_ns);
+	/* A signal that arrived before the spawn still applies to this attempt. */
+	check_signals(&s);
+	while (!s.reaped) {
+		if (wait_events(&s) < 0) {
+			kill(-s.pid, SIGKILL);
+			waitpid(s.pid, &s.wstatus, 0);
+			return -1;
+		}
+	}
+	result->ended_ns = pt_monotonic_ns();
+	finish(&s);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* Watching a command's output for --success-pattern / --failure-pattern.
+ * Output is split into lines per stream (stdout and stderr separately, so
+ * interleaving cannot glue two halves together); each complete line, and the
+ * last partial one at end of output, is matched with PCRE2. Lines longer than
+ * PT_WATCH_LINE_MAX are matched in pieces of that size. */
+#ifndef PT_EXEC_WATCH_H
+#define PT_EXEC_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PT_WATCH_LINE_MAX 65536
+
+typedef enum pt_verdict {
+	PT_VERDICT_NONE,    /* no pattern matched: the exit code decides */
+	PT_VERDICT_SUCCESS, /* --success-pattern matched */
+	PT_VERDICT_FAILURE, /* --failure-pattern matched: stop retrying */
+} pt_verdict;
+
+typedef struct pt_pattern pt_pattern;
+
+typedef struct pt_line_buffer {
+	char *data; /* PT_WATCH_LINE_MAX bytes, owned */
+	size_t len;
+} pt_line_buffer;
+
+typedef struct pt_watch {
+	pt_pattern *success; /* owned, NULL when not given */
+	pt_pattern *failure;
+	pt_line_buffer streams[2]; /* 0: stdout, 1: stderr */
+	pt_verdict verdict;        /* failure outranks success */
+} pt_watch;
+
+/* Compile the patterns (either may be NULL). On a bad pattern returns -1 and
+ * writes "offset N: reason" to err. */
+int pt_watch_init(pt_watch *w, const char *success_re, const char *failure_re,
+		  bool caseless, char *err, size_t err_len);
+void pt_watch_release(pt_watch *w);
+/* Forget the previous attempt's lines and verdict. */
+void pt_watch_reset(pt_watch *w);
+/* Feed bytes read from stream 0 (stdout) or 1 (stderr). */
+void pt_watch_feed(pt_watch *w, int stream, const char *data, size_t len);
+/* End of output: match whatever partial lines remain. */
+void pt_watch_finish(pt_watch *w);
+
+#endif

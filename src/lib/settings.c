@@ -1,0 +1,182 @@
+#include "patience/settings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "patience/backoff.h"
+#include "patience/codeset.h"
+#include "patience/diophantine.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+
+static int check_strategy(const char *text, char *err, size_t len)
+{
+	pt_strategy s;
+	if (pt_strategy_lookup(text, &s) == PT_OK)
+		return 0;
+	snprintf(err, len, "one of fixed, linear, exponential, jitter, decorrelated-jitter, "
+			   "fibonacci, polynomial, diophantine");
+	return -1;
+}
+
+static int check_jitter(const char *text, char *err, size_t len)
+{
+	if (strcmp(text, "full") == 0 || strcmp(text, "equal") == 0)
+		return 0;
+	snprintf(err, len, "full or equal");
+	return -1;
+}
+
+static int check_codes(const char *text, char *err, size_t len)
+{
+	pt_codeset set;
+	if (pt_codeset_parse(text, &set) == PT_OK)
+		return 0;
+	snprintf(err, len, "exit codes 0-255 and ranges, such as 1,75,100-110");
+	return -1;
+}
+
+static int check_offsets(const char *text, char *err, size_t len)
+{
+	int64_t offsets[PT_DIO_MAX_OFFSETS];
+	size_t n;
+	if (pt_duration_list_parse(text, offsets, PT_DIO_MAX_OFFSETS, &n) == PT_OK)
+		return 0;
+	snprintf(err, len, "a comma-separated list of at most %d durations, such as 0,10m,30m",
+		 PT_DIO_MAX_OFFSETS);
+	return -1;
+}
+
+static int check_log_level(const char *text, char *err, size_t len)
+{
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(text, levels[i]) == 0)
+			return 0;
+	snprintf(err, len, "error, warn, info or debug");
+	return -1;
+}
+
+static int check_algorithm(const char *text, char *err, size_t len)
+{
+	if (!strcmp(text, "diophantine") || !strcmp(text, "gcra") || !strcmp(text, "fixed-window"))
+		return 0;
+	snprintf(err, len, "diophantine, gcra or fixed-window");
+	return -1;
+}
+
+#define NONE 1, 0 /* min > max: no numeric range */
+#define I PT_SETTING_INTEGER
+#define F PT_SETTING_FLOAT
+#define B PT_SETTING_BOOLEAN
+#define D PT_SETTING_DURATION
+#define S PT_SETTING_STRING
+
+static const pt_setting_def table[] = {
+	/* Top-level keys keep the Go patience names. */
+	{"attempts", "ATTEMPTS", I, "3", 1, 1000000, NULL, "attempts before giving up", NULL},
+	{"backoff", "BACKOFF", S, "exponential", NONE, check_strategy, "strategy when none is named", NULL},
+	{"delay", "DELAY", D, "1s", NONE, NULL, "fixed: the delay between attempts", NULL},
+	{"base_delay", "BASE_DELAY", D, "1s", NONE, NULL, "base delay of growing strategies", NULL},
+	{"increment", "INCREMENT", D, "1s", NONE, NULL, "linear: added per attempt", NULL},
+	{"max_delay", "MAX_DELAY", D, "60s", NONE, NULL, "cap on any delay", NULL},
+	{"multiplier", "MULTIPLIER", F, NULL, 1.0, 1000.0, NULL,
+	 "growth factor (exponential/jitter 2, decorrelated-jitter 3)", NULL},
+	{"exponent", "EXPONENT", F, "2.0", 0.0, 100.0, NULL, "polynomial: delay = base*n^e", NULL},
+	{"jitter", "JITTER", S, "full", NONE, check_jitter, "jitter: full or equal", NULL},
+	{"rate_limit", "RATE_LIMIT", I, NULL, 1, 1000000000, NULL, "diophantine: N starts...", NULL},
+	{"window", "WINDOW", D, NULL, NONE, NULL, "diophantine: ...per window W", NULL},
+	{"retry_offsets", "RETRY_OFFSETS", S, "0,10m,30m", NONE, check_offsets,
+	 "diophantine: start times of the attempts after the first grant", NULL},
+	{"resource_id", "RESOURCE_ID", S, NULL, NONE, NULL, "resource the limit applies to", NULL},
+	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
+	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
+	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},
+	{"deadline", "DEADLINE", D, NULL, NONE, NULL, "limit on the whole run", NULL},
+	{"success_pattern", "SUCCESS_PATTERN", S, NULL, NONE, NULL, "PCRE2: output meaning success", NULL},
+	{"failure_pattern", "FAILURE_PATTERN", S, NULL, NONE, NULL, "PCRE2: output meaning failure", NULL},
+	{"case_insensitive", "CASE_INSENSITIVE", B, "false", NONE, NULL, "patterns ignore case", NULL},
+	{"retry_on", "RETRY_ON", S, NULL, NONE, check_codes, "only these exit codes are retried", NULL},
+	{"fallback", "FALLBACK", S, NULL, NONE, NULL, "shell command run once when all fail", NULL},
+	{"replay_stdin", "REPLAY_STDIN", B, "false", NONE, NULL, "give every attempt the same stdin", NULL},
+	{"quiet", "QUIET", B, "false", NONE, NULL, "print only errors", NULL},
+	{"verbose", "VERBOSE", B, "false", NONE, NULL, "print more", NULL},
+	{"json", "JSON", B, "false", NONE, NULL, "JSON summary on stderr", NULL},
+	{"daemon_enabled", "DAEMON_ENABLED", B, "false", NONE, NULL, "coordinate through the daemon", NULL},
+	{"daemon_socket", "DAEMON_SOCKET", S, NULL, NONE, NULL, "daemon socket path", NULL},
+	{"daemon_timeout", "DAEMON_TIMEOUT", D, "2s", NONE, NULL, "daemon request timeout", NULL},
+	{"daemon_auto_start", "DAEMON_AUTO_START", B, "true", NONE, NULL, "start a daemon if none", NULL},
+	/* [patience] */
+	{"patience.default_strategy", NULL, S, NULL, NONE, check_strategy, "strategy", "backoff"},
+	{"patience.max_attempts", NULL, I, NULL, 1, 1000000, NULL, "attempts", "attempts"},
+	/* [daemon] */
+	{"daemon.socket_path", NULL, S, NULL, NONE, NULL, "daemon socket path", NULL},
+	{"daemon.log_level", NULL, S, "info", NONE, check_log_level, "daemon log level", NULL},
+	{"daemon.metrics_listen", NULL, S, NULL, NONE, NULL, "host:port for /metrics", NULL},
+	{"daemon.backend", NULL, S, NULL, NONE, NULL, "redis:// URL; omit for memory", NULL},
+	{"daemon.state", NULL, S, NULL, NONE, NULL, "SQLite state file", NULL},
+	/* [rate_limiting] */
+	{"rate_limiting.default_algorithm", NULL, S, "diophantine", NONE, check_algorithm,
+	 "limiter for resources", NULL},
+	{"rate_limiting.coordination_enabled", NULL, B, "true", NONE, NULL, "share limits", NULL},
+	/* [repeater] (rpr) */
+	{"repeater.default_interval", NULL, D, NULL, NONE, NULL, "rpr: interval", NULL},
+	{"repeater.default_timeout", NULL, D, NULL, NONE, NULL, "rpr: per-run timeout", NULL},
+	{"repeater.continue_on_error", NULL, B, "true", NONE, NULL, "rpr: keep going on failure", NULL},
+};
+
+#undef I
+#undef F
+#undef B
+#undef D
+#undef S
+#undef NONE
+
+const pt_setting_def *pt_settings_table(size_t *count)
+{
+	*count = sizeof table / sizeof table[0];
+	return table;
+}
+
+static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
+{
+	const pt_toml_value *limit = pt_toml_get(v, "limit");
+	const pt_toml_value *window = pt_toml_get(v, "window");
+	int64_t ms;
+	if (!limit || limit->type != PT_TOML_INTEGER || limit->as.integer < 1) {
+		snprintf(err, len, "expected limit = a positive integer");
+		return PT_EINVAL;
+	}
+	if (!window || window->type != PT_TOML_STRING ||
+	    pt_duration_parse(window->as.string, &ms) != PT_OK || ms == 0) {
+		snprintf(err, len, "expected window = a duration string such as \"1m\"");
+		return PT_EINVAL;
+	}
+	if (v->as.table.count != 2) {
+		snprintf(err, len, "expected only limit and window");
+		return PT_EINVAL;
+	}
+	return PT_OK;
+}
+
+/* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" }. */
+static int check_resource(const char *key, const pt_toml_value *v, char *err, size_t err_len)
+{
+	if (v->type != PT_TOML_TABLE) {
+		snprintf(err, err_len, "expected { limit = N, window = \"W\" }");
+		return PT_EINVAL;
+	}
+	return check_resource_limit(v, err, err_len);
+}
+
+int pt_settings_config_init(pt_config *c)
+{
+	size_t n;
+	const pt_setting_def *defs = pt_settings_table(&n);
+	int rc = pt_config_init(c, defs, n);
+	if (rc == PT_OK) {
+		c->free_table_name = "rate_limiting.resources";
+		c->free_table_check = check_resource;
+	}
+	return rc;
+}

@@ -1,0 +1,153 @@
+/* patience: run a command until it succeeds. main wires the configuration
+ * layers (defaults < files < environment < flags) into a run plan. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "exec/signals.h"
+#include "patience.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+#include "patience/settings.h"
+
+#ifndef PATIENCE_VERSION
+#define PATIENCE_VERSION "0.1.0"
+#endif
+
+void pt_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("patience: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int load_optional(pt_config *cfg, const char *path)
+{
+	char err[768];
+	int rc = pt_config_load_file(cfg, path, err, sizeof err);
+	if (rc == PT_OK || rc == PT_ENOENT)
+		return 0;
+	pt_error("%s", err);
+	return PT_EXIT_INTERNAL;
+}
+
+/* Weakest first: system, user, ./patience.toml, ./.patience.toml. */
+static int load_files(pt_config *cfg, const char *explicit_file)
+{
+	char err[768], user[4096];
+	if (explicit_file) {
+		int rc = pt_config_load_file(cfg, explicit_file, err, sizeof err);
+		if (rc == PT_ENOENT)
+			pt_error("config file \"%s\" does not exist", explicit_file);
+		else if (rc != PT_OK)
+			pt_error("%s", err);
+		return rc == PT_OK ? 0 : PT_EXIT_INTERNAL;
+	}
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(user, sizeof user, "%s/patience/config.toml", xdg);
+	else
+		snprintf(user, sizeof user, "%s/.config/patience/config.toml", home ? home : "");
+	const char *paths[] = {"/etc/patience/config.toml", user, "patience.toml", ".patience.toml"};
+	for (size_t i = 0; i < 4; i++)
+		if (load_optional(cfg, paths[i]))
+			return PT_EXIT_INTERNAL;
+	return 0;
+}
+
+static int apply_flags(pt_config *cfg, const cli_args *args)
+{
+	char err[512], origin[64];
+	for (int i = 0; i < args->n_flags; i++) {
+		const cli_assignment *f = &args->flags[i];
+		snprintf(origin, sizeof origin, "flag --%s", f->flag);
+		if (pt_config_set(cfg, (size_t)f->setting, f->value, PT_SOURCE_FLAG, origin, err,
+				  sizeof err) != PT_OK) {
+			pt_error("--%s: %s", f->flag, err);
+			return PT_EXIT_INTERNAL;
+		}
+	}
+	return 0;
+}
+
+static int load_config(pt_config *cfg, const cli_args *args)
+{
+	static const char *const prefixes[] = {"PATIENCE"};
+	char err[512];
+	if (load_files(cfg, args->config_file))
+		return PT_EXIT_INTERNAL;
+	if (pt_config_apply_env(cfg, prefixes, 1, err, sizeof err) != PT_OK) {
+		pt_error("%s", err);
+		return PT_EXIT_INTERNAL;
+	}
+	return apply_flags(cfg, args);
+}
+
+static void print_debug_config(const pt_config *cfg)
+{
+	fprintf(stderr, "[config] settings (value, then where it came from):\n");
+	for (size_t i = 0; i < cfg->count; i++) {
+		const pt_setting *v = &cfg->values[i];
+		if (cfg->defs[i].alias_of)
+			continue;
+		fprintf(stderr, "[config]   %-34s = %-14s (%s)\n", cfg->defs[i].key,
+			v->text ? v->text : "(unset)", v->origin ? v->origin : "unset");
+	}
+}
+
+static int run(int argc, char **argv, pt_config *cfg, int signal_fd)
+{
+	cli_args args;
+	run_plan plan;
+	int rc = cli_parse(argc, argv, cfg, &args);
+	if (rc)
+		return rc;
+	if (args.help) {
+		cli_print_help(&args);
+		return 0;
+	}
+	if (args.version) {
+		printf("patience %s\n", PATIENCE_VERSION);
+		return 0;
+	}
+	if ((rc = load_config(cfg, &args)))
+		return rc;
+	if (args.debug_config)
+		print_debug_config(cfg);
+	if ((rc = plan_build(cfg, &args, &plan)))
+		return rc;
+	if (args.dry_run) {
+		run_print_schedule(&plan);
+		return 0;
+	}
+	if (!plan.command) {
+		if (args.debug_config)
+			return 0;
+		pt_error("no command given: put it after --, as in patience exp -- curl URL");
+		return PT_EXIT_INTERNAL;
+	}
+	return run_plan_execute(&plan, signal_fd);
+}
+
+int main(int argc, char **argv)
+{
+	pt_config cfg;
+	int signal_fd = pt_signals_install();
+	if (signal_fd < 0) {
+		pt_error("cannot install signal handlers: %s", strerror(errno));
+		return PT_EXIT_INTERNAL;
+	}
+	if (pt_settings_config_init(&cfg) != PT_OK) {
+		pt_error("out of memory");
+		return PT_EXIT_INTERNAL;
+	}
+	int rc = run(argc, argv, &cfg, signal_fd);
+	pt_config_release(&cfg);
+	return rc;
+}

@@ -1,0 +1,92 @@
+/* The patience command: shared types of its three files.
+ *   patience.c      main: configuration layers, the plan, exit codes
+ *   patience_cli.c  the option table, argument parsing, --help
+ *   patience_plan.c settings to a checked run plan
+ *   patience_run.c  the retry loop
+ *   run_report.c    its progress lines, summary and --json */
+#ifndef PT_TOOLS_PATIENCE_H
+#define PT_TOOLS_PATIENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "patience/backoff.h"
+#include "patience/codeset.h"
+#include "patience/config.h"
+#include "patience/diophantine.h"
+#include "patience/uuid.h"
+
+/* Exit codes, as timeout(1) and DESIGN.md. */
+enum {
+	PT_EXIT_TIMEOUT = 124,
+	PT_EXIT_INTERNAL = 125,
+	PT_EXIT_CANNOT_EXEC = 126,
+	PT_EXIT_NOT_FOUND = 127,
+};
+
+#define PT_MAX_FLAGS 64
+
+/* A flag that sets a setting, kept until the config layers below it are in. */
+typedef struct cli_assignment {
+	int setting;       /* index in the settings table */
+	const char *value; /* argv string */
+	const char *flag;  /* "--attempts" */
+} cli_assignment;
+
+typedef struct cli_args {
+	bool has_strategy;
+	pt_strategy strategy;
+	cli_assignment flags[PT_MAX_FLAGS];
+	int n_flags;
+	const char *config_file;
+	const char *idempotency_key;
+	const char *seed;
+	bool debug_config;
+	bool dry_run;
+	bool help;
+	bool version;
+	char **command; /* NULL-terminated, NULL when none */
+} cli_args;
+
+/* Everything a run needs, resolved from the configuration. */
+typedef struct run_plan {
+	pt_strategy strategy;
+	pt_backoff_params backoff;
+	uint64_t seed;
+	bool seeded;
+	int attempts;
+	int64_t timeout_ms, kill_after_ms, deadline_ms; /* 0: none */
+	const char *success_re, *failure_re;
+	bool caseless;
+	bool has_retry_on;
+	pt_codeset retry_on;
+	const char *fallback;
+	bool replay_stdin, quiet, verbose, json;
+	char idempotency_key[PT_UUID_TEXT_LEN + 1];
+	/* diophantine */
+	int64_t rate_limit, window_ms, guard_ms;
+	int64_t offsets[PT_DIO_MAX_OFFSETS];
+	size_t n_offsets;
+	const char *resource_id;
+	char **command;
+} run_plan;
+
+/* Parse argv. Returns 0, or PT_EXIT_INTERNAL after printing the error. */
+int cli_parse(int argc, char **argv, const pt_config *cfg, cli_args *out);
+void cli_print_help(const cli_args *args);
+/* Does the flag behind setting index apply to strategy s? */
+bool cli_setting_applies(const pt_config *cfg, int setting, pt_strategy s);
+
+/* Resolve settings into plan, checking what only makes sense together.
+ * Returns 0, or PT_EXIT_INTERNAL after printing the error. */
+int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan);
+
+/* Print the schedule (--dry-run) on stdout. */
+void run_print_schedule(const run_plan *plan);
+/* Run the plan; returns patience's exit code. */
+int run_plan_execute(const run_plan *plan, int signal_fd);
+
+/* "patience: message" on stderr. */
+void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,249 @@
+/* patience's command line: one option table drives parsing and --help. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patience.h"
+#include "patience/error.h"
+
+#define ALL 0u
+#define ONLY(s) (1u << PT_STRATEGY_##s)
+#define GROWING (ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER) | \
+		 ONLY(FIBONACCI) | ONLY(POLYNOMIAL))
+
+enum {
+	OPT_CONFIG = 256, OPT_DEBUG_CONFIG, OPT_DRY_RUN, OPT_SEED, OPT_IDEMPOTENCY_KEY,
+	OPT_HELP = 'h', OPT_VERSION = 'V',
+};
+
+typedef struct cli_option {
+	const char *name;
+	int id;              /* short option letter, or OPT_* */
+	const char *setting; /* settings key, NULL for the options handled here */
+	unsigned strategies; /* ALL, or ONLY(...) bits */
+	const char *metavar; /* NULL: a switch */
+	const char *help;
+} cli_option;
+
+static const cli_option options[] = {
+	{"delay", 'd', "delay", ONLY(FIXED), "DUR", "delay between attempts (1s)"},
+	{"increment", 'i', "increment", ONLY(LINEAR), "DUR", "delay grows by this per attempt (1s)"},
+	{"base-delay", 'b', "base_delay", GROWING, "DUR", "first delay (1s)"},
+	{"multiplier", 'x', "multiplier", ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER),
+	 "X", "growth factor (2; decorrelated-jitter 3)"},
+	{"exponent", 'e', "exponent", ONLY(POLYNOMIAL), "E", "delay = base * n^E (2)"},
+	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR), "DUR", "cap on any delay (60s)"},
+	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)"},
+	{"rate-limit", 'r', "rate_limit", ONLY(DIOPHANTINE), "N", "at most N starts..."},
+	{"window", 'w', "window", ONLY(DIOPHANTINE), "DUR", "...in any window of DUR"},
+	{"retry-offsets", 'o', "retry_offsets", ONLY(DIOPHANTINE), "LIST",
+	 "attempt i starts at t0 + offset i (0,10m,30m)"},
+	{"guard", 1001, "guard", ONLY(DIOPHANTINE), "DUR", "safety margin on W (10ms + 1% of W)"},
+	{"resource-id", 1002, "resource_id", ONLY(DIOPHANTINE), "ID", "name of the limited resource"},
+	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)"},
+	{"timeout", 't', "timeout", ALL, "DUR", "end an attempt after DUR: SIGTERM to its process group"},
+	{"kill-after", 1003, "kill_after", ALL, "DUR", "then SIGKILL after DUR more (5s)"},
+	{"deadline", 1004, "deadline", ALL, "DUR", "end the whole run after DUR (exit 124)"},
+	{"success-pattern", 1005, "success_pattern", ALL, "RE", "output matching RE means success"},
+	{"failure-pattern", 1006, "failure_pattern", ALL, "RE", "output matching RE: fail, stop retrying"},
+	{"case-insensitive", 1007, "case_insensitive", ALL, NULL, "patterns ignore case"},
+	{"retry-on", 1008, "retry_on", ALL, "CODES", "retry only these exit codes (1,75,100-110)"},
+	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed"},
+	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes"},
+	{"quiet", 'q', "quiet", ALL, NULL, "print only errors"},
+	{"verbose", 'v', "verbose", ALL, NULL, "print the schedule and each decision"},
+	{"json", 1011, "json", ALL, NULL, "print a JSON summary on stderr at the end"},
+	{"seed", OPT_SEED, NULL, ALL, "N", "seed the jitter, for reproducible delays"},
+	{"idempotency-key", OPT_IDEMPOTENCY_KEY, NULL, ALL, "KEY",
+	 "PATIENCE_IDEMPOTENCY_KEY for every attempt (a new UUIDv4)"},
+	{"dry-run", OPT_DRY_RUN, NULL, ALL, NULL, "print the delay schedule and exit"},
+	{"config", OPT_CONFIG, NULL, ALL, "FILE", "read only this config file"},
+	{"debug-config", OPT_DEBUG_CONFIG, NULL, ALL, NULL, "show each setting and where it came from"},
+	{"help", OPT_HELP, NULL, ALL, NULL, "show this help"},
+	{"version", OPT_VERSION, NULL, ALL, NULL, "show the version"},
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const cli_option *option_by_id(int id)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
+static const cli_option *option_by_setting(const char *key)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].setting && strcmp(options[i].setting, key) == 0)
+			return &options[i];
+	return NULL;
+}
+
+bool cli_setting_applies(const pt_config *cfg, int setting, pt_strategy s)
+{
+	const cli_option *o = option_by_setting(cfg->defs[setting].key);
+	return !o || o->strategies == ALL || (o->strategies & (1u << s));
+}
+
+static void build_getopt_tables(struct option *longs, char *shorts)
+{
+	char *p = shorts;
+	*p++ = '+'; /* stop at the command */
+	*p++ = ':'; /* report a missing value as ':' */
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		longs[i] = (struct option){options[i].name,
+					   options[i].metavar ? required_argument : no_argument,
+					   NULL, options[i].id};
+		if (options[i].id < 256) {
+			*p++ = (char)options[i].id;
+			if (options[i].metavar)
+				*p++ = ':';
+		}
+	}
+	*p = '\0';
+	longs[N_OPTIONS] = (struct option){0};
+}
+
+static int bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (c == ':')
+		pt_error("option \"%s\" needs a value (see patience --help)", arg);
+	else if (optopt && optopt < 256)
+		pt_error("unknown option \"-%c\" (see patience --help)", optopt);
+	else
+		pt_error("unknown option \"%s\" (see patience --help)", arg);
+	return PT_EXIT_INTERNAL;
+}
+
+static int handle_special(int id, cli_args *out)
+{
+	switch (id) {
+	case OPT_CONFIG: out->config_file = optarg; break;
+	case OPT_DEBUG_CONFIG: out->debug_config = true; break;
+	case OPT_DRY_RUN: out->dry_run = true; break;
+	case OPT_SEED: out->seed = optarg; break;
+	case OPT_IDEMPOTENCY_KEY: out->idempotency_key = optarg; break;
+	case OPT_HELP: out->help = true; break;
+	case OPT_VERSION: out->version = true; break;
+	}
+	return 0;
+}
+
+static int record_flag(const cli_option *o, const pt_config *cfg, cli_args *out)
+{
+	if (out->n_flags == PT_MAX_FLAGS) {
+		pt_error("too many options");
+		return PT_EXIT_INTERNAL;
+	}
+	out->flags[out->n_flags++] = (cli_assignment){
+		.setting = pt_config_find(cfg, o->setting),
+		.value = o->metavar ? optarg : "true",
+		.flag = o->name,
+	};
+	return 0;
+}
+
+static int parse_strategy(int argc, char **argv, cli_args *out)
+{
+	if (argc < 2 || argv[1][0] == '-')
+		return 0;
+	if (pt_strategy_lookup(argv[1], &out->strategy) != PT_OK) {
+		pt_error("unknown strategy \"%s\": expected fixed, linear, exponential, jitter, "
+			 "decorrelated-jitter, fibonacci, polynomial or diophantine", argv[1]);
+		return PT_EXIT_INTERNAL;
+	}
+	out->has_strategy = true;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, const pt_config *cfg, cli_args *out)
+{
+	struct option longs[N_OPTIONS + 1];
+	char shorts[2 * N_OPTIONS + 3];
+	memset(out, 0, sizeof *out);
+	int rc = parse_strategy(argc, argv, out);
+	if (rc)
+		return rc;
+	int shift = out->has_strategy;
+	build_getopt_tables(longs, shorts);
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc - shift, argv + shift, shorts, longs, NULL)) != -1) {
+		const cli_option *o = option_by_id(c);
+		if (!o)
+			return bad_option(c, argv + shift);
+		rc = o->setting ? record_flag(o, cfg, out) : handle_special(c, out);
+		if (rc)
+			return rc;
+	}
+	if (optind + shift < argc)
+		out->command = argv + shift + optind;
+	return 0;
+}
+
+static void print_options(unsigned strategies)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const cli_option *o = &options[i];
+		if ((o->strategies == ALL) != (strategies == ALL))
+			continue;
+		if (strategies != ALL && !(o->strategies & strategies))
+			continue;
+		char left[48];
+		char shortname[8] = "    ";
+		if (o->id < 256)
+			snprintf(shortname, sizeof shortname, "-%c, ", o->id);
+		snprintf(left, sizeof left, "%s--%s%s%s", shortname, o->name, o->metavar ? " " : "",
+			 o->metavar ? o->metavar : "");
+		printf("  %-30s %s\n", left, o->help);
+	}
+}
+
+static const char *const strategy_help[] = {
+	[PT_STRATEGY_FIXED] = "fixed|fix                   the same delay every time",
+	[PT_STRATEGY_LINEAR] = "linear|lin                  delay = n * increment",
+	[PT_STRATEGY_EXPONENTIAL] = "exponential|exp             delay = base * x^(n-1)",
+	[PT_STRATEGY_JITTER] = "jitter|jit                  random delay in [0, base * x^(n-1))",
+	[PT_STRATEGY_DECORRELATED_JITTER] = "decorrelated-jitter|dj      AWS: random in [base, previous * x)",
+	[PT_STRATEGY_FIBONACCI] = "fibonacci|fib               delay = base * 1, 1, 2, 3, 5, ...",
+	[PT_STRATEGY_POLYNOMIAL] = "polynomial|poly             delay = base * n^e",
+	[PT_STRATEGY_DIOPHANTINE] = "diophantine|dio             proactive: never more than N starts per W",
+};
+
+void cli_print_help(const cli_args *args)
+{
+	if (args->has_strategy) {
+		printf("usage: patience %s [options] -- command [args...]\n\n  %s\n\n",
+		       pt_strategy_name(args->strategy), strategy_help[args->strategy]);
+		printf("Strategy options:\n");
+		print_options(1u << args->strategy);
+		printf("\nCommon options: see patience --help\n");
+		return;
+	}
+	printf("usage: patience [strategy] [options] -- command [args...]\n\n"
+	       "Run command until it succeeds, waiting between attempts as the strategy says.\n"
+	       "Without a strategy, the configured backoff (default exponential) is used.\n\n"
+	       "Strategies (patience STRATEGY --help for their options):\n");
+	for (size_t i = 0; i < sizeof strategy_help / sizeof strategy_help[0]; i++)
+		printf("  %s\n", strategy_help[i]);
+	printf("\nCommon options:\n");
+	print_options(ALL);
+	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"
+	       "Each attempt gets PATIENCE_ATTEMPT, PATIENCE_MAX_ATTEMPTS and\n"
+	       "PATIENCE_IDEMPOTENCY_KEY in its environment.\n\n"
+	       "Exit status: 0 on success; the command's last exit code when it never\n"
+	       "succeeded; 124 when --timeout or --deadline ended it; 125 when patience\n"
+	       "failed (usage, config); 126/127 command not executable/not found;\n"
+	       "128+N when patience was stopped by signal N.\n\n"
+	       "Examples:\n"
+	       "  patience exponential -a 5 -b 500ms -- curl -fsS https://example.com/\n"
+	       "  patience fixed -d 2s -t 10s --retry-on 7,28 -- curl -fsS https://example.com/\n"
+	       "  patience diophantine -r 10 -w 1m -o 0,10s,30s -- ./call-api.sh\n"
+	       "  patience exp --dry-run -a 6\n\n"
+	       "See patience(1) for configuration files and environment variables.\n");
+}

@@ -1,0 +1,188 @@
+/* From settings to a run plan: the checks that involve several settings. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "patience.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+
+static const pt_setting *get(const pt_config *cfg, const char *key)
+{
+	return pt_config_get(cfg, key);
+}
+
+static int64_t get_ms(const pt_config *cfg, const char *key)
+{
+	const pt_setting *s = get(cfg, key);
+	return s->text ? s->as.ms : 0;
+}
+
+static const char *get_text(const pt_config *cfg, const char *key)
+{
+	return get(cfg, key)->text;
+}
+
+static bool get_bool(const pt_config *cfg, const char *key)
+{
+	return get(cfg, key)->as.boolean;
+}
+
+/* Strategy-specific flags given to another strategy are mistakes. */
+static int check_flags_apply(const pt_config *cfg, const cli_args *args, pt_strategy s)
+{
+	for (int i = 0; i < args->n_flags; i++) {
+		if (cli_setting_applies(cfg, args->flags[i].setting, s))
+			continue;
+		pt_error("option --%s does not apply to strategy %s (see patience %s --help)",
+			 args->flags[i].flag, pt_strategy_name(s), pt_strategy_name(s));
+		return PT_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static void plan_backoff(const pt_config *cfg, run_plan *plan)
+{
+	pt_backoff_params *p = &plan->backoff;
+	pt_backoff_params_default(p, plan->strategy);
+	p->delay_ms = get_ms(cfg, "delay");
+	p->increment_ms = get_ms(cfg, "increment");
+	p->base_ms = get_ms(cfg, "base_delay");
+	p->max_ms = get_ms(cfg, "max_delay");
+	if (get(cfg, "multiplier")->text)
+		p->multiplier = get(cfg, "multiplier")->as.floating;
+	p->exponent = get(cfg, "exponent")->as.floating;
+	p->jitter = strcmp(get_text(cfg, "jitter"), "equal") == 0 ? PT_JITTER_EQUAL : PT_JITTER_FULL;
+}
+
+static int plan_seed_and_key(const cli_args *args, run_plan *plan)
+{
+	uint8_t bytes[16];
+	if (args->seed) {
+		char *end;
+		plan->seed = strtoull(args->seed, &end, 10);
+		if (!*args->seed || *end || args->seed[0] == '-') {
+			pt_error("--seed: invalid value \"%s\": expected a non-negative integer",
+				 args->seed);
+			return PT_EXIT_INTERNAL;
+		}
+		plan->seeded = true;
+	} else if (getrandom(&plan->seed, sizeof plan->seed, 0) != sizeof plan->seed) {
+		pt_error("cannot read random bytes for the jitter seed");
+		return PT_EXIT_INTERNAL;
+	}
+	if (args->idempotency_key) {
+		snprintf(plan->idempotency_key, sizeof plan->idempotency_key, "%s",
+			 args->idempotency_key);
+		if (strlen(args->idempotency_key) > PT_UUID_TEXT_LEN || !*args->idempotency_key) {
+			pt_error("--idempotency-key: invalid value \"%s\": expected 1 to %d characters",
+				 args->idempotency_key, PT_UUID_TEXT_LEN);
+			return PT_EXIT_INTERNAL;
+		}
+		return 0;
+	}
+	if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) {
+		pt_error("cannot read random bytes for the idempotency key");
+		return PT_EXIT_INTERNAL;
+	}
+	pt_uuid_v4_format(bytes, plan->idempotency_key);
+	return 0;
+}
+
+static void describe_crowded(const run_plan *plan, size_t first, char *buf, size_t len)
+{
+	char a[32], b[32], w[32], g[32];
+	pt_duration_format(plan->offsets[first], a, sizeof a);
+	pt_duration_format(plan->offsets[first + (size_t)plan->rate_limit], b, sizeof b);
+	pt_duration_format(plan->window_ms, w, sizeof w);
+	pt_duration_format(plan->guard_ms, g, sizeof g);
+	snprintf(buf, len, "the %" PRId64 " offsets from %s to %s fall within one window of %s "
+		 "(+%s guard)", plan->rate_limit + 1, a, b, w, g);
+}
+
+static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_given)
+{
+	const pt_setting *limit = get(cfg, "rate_limit");
+	if (!limit->text || !get_text(cfg, "window")) {
+		pt_error("diophantine needs --rate-limit N and --window DUR "
+			 "(as in patience dio -r 10 -w 1m -- CMD)");
+		return PT_EXIT_INTERNAL;
+	}
+	plan->rate_limit = limit->as.integer;
+	plan->window_ms = get_ms(cfg, "window");
+	if (plan->window_ms <= 0) {
+		pt_error("--window: invalid value \"%s\": expected a duration above 0",
+			 get_text(cfg, "window"));
+		return PT_EXIT_INTERNAL;
+	}
+	plan->guard_ms = get_text(cfg, "guard") ? get_ms(cfg, "guard")
+						: pt_dio_default_guard(plan->window_ms);
+	pt_duration_list_parse(get_text(cfg, "retry_offsets"), plan->offsets, PT_DIO_MAX_OFFSETS,
+			       &plan->n_offsets);
+	if (attempts_given && (size_t)plan->attempts > plan->n_offsets) {
+		pt_error("--attempts %d needs as many retry offsets, but --retry-offsets \"%s\" "
+			 "has %zu", plan->attempts, get_text(cfg, "retry_offsets"), plan->n_offsets);
+		return PT_EXIT_INTERNAL;
+	}
+	if (attempts_given)
+		plan->n_offsets = (size_t)plan->attempts;
+	plan->attempts = (int)plan->n_offsets;
+	size_t first = 0;
+	int rc = pt_dio_check_offsets(plan->rate_limit, plan->window_ms + plan->guard_ms,
+				      plan->offsets, plan->n_offsets, &first);
+	if (rc == PT_EINVAL) {
+		pt_error("--retry-offsets: invalid value \"%s\": expected increasing durations "
+			 "starting at 0 or later", get_text(cfg, "retry_offsets"));
+		return PT_EXIT_INTERNAL;
+	}
+	if (rc == PT_EINFEASIBLE) {
+		char why[256];
+		describe_crowded(plan, first, why, sizeof why);
+		pt_error("--retry-offsets \"%s\" can never fit %" PRId64 " per %s: %s",
+			 get_text(cfg, "retry_offsets"), plan->rate_limit, get_text(cfg, "window"),
+			 why);
+		return PT_EXIT_INTERNAL;
+	}
+	plan->resource_id = get_text(cfg, "resource_id");
+	return 0;
+}
+
+static pt_strategy chosen_strategy(const pt_config *cfg, const cli_args *args)
+{
+	pt_strategy s = PT_STRATEGY_EXPONENTIAL;
+	if (args->has_strategy)
+		return args->strategy;
+	pt_strategy_lookup(get_text(cfg, "backoff"), &s);
+	return s;
+}
+
+int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->strategy = chosen_strategy(cfg, args);
+	if (check_flags_apply(cfg, args, plan->strategy))
+		return PT_EXIT_INTERNAL;
+	plan_backoff(cfg, plan);
+	plan->attempts = (int)get(cfg, "attempts")->as.integer;
+	plan->timeout_ms = get_ms(cfg, "timeout");
+	plan->kill_after_ms = get_ms(cfg, "kill_after");
+	plan->deadline_ms = get_ms(cfg, "deadline");
+	plan->success_re = get_text(cfg, "success_pattern");
+	plan->failure_re = get_text(cfg, "failure_pattern");
+	plan->caseless = get_bool(cfg, "case_insensitive");
+	if ((plan->has_retry_on = get_text(cfg, "retry_on") != NULL))
+		pt_codeset_parse(get_text(cfg, "retry_on"), &plan->retry_on);
+	plan->fallback = get_text(cfg, "fallback");
+	plan->replay_stdin = get_bool(cfg, "replay_stdin");
+	plan->quiet = get_bool(cfg, "quiet");
+	plan->verbose = get_bool(cfg, "verbose") && !plan->quiet;
+	plan->json = get_bool(cfg, "json");
+	plan->command = args->command;
+	if (plan_seed_and_key(args, plan))
+		return PT_EXIT_INTERNAL;
+	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
+		return plan_diophantine(cfg, plan, get(cfg, "attempts")->source != PT_SOURCE_DEFAULT);
+	return 0;
+}

@@ -1,0 +1,455 @@
+/* The retry loop: schedule, run, judge, report. */
+#define _GNU_SOURCE /* sigabbrev_np */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/attempt.h"
+#include "exec/clock.h"
+#include "exec/wait.h"
+#include "patience.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+#include "run_report.h"
+
+extern char **environ;
+
+#define MAX_STDIN_REPLAY ((size_t)256 * 1024 * 1024)
+
+/* What one run keeps between attempts. */
+typedef struct retry_state {
+	const run_plan *plan;
+	int signal_fd;
+	char **envp;
+	char attempt_var[64];
+	char *stdin_data;
+	size_t stdin_len;
+	pt_watch watch;
+	bool watching;
+	pt_backoff backoff;
+	pt_dio dio;           /* diophantine: our own starts */
+	int64_t dio_base_ms;  /* t0 of the current grant */
+	int64_t started_ns;
+	int64_t deadline_ns;
+	run_report report;
+} retry_state;
+
+static int64_t now_ms(void)
+{
+	return pt_monotonic_ns() / PT_NS_PER_MS;
+}
+
+/* environ without our variables, plus them; attempt_var is updated in place. */
+static int build_env(retry_state *st)
+{
+	static const char *const ours[] = {"PATIENCE_ATTEMPT=", "PATIENCE_MAX_ATTEMPTS=",
+					   "PATIENCE_IDEMPOTENCY_KEY="};
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	st->envp = calloc(n + 4, sizeof *st->envp);
+	if (!st->envp)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool skip = false;
+		for (size_t j = 0; j < 3; j++)
+			skip |= strncmp(environ[i], ours[j], strlen(ours[j])) == 0;
+		if (!skip)
+			st->envp[k++] = environ[i];
+	}
+	char max[64], key[80];
+	snprintf(max, sizeof max, "PATIENCE_MAX_ATTEMPTS=%d", st->plan->attempts);
+	snprintf(key, sizeof key, "PATIENCE_IDEMPOTENCY_KEY=%s", st->plan->idempotency_key);
+	st->envp[k++] = st->attempt_var;
+	st->envp[k++] = strdup(max);
+	st->envp[k++] = strdup(key);
+	return st->envp[k - 1] && st->envp[k - 2] ? 0 : -1;
+}
+
+static void free_env(retry_state *st)
+{
+	if (!st->envp)
+		return;
+	size_t k = 0;
+	while (st->envp[k])
+		k++;
+	free(st->envp[k - 1]);
+	free(st->envp[k - 2]);
+	free(st->envp);
+}
+
+static int read_stdin(retry_state *st)
+{
+	size_t cap = 65536;
+	st->stdin_data = malloc(cap);
+	while (st->stdin_data) {
+		ssize_t n = read(0, st->stdin_data + st->stdin_len, cap - st->stdin_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pt_error("--replay-stdin: cannot read stdin: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		st->stdin_len += (size_t)n;
+		if (st->stdin_len == cap) {
+			if (cap >= MAX_STDIN_REPLAY) {
+				pt_error("--replay-stdin: stdin is larger than 256 MiB");
+				return -1;
+			}
+			char *grown = realloc(st->stdin_data, cap *= 2);
+			if (!grown)
+				break;
+			st->stdin_data = grown;
+		}
+	}
+	pt_error("--replay-stdin: out of memory");
+	return -1;
+}
+
+static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
+{
+	char err[256];
+	memset(st, 0, sizeof *st);
+	st->plan = plan;
+	st->signal_fd = signal_fd;
+	st->started_ns = pt_monotonic_ns();
+	if (plan->deadline_ms)
+		st->deadline_ns = st->started_ns + plan->deadline_ms * PT_NS_PER_MS;
+	pt_backoff_init(&st->backoff, &plan->backoff, plan->seed);
+	if (build_env(st) < 0 || run_report_init(&st->report, plan) < 0) {
+		pt_error("out of memory");
+		return -1;
+	}
+	if (plan->replay_stdin && read_stdin(st) < 0)
+		return -1;
+	if (plan->success_re || plan->failure_re) {
+		if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless,
+				  err, sizeof err) < 0) {
+			pt_error("--%s-pattern: invalid regular expression: %s",
+				 plan->success_re ? "success" : "failure", err);
+			return -1;
+		}
+		st->watching = true;
+	}
+	if (plan->strategy == PT_STRATEGY_DIOPHANTINE &&
+	    (pt_dio_init(&st->dio, plan->rate_limit, plan->window_ms, plan->guard_ms) != PT_OK ||
+	     pt_dio_acquire(&st->dio, 1, now_ms(), plan->offsets, plan->n_offsets,
+			    &st->dio_base_ms) != PT_OK)) {
+		pt_error("cannot schedule the retry offsets");
+		return -1;
+	}
+	return 0;
+}
+
+static void state_release(retry_state *st)
+{
+	free_env(st);
+	free(st->stdin_data);
+	if (st->watching)
+		pt_watch_release(&st->watch);
+	pt_dio_release(&st->dio);
+	run_report_release(&st->report);
+}
+
+typedef enum judgement {
+	JUDGED_SUCCESS,
+	JUDGED_RETRY,   /* failed, another attempt may help */
+	JUDGED_GIVE_UP, /* failed in a way retrying cannot mend */
+} judgement;
+
+typedef struct attempt_outcome {
+	judgement verdict;
+	int exit_code;
+	const char *label; /* for the JSON log */
+	bool interrupted;  /* by a signal to patience: no fallback either */
+	char reason[256];
+} attempt_outcome;
+
+static const char *signal_name(int sig)
+{
+	const char *s = sigabbrev_np(sig);
+	return s ? s : "?";
+}
+
+static void judge_exit(const run_plan *plan, const pt_attempt_result *r, attempt_outcome *o)
+{
+	o->exit_code = r->status;
+	if (r->end == PT_END_KILLED)
+		snprintf(o->reason, sizeof o->reason, "killed by SIG%s", signal_name(r->signal));
+	else
+		snprintf(o->reason, sizeof o->reason, "exit code %d", r->status);
+	if (r->verdict == PT_VERDICT_FAILURE) {
+		o->verdict = JUDGED_GIVE_UP;
+		o->exit_code = r->status ? r->status : 1;
+		o->label = "failure_pattern";
+		snprintf(o->reason, sizeof o->reason, "failure pattern matched");
+	} else if (r->verdict == PT_VERDICT_SUCCESS || (r->end == PT_END_EXITED && r->status == 0)) {
+		o->verdict = JUDGED_SUCCESS;
+		o->exit_code = 0;
+		o->label = "succeeded";
+	} else if (plan->has_retry_on && !pt_codeset_has(&plan->retry_on, r->status)) {
+		o->verdict = JUDGED_GIVE_UP;
+		o->label = "failed";
+		snprintf(o->reason + strlen(o->reason), sizeof o->reason - strlen(o->reason),
+			 ", not in --retry-on");
+	} else {
+		o->verdict = JUDGED_RETRY;
+		o->label = "failed";
+	}
+}
+
+static void judge(const run_plan *plan, const pt_attempt_result *r, attempt_outcome *o)
+{
+	char limit[32];
+	memset(o, 0, sizeof *o);
+	switch (r->end) {
+	case PT_END_NOT_STARTED:
+		o->verdict = JUDGED_GIVE_UP;
+		o->exit_code = r->spawn_errno == ENOENT ? PT_EXIT_NOT_FOUND : PT_EXIT_CANNOT_EXEC;
+		o->label = "not_started";
+		snprintf(o->reason, sizeof o->reason, "%s \"%s\": %s",
+			 r->spawn_errno == ENOENT ? "command not found" : "cannot execute",
+			 plan->command[0], strerror(r->spawn_errno));
+		return;
+	case PT_END_INTERRUPTED:
+		o->verdict = JUDGED_GIVE_UP;
+		o->exit_code = 128 + r->signal;
+		o->label = "interrupted";
+		o->interrupted = true;
+		snprintf(o->reason, sizeof o->reason, "interrupted by SIG%s", signal_name(r->signal));
+		return;
+	case PT_END_DEADLINE:
+	case PT_END_TIMED_OUT:
+		o->verdict = r->end == PT_END_DEADLINE ? JUDGED_GIVE_UP : JUDGED_RETRY;
+		o->exit_code = PT_EXIT_TIMEOUT;
+		o->label = r->end == PT_END_DEADLINE ? "deadline" : "timed_out";
+		pt_duration_format(r->end == PT_END_DEADLINE ? plan->deadline_ms : plan->timeout_ms,
+				   limit, sizeof limit);
+		snprintf(o->reason, sizeof o->reason, "%s of %s reached",
+			 r->end == PT_END_DEADLINE ? "deadline" : "timeout", limit);
+		return;
+	case PT_END_EXITED:
+	case PT_END_KILLED:
+		judge_exit(plan, r, o);
+		return;
+	}
+}
+
+/* Diophantine: the start of attempt n (1-based). When we are already later
+ * than its grant plus the guard, starting now could crowd a window: drop
+ * the remaining grants and ask again for the earliest compliant time. */
+static int64_t dio_start_ms(retry_state *st, int n)
+{
+	const run_plan *plan = st->plan;
+	size_t i = (size_t)n - 1;
+	int64_t target = st->dio_base_ms + plan->offsets[i], now = now_ms();
+	if (now <= target + plan->guard_ms)
+		return target;
+	int64_t rest[PT_DIO_MAX_OFFSETS], base;
+	size_t k = plan->n_offsets - i;
+	for (size_t j = 0; j < k; j++)
+		rest[j] = plan->offsets[i + j] - plan->offsets[i];
+	pt_dio_cancel(&st->dio, 1, target);
+	if (pt_dio_acquire(&st->dio, 1, now, rest, k, &base) != PT_OK)
+		return now; /* out of memory: the offsets alone are known to fit */
+	st->dio_base_ms = base - plan->offsets[i];
+	report_verbose(&st->report, "Attempt %d/%d is past its grant; rescheduled.", n,
+		       plan->attempts);
+	return base;
+}
+
+static int64_t next_start_ms(retry_state *st, int n)
+{
+	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
+		return dio_start_ms(st, n);
+	return now_ms() + pt_backoff_next(&st->backoff, (unsigned)n - 1);
+}
+
+/* Sleep until attempt n may start. Returns 0, or an exit code to stop with
+ * (and the reason in o). */
+static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_outcome *o)
+{
+	o->verdict = JUDGED_GIVE_UP;
+	for (;;) {
+		if (st->deadline_ns && start_ms * PT_NS_PER_MS >= st->deadline_ns) {
+			char limit[32];
+			pt_duration_format(st->plan->deadline_ms, limit, sizeof limit);
+			snprintf(o->reason, sizeof o->reason,
+				 "deadline of %s would pass before attempt %d", limit, n);
+			return PT_EXIT_TIMEOUT;
+		}
+		int sig = pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
+		if (sig) {
+			snprintf(o->reason, sizeof o->reason, "interrupted by SIG%s",
+				 signal_name(sig));
+			o->interrupted = true;
+			return 128 + sig;
+		}
+		if (st->plan->strategy != PT_STRATEGY_DIOPHANTINE)
+			return 0;
+		int64_t again = dio_start_ms(st, n); /* woke too late under load? */
+		if (again == start_ms)
+			return 0;
+		start_ms = again;
+	}
+}
+
+static int run_attempt(retry_state *st, int n, char **argv, bool limited,
+		       pt_attempt_result *result)
+{
+	const run_plan *plan = st->plan;
+	snprintf(st->attempt_var, sizeof st->attempt_var, "PATIENCE_ATTEMPT=%d", n);
+	pt_attempt_spec spec = {
+		.argv = argv,
+		.envp = st->envp,
+		.timeout_ns = limited ? plan->timeout_ms * PT_NS_PER_MS : 0,
+		.kill_after_ns = plan->kill_after_ms * PT_NS_PER_MS,
+		.deadline_ns = limited ? st->deadline_ns : 0,
+		.watch = limited && st->watching ? &st->watch : NULL,
+		.stdin_data = st->stdin_data,
+		.stdin_len = st->stdin_len,
+		.signal_fd = st->signal_fd,
+	};
+	if (pt_attempt_run(&spec, result) < 0) {
+		pt_error("cannot supervise the command: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --fallback: once, with sh -c, after every attempt failed. Its own exit
+ * status is reported but does not replace the command's. */
+static int run_fallback(retry_state *st, int last_attempt)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)st->plan->fallback, NULL};
+	pt_attempt_result r;
+	report_note(&st->report, "Running fallback: %s", st->plan->fallback);
+	if (run_attempt(st, last_attempt, argv, false, &r) < 0)
+		return PT_EXIT_INTERNAL;
+	if (r.end == PT_END_INTERRUPTED)
+		return 128 + r.signal;
+	report_verbose(&st->report, "Fallback exited with code %d.", r.status);
+	return 0;
+}
+
+static int finish(retry_state *st, const attempt_outcome *o, int n, int exit_code)
+{
+	bool success = o->verdict == JUDGED_SUCCESS;
+	int64_t total_ms = (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS;
+	if (!success && st->plan->fallback && !o->interrupted) {
+		int rc = run_fallback(st, n);
+		if (rc)
+			exit_code = rc;
+	}
+	report_summary(&st->report, success, exit_code, success ? "succeeded" : o->reason,
+		       total_ms);
+	return exit_code;
+}
+
+static int retry_loop(retry_state *st)
+{
+	const run_plan *plan = st->plan;
+	attempt_outcome o = {0};
+	pt_attempt_result r;
+	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->dio_base_ms : now_ms();
+	for (int n = 1;; n++) {
+		int stop = wait_for_attempt(st, n, start_ms, &o);
+		if (stop)
+			return finish(st, &o, n - 1, stop);
+		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS);
+		if (run_attempt(st, n, plan->command, true, &r) < 0)
+			return PT_EXIT_INTERNAL;
+		judge(plan, &r, &o);
+		report_attempt_end(&st->report, n, o.exit_code,
+				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
+		if (o.verdict != JUDGED_RETRY || n == plan->attempts) {
+			if (o.verdict == JUDGED_GIVE_UP && r.end != PT_END_INTERRUPTED)
+				pt_error("%s; not retrying", o.reason);
+			return finish(st, &o, n, o.exit_code);
+		}
+		start_ms = next_start_ms(st, n + 1);
+		int64_t delay = start_ms - now_ms();
+		report_retry_in(&st->report, n, o.reason, delay > 0 ? delay : 0);
+	}
+}
+
+int run_plan_execute(const run_plan *plan, int signal_fd)
+{
+	retry_state st;
+	int rc = PT_EXIT_INTERNAL;
+	if (state_init(&st, plan, signal_fd) == 0)
+		rc = retry_loop(&st);
+	state_release(&st);
+	return rc;
+}
+
+static void print_strategy_line(const run_plan *p)
+{
+	const pt_backoff_params *b = &p->backoff;
+	char base[32], max[32], window[32], guard[32];
+	pt_duration_format(b->base_ms, base, sizeof base);
+	pt_duration_format(b->max_ms, max, sizeof max);
+	switch (p->strategy) {
+	case PT_STRATEGY_FIXED:
+		pt_duration_format(b->delay_ms, base, sizeof base);
+		printf("strategy: fixed, delay %s", base);
+		break;
+	case PT_STRATEGY_LINEAR:
+		pt_duration_format(b->increment_ms, base, sizeof base);
+		printf("strategy: linear, increment %s, max %s", base, max);
+		break;
+	case PT_STRATEGY_POLYNOMIAL:
+		printf("strategy: polynomial, base %s, exponent %g, max %s", base, b->exponent, max);
+		break;
+	case PT_STRATEGY_FIBONACCI:
+		printf("strategy: fibonacci, base %s, max %s", base, max);
+		break;
+	case PT_STRATEGY_DIOPHANTINE:
+		pt_duration_format(p->window_ms, window, sizeof window);
+		pt_duration_format(p->guard_ms, guard, sizeof guard);
+		printf("strategy: diophantine, at most %" PRId64 " starts per %s (guard %s)",
+		       p->rate_limit, window, guard);
+		break;
+	default:
+		printf("strategy: %s, base %s, multiplier %g, max %s%s", pt_strategy_name(p->strategy),
+		       base, b->multiplier, max,
+		       p->strategy == PT_STRATEGY_JITTER && b->jitter == PT_JITTER_EQUAL
+			       ? ", equal jitter" : "");
+	}
+	printf(", %d attempts\n", p->attempts);
+}
+
+void run_print_schedule(const run_plan *plan)
+{
+	pt_backoff b;
+	char delay[32], at[32];
+	int64_t t = 0;
+	bool random = plan->strategy == PT_STRATEGY_JITTER ||
+		      plan->strategy == PT_STRATEGY_DECORRELATED_JITTER;
+	pt_backoff_init(&b, &plan->backoff, plan->seed);
+	print_strategy_line(plan);
+	if (random)
+		printf("(random delays drawn with seed %" PRIu64 "%s)\n", plan->seed,
+		       plan->seeded ? "" : "; pass --seed to repeat them");
+	printf("(times assume each attempt takes no time)\n");
+	for (int n = 1; n <= plan->attempts; n++) {
+		if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
+			t = plan->offsets[n - 1];
+		pt_duration_format(t, at, sizeof at);
+		printf("attempt %d: at +%s", n, at);
+		if (n < plan->attempts && plan->strategy != PT_STRATEGY_DIOPHANTINE) {
+			int64_t d = pt_backoff_next(&b, (unsigned)n);
+			pt_duration_format(d, delay, sizeof delay);
+			printf(", then wait %s", delay);
+			t += d;
+		}
+		putchar('\n');
+	}
+}
