@@ -32,12 +32,14 @@ typedef struct pt_dio {
 /* The default guard time: 10 ms + 1% of W. */
 int64_t pt_dio_default_guard(int64_t window_ms);
 
-/* limit >= 1, window_ms >= 1, guard_ms >= 0, else PT_EINVAL. */
+/* limit >= 1, window_ms >= 1, guard_ms >= 0, else PT_EINVAL; a window or
+ * guard above 100 years is PT_ERANGE. */
 int pt_dio_init(pt_dio *d, int64_t limit, int64_t window_ms, int64_t guard_ms);
 /* Frees the reservations; d may be initialised again. */
 void pt_dio_release(pt_dio *d);
 /* Change the limit or window of a live scheduler (daemon's set_limit).
- * Existing reservations stay; later placements obey the new rule. */
+ * Existing reservations stay, even where they break the new rule; later
+ * placements obey it in every window that holds one of their starts. */
 int pt_dio_set_limit(pt_dio *d, int64_t limit, int64_t window_ms, int64_t guard_ms);
 
 /* Can offsets ever fit? PT_EINVAL unless 0 < k <= PT_DIO_MAX_OFFSETS and the
@@ -49,9 +51,10 @@ int pt_dio_check_offsets(int64_t limit, int64_t span_ms, const int64_t *offsets,
 			 size_t k, size_t *first_out);
 
 /* The least base t >= now_ms such that every t+offsets[i], added to the
- * reservations, keeps every window of W+g at <= limit starts. Does not change
- * d. Returns PT_OK, or the error of pt_dio_check_offsets. Cost: O(k*(N+log r))
- * per candidate tried, r = reservations held. */
+ * reservations, keeps every window of W+g that holds one of them at <= limit
+ * starts. Does not change d. Returns PT_OK, the error of
+ * pt_dio_check_offsets, or PT_ERANGE when the answer could overflow int64.
+ * Cost: O(k*(N+log r)) per candidate tried, r = reservations held. */
 int pt_dio_find(const pt_dio *d, int64_t now_ms, const int64_t *offsets, size_t k,
 		int64_t *base_out);
 
