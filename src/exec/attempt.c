@@ -24,6 +24,7 @@ typedef struct supervisor {
 	int64_t kill_at;  /* when to send SIGKILL, 0: not armed */
 	int wstatus;
 	int reaped;
+	int has_terminal; /* the command got our terminal's foreground */
 	pt_attempt_result *result;
 } supervisor;
 
@@ -52,8 +53,26 @@ static int make_pipe(int fds[2])
 	return 0;
 }
 
+/* An interactive command in a background process group would stop at its
+ * first read from the terminal: when we own the terminal, lend it. */
+static int lends_terminal(const pt_attempt_spec *spec)
+{
+	return !spec->stdin_data && isatty(0) && tcgetpgrp(0) == getpgrp();
+}
+
+static void take_back_terminal(void)
+{
+	sigset_t ttou, old;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(0, getpgrp());
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static int spawn_setup(const pt_attempt_spec *spec, posix_spawn_file_actions_t *fa,
-		       posix_spawnattr_t *attr, int out_pipes[2][2], int in_pipe[2])
+		       posix_spawnattr_t *attr, int out_pipes[2][2], int in_pipe[2],
+		       int terminal)
 {
 	sigset_t none, defaults;
 	sigemptyset(&none);
@@ -70,6 +89,8 @@ static int spawn_setup(const pt_attempt_spec *spec, posix_spawn_file_actions_t *
 	posix_spawnattr_setsigdefault(attr, &defaults);
 	posix_spawnattr_setsigmask(attr, &none);
 	posix_spawn_file_actions_init(fa);
+	if (terminal)
+		posix_spawn_file_actions_addtcsetpgrp_np(fa, 0);
 	if (spec->watch) {
 		for (int i = 0; i < 2; i++) {
 			if (make_pipe(out_pipes[i]) < 0)
@@ -91,7 +112,8 @@ static int spawn(supervisor *s)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int out_pipes[2][2] = {{-1, -1}, {-1, -1}}, in_pipe[2] = {-1, -1};
-	int rc = spawn_setup(spec, &fa, &attr, out_pipes, in_pipe);
+	s->has_terminal = lends_terminal(spec);
+	int rc = spawn_setup(spec, &fa, &attr, out_pipes, in_pipe, s->has_terminal);
 	if (rc == 0) {
 		rc = posix_spawnp(&s->pid, spec->argv[0], &fa, &attr, spec->argv, spec->envp);
 		if (rc != 0) {
@@ -99,6 +121,9 @@ static int spawn(supervisor *s)
 			s->result->spawn_errno = rc;
 			rc = 0;
 			s->pid = -1;
+			if (s->has_terminal)
+				take_back_terminal();
+			s->has_terminal = 0;
 		}
 	}
 	posix_spawn_file_actions_destroy(&fa);
@@ -243,6 +268,8 @@ static void finish(supervisor *s)
 		close_fd(&s->out[i]);
 	}
 	close_fd(&s->in);
+	if (s->has_terminal)
+		take_back_terminal();
 	/* What we had to stop must not leave stragglers in its group. */
 	if (r->end != PT_END_EXITED)
 		kill(-s->pid, SIGKILL);

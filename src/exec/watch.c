@@ -20,7 +20,8 @@ static void pattern_free(pt_pattern *p)
 	free(p);
 }
 
-static pt_pattern *pattern_compile(const char *re, bool caseless, char *err, size_t err_len)
+static pt_pattern *pattern_compile(const char *what, const char *re, bool caseless, char *err,
+				   size_t err_len)
 {
 	int code;
 	PCRE2_SIZE offset;
@@ -34,7 +35,8 @@ static pt_pattern *pattern_compile(const char *re, bool caseless, char *err, siz
 	if (!p->code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(code, msg, sizeof msg);
-		snprintf(err, err_len, "offset %zu: %s", (size_t)offset, (char *)msg);
+		snprintf(err, err_len, "%s \"%s\": invalid regular expression at offset %zu: %s",
+			 what, re, (size_t)offset, (char *)msg);
 		free(p);
 		return NULL;
 	}
@@ -58,9 +60,9 @@ int pt_watch_init(pt_watch *w, const char *success_re, const char *failure_re,
 		  bool caseless, char *err, size_t err_len)
 {
 	memset(w, 0, sizeof *w);
-	if (success_re && !(w->success = pattern_compile(success_re, caseless, err, err_len)))
+	if (success_re && !(w->success = pattern_compile("success pattern", success_re, caseless, err, err_len)))
 		return -1;
-	if (failure_re && !(w->failure = pattern_compile(failure_re, caseless, err, err_len))) {
+	if (failure_re && !(w->failure = pattern_compile("failure pattern", failure_re, caseless, err, err_len))) {
 		pt_watch_release(w);
 		return -1;
 	}

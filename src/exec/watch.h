@@ -32,7 +32,8 @@ typedef struct pt_watch {
 } pt_watch;
 
 /* Compile the patterns (either may be NULL). On a bad pattern returns -1 and
- * writes "offset N: reason" to err. */
+ * writes "success pattern \"(\": invalid regular expression at offset 1: ..."
+ * to err. */
 int pt_watch_init(pt_watch *w, const char *success_re, const char *failure_re,
 		  bool caseless, char *err, size_t err_len);
 void pt_watch_release(pt_watch *w);

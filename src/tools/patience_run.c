@@ -132,8 +132,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	if (plan->success_re || plan->failure_re) {
 		if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless,
 				  err, sizeof err) < 0) {
-			pt_error("--%s-pattern: invalid regular expression: %s",
-				 plan->success_re ? "success" : "failure", err);
+			pt_error("%s", err);
 			return -1;
 		}
 		st->watching = true;
@@ -181,6 +180,15 @@ static const char *signal_name(int sig)
 static void judge_exit(const run_plan *plan, const pt_attempt_result *r, attempt_outcome *o)
 {
 	o->exit_code = r->status;
+	/* Ctrl-C reaches only the command when it has the terminal: the user
+	 * meant to stop, not to see another attempt. */
+	if (r->end == PT_END_KILLED && (r->signal == SIGINT || r->signal == SIGQUIT)) {
+		o->verdict = JUDGED_GIVE_UP;
+		o->label = "interrupted";
+		o->interrupted = true;
+		snprintf(o->reason, sizeof o->reason, "interrupted by SIG%s", signal_name(r->signal));
+		return;
+	}
 	if (r->end == PT_END_KILLED)
 		snprintf(o->reason, sizeof o->reason, "killed by SIG%s", signal_name(r->signal));
 	else
