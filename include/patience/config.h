@@ -83,7 +83,8 @@ int pt_config_apply_toml(pt_config *c, const pt_toml_value *root, const char *pa
 			 char *err, size_t err_len);
 
 /* Read and apply the file. PT_ENOENT when it does not exist (not an error
- * for the search path), PT_EIO when it cannot be read. */
+ * for the search path), PT_EIO when it cannot be read, PT_ERANGE when it is
+ * larger than 1 MiB. */
 int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_len);
 
 /* Apply the environment: for each setting with an env name, PREFIX_NAME for

@@ -97,10 +97,10 @@ static void describe_expected(const pt_setting_def *d, char *err, size_t err_len
 	switch (d->type) {
 	case PT_SETTING_INTEGER:
 	case PT_SETTING_FLOAT:
-		if (d->min <= d->max)
-			snprintf(err, err_len, "a%s number from %g to %g",
-				 d->type == PT_SETTING_INTEGER ? "n integer" : "",
-				 d->min, d->max);
+		if (d->min <= d->max && d->type == PT_SETTING_INTEGER)
+			snprintf(err, err_len, "an integer from %.0f to %.0f", d->min, d->max);
+		else if (d->min <= d->max)
+			snprintf(err, err_len, "a number from %g to %g", d->min, d->max);
 		else
 			snprintf(err, err_len, "a number");
 		break;

@@ -42,7 +42,7 @@ static void scalar_text(const pt_toml_value *v, char *buf, size_t len)
 	if (v->type == PT_TOML_INTEGER)
 		snprintf(buf, len, "%" PRId64, v->as.integer);
 	else if (v->type == PT_TOML_FLOAT)
-		snprintf(buf, len, "%.17g", v->as.floating);
+		snprintf(buf, len, "%.15g", v->as.floating);
 	else if (v->type == PT_TOML_BOOLEAN)
 		snprintf(buf, len, "%s", v->as.boolean ? "true" : "false");
 }
@@ -134,11 +134,11 @@ static char *read_file(const char *path, size_t *len_out, int *rc)
 	}
 	char *buf = malloc(CONFIG_FILE_MAX + 1);
 	size_t len = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
-	bool failed = !buf || ferror(f) || len > CONFIG_FILE_MAX;
+	bool failed = !buf || ferror(f);
 	fclose(f);
-	if (failed) {
+	if (failed || len > CONFIG_FILE_MAX) {
 		free(buf);
-		*rc = buf ? PT_EIO : PT_ENOMEM;
+		*rc = !buf ? PT_ENOMEM : failed ? PT_EIO : PT_ERANGE;
 		return NULL;
 	}
 	*len_out = len;
@@ -152,8 +152,9 @@ int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_le
 	char *text = read_file(path, &len, &rc);
 	if (!text) {
 		if (rc == PT_EIO)
-			snprintf(err, err_len, "%s: cannot read (%s; at most 1 MiB)", path,
-				 strerror(errno));
+			snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+		else if (rc == PT_ERANGE)
+			snprintf(err, err_len, "%s: larger than 1 MiB, not a config file", path);
 		return rc;
 	}
 	pt_toml_value *root;

@@ -52,7 +52,7 @@ static const cli_option options[] = {
 	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed"},
 	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes"},
 	{"quiet", 'q', "quiet", ALL, NULL, "print only errors"},
-	{"verbose", 'v', "verbose", ALL, NULL, "print the schedule and each decision"},
+	{"verbose", 'v', "verbose", ALL, NULL, "print each attempt's result and every rescheduling"},
 	{"json", 1011, "json", ALL, NULL, "print a JSON summary on stderr at the end"},
 	{"seed", OPT_SEED, NULL, ALL, "N", "seed the jitter, for reproducible delays"},
 	{"idempotency-key", OPT_IDEMPOTENCY_KEY, NULL, ALL, "KEY",

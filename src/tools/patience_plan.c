@@ -1,10 +1,13 @@
 /* From settings to a run plan: the checks that involve several settings. */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "exec/watch.h"
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -62,9 +65,10 @@ static int plan_seed_and_key(const cli_args *args, run_plan *plan)
 	uint8_t bytes[16];
 	if (args->seed) {
 		char *end;
+		errno = 0;
 		plan->seed = strtoull(args->seed, &end, 10);
-		if (!*args->seed || *end || args->seed[0] == '-') {
-			pt_error("--seed: invalid value \"%s\": expected a non-negative integer",
+		if (!isdigit((unsigned char)args->seed[0]) || *end || errno == ERANGE) {
+			pt_error("--seed: invalid value \"%s\": expected an integer from 0 to 2^64-1",
 				 args->seed);
 			return PT_EXIT_INTERNAL;
 		}
@@ -121,12 +125,15 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 						: pt_dio_default_guard(plan->window_ms);
 	pt_duration_list_parse(get_text(cfg, "retry_offsets"), plan->offsets, PT_DIO_MAX_OFFSETS,
 			       &plan->n_offsets);
+	/* Only an explicit flag may ask for more attempts than offsets; a
+	 * general attempts setting from a file is capped by them. */
 	if (attempts_given && (size_t)plan->attempts > plan->n_offsets) {
 		pt_error("--attempts %d needs as many retry offsets, but --retry-offsets \"%s\" "
 			 "has %zu", plan->attempts, get_text(cfg, "retry_offsets"), plan->n_offsets);
 		return PT_EXIT_INTERNAL;
 	}
-	if (attempts_given)
+	if ((size_t)plan->attempts < plan->n_offsets &&
+	    get(cfg, "attempts")->source != PT_SOURCE_DEFAULT)
 		plan->n_offsets = (size_t)plan->attempts;
 	plan->attempts = (int)plan->n_offsets;
 	size_t first = 0;
@@ -146,6 +153,22 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 		return PT_EXIT_INTERNAL;
 	}
 	plan->resource_id = get_text(cfg, "resource_id");
+	return 0;
+}
+
+/* Bad patterns are usage errors, found before anything runs (--dry-run too). */
+static int check_patterns(const run_plan *plan)
+{
+	pt_watch w;
+	char err[512];
+	if (!plan->success_re && !plan->failure_re)
+		return 0;
+	if (pt_watch_init(&w, plan->success_re, plan->failure_re, plan->caseless, err,
+			  sizeof err) < 0) {
+		pt_error("%s", err);
+		return PT_EXIT_INTERNAL;
+	}
+	pt_watch_release(&w);
 	return 0;
 }
 
@@ -180,9 +203,9 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	plan->verbose = get_bool(cfg, "verbose") && !plan->quiet;
 	plan->json = get_bool(cfg, "json");
 	plan->command = args->command;
-	if (plan_seed_and_key(args, plan))
+	if (plan_seed_and_key(args, plan) || check_patterns(plan))
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
-		return plan_diophantine(cfg, plan, get(cfg, "attempts")->source != PT_SOURCE_DEFAULT);
+		return plan_diophantine(cfg, plan, get(cfg, "attempts")->source == PT_SOURCE_FLAG);
 	return 0;
 }

@@ -280,19 +280,28 @@ static int64_t next_start_ms(retry_state *st, int n)
 	return now_ms() + pt_backoff_next(&st->backoff, (unsigned)n - 1);
 }
 
+/* Would attempt n, starting at start_ms, begin after --deadline? */
+static bool past_deadline(const retry_state *st, int n, int64_t start_ms, attempt_outcome *o)
+{
+	char limit[32];
+	if (!st->deadline_ns || start_ms * PT_NS_PER_MS < st->deadline_ns)
+		return false;
+	pt_duration_format(st->plan->deadline_ms, limit, sizeof limit);
+	o->verdict = JUDGED_GIVE_UP;
+	o->exit_code = PT_EXIT_TIMEOUT;
+	snprintf(o->reason, sizeof o->reason, "deadline of %s would pass before attempt %d",
+		 limit, n);
+	return true;
+}
+
 /* Sleep until attempt n may start. Returns 0, or an exit code to stop with
  * (and the reason in o). */
 static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_outcome *o)
 {
 	o->verdict = JUDGED_GIVE_UP;
 	for (;;) {
-		if (st->deadline_ns && start_ms * PT_NS_PER_MS >= st->deadline_ns) {
-			char limit[32];
-			pt_duration_format(st->plan->deadline_ms, limit, sizeof limit);
-			snprintf(o->reason, sizeof o->reason,
-				 "deadline of %s would pass before attempt %d", limit, n);
+		if (past_deadline(st, n, start_ms, o))
 			return PT_EXIT_TIMEOUT;
-		}
 		int sig = pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
 		if (sig) {
 			snprintf(o->reason, sizeof o->reason, "interrupted by SIG%s",
@@ -350,12 +359,12 @@ static int run_fallback(retry_state *st, int last_attempt)
 static int finish(retry_state *st, const attempt_outcome *o, int n, int exit_code)
 {
 	bool success = o->verdict == JUDGED_SUCCESS;
-	int64_t total_ms = (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS;
 	if (!success && st->plan->fallback && !o->interrupted) {
 		int rc = run_fallback(st, n);
 		if (rc)
 			exit_code = rc;
 	}
+	int64_t total_ms = (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS;
 	report_summary(&st->report, success, exit_code, success ? "succeeded" : o->reason,
 		       total_ms);
 	return exit_code;
@@ -383,6 +392,10 @@ static int retry_loop(retry_state *st)
 			return finish(st, &o, n, o.exit_code);
 		}
 		start_ms = next_start_ms(st, n + 1);
+		if (past_deadline(st, n + 1, start_ms, &o)) {
+			pt_error("%s; not retrying", o.reason);
+			return finish(st, &o, n, PT_EXIT_TIMEOUT);
+		}
 		int64_t delay = start_ms - now_ms();
 		report_retry_in(&st->report, n, o.reason, delay > 0 ? delay : 0);
 	}
@@ -422,8 +435,8 @@ static void print_strategy_line(const run_plan *p)
 	case PT_STRATEGY_DIOPHANTINE:
 		pt_duration_format(p->window_ms, window, sizeof window);
 		pt_duration_format(p->guard_ms, guard, sizeof guard);
-		printf("strategy: diophantine, at most %" PRId64 " starts per %s (guard %s)",
-		       p->rate_limit, window, guard);
+		printf("strategy: diophantine, at most %" PRId64 " start%s per %s (guard %s)",
+		       p->rate_limit, p->rate_limit == 1 ? "" : "s", window, guard);
 		break;
 	default:
 		printf("strategy: %s, base %s, multiplier %g, max %s%s", pt_strategy_name(p->strategy),
@@ -431,7 +444,7 @@ static void print_strategy_line(const run_plan *p)
 		       p->strategy == PT_STRATEGY_JITTER && b->jitter == PT_JITTER_EQUAL
 			       ? ", equal jitter" : "");
 	}
-	printf(", %d attempts\n", p->attempts);
+	printf(", %d attempt%s\n", p->attempts, p->attempts == 1 ? "" : "s");
 }
 
 void run_print_schedule(const run_plan *plan)
