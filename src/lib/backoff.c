@@ -3,10 +3,11 @@
  * saturates at the cap instead of overflowing. */
 #include "patience/backoff.h"
 
-#include <math.h>
+#include <math.h> /* isnan and isinf only: libm is not linked */
 #include <stddef.h>
 #include <string.h>
 
+#include "lib/power.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 
@@ -79,7 +80,7 @@ static int64_t clamp_ms(double v, int64_t cap)
 		return cap;
 	if (v <= 0)
 		return 0;
-	return (int64_t)floor(v + 0.5);
+	return (int64_t)(v + 0.5); /* v + 0.5 > 0: truncation is floor */
 }
 
 static int64_t clamp_int(int64_t v, int64_t cap)
@@ -108,7 +109,8 @@ static int64_t exponential(const pt_backoff_params *p, unsigned n, int64_t cap)
 {
 	if (p->base_ms <= 0)
 		return 0;
-	return clamp_ms((double)p->base_ms * pow(p->multiplier, (double)n - 1), cap);
+	return clamp_ms((double)p->base_ms *
+			pt_pow(p->multiplier, (double)n - 1), cap);
 }
 
 /* F(n) grows past any cap within ~60 steps, so the loop stops early even
@@ -135,7 +137,8 @@ static int64_t polynomial(const pt_backoff_params *p, unsigned n, int64_t cap)
 {
 	if (p->base_ms <= 0)
 		return 0;
-	return clamp_ms((double)p->base_ms * pow((double)n, p->exponent), cap);
+	return clamp_ms((double)p->base_ms * pt_pow((double)n, p->exponent),
+			cap);
 }
 
 /* Full: U[0, v). Equal: v/2 + U[0, v/2). Flooring keeps the interval
@@ -148,9 +151,9 @@ static int64_t jitter(pt_backoff *b, unsigned n, int64_t cap)
 	if (v == 0)
 		return 0;
 	if (b->params.jitter == PT_JITTER_EQUAL)
-		r = (int64_t)floor(half + u * half);
+		r = (int64_t)(half + u * half);
 	else
-		r = (int64_t)floor(u * (double)v);
+		r = (int64_t)(u * (double)v);
 	return r >= v ? v - 1 : r;
 }
 
@@ -166,8 +169,8 @@ static int64_t decorrelated(pt_backoff *b, int64_t cap)
 		d = cap;
 	else if (hi <= base)
 		d = base;
-	else if ((d = floor(base + u * (hi - base))) >= hi)
-		d = fmax(base, ceil(hi) - 1);
+	else if ((d = pt_floor(base + u * (hi - base))) >= hi)
+		d = pt_ceil(hi) - 1 > base ? pt_ceil(hi) - 1 : base;
 	b->previous_ms = d >= (double)cap ? cap : (int64_t)d;
 	return b->previous_ms;
 }
