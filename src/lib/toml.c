@@ -15,6 +15,8 @@
 
 /* Parsing and freeing recurse once per level, so nesting is bounded. */
 #define TOML_MAX_DEPTH 64
+/* Tables with this many keys are looked up through the parser's index. */
+#define INDEX_MIN 8
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -24,11 +26,18 @@
 
 /* How a table came to be; TOML's rules for reopening a table depend on it. */
 enum table_kind {
-	KIND_VALUE,    /* not a table defined by keys or headers */
+	KIND_VALUE,    /* key = value; an inline table becomes KIND_INLINE */
 	KIND_IMPLICIT, /* parent named in a header: [a.b] implies a */
 	KIND_HEADER,   /* defined by its own [header] */
 	KIND_DOTTED,   /* created by a dotted key: a.b = 1 creates a */
 	KIND_INLINE,   /* { ... }: complete as written */
+};
+
+/* An index slot maps (table, key) to the entry's position. A table is known
+ * by its first key's string, which stays put while the tree grows. */
+struct index_slot {
+	const char *owner, *key;
+	size_t pos;
 };
 
 struct parser {
@@ -42,6 +51,8 @@ struct parser {
 	size_t name_len;  /* logical length; beyond the buffer the name is cut */
 	char *err;
 	size_t err_len;
+	struct index_slot *slots; /* open addressing, at most half full */
+	size_t n_slots, used;
 };
 
 static int parse_value(struct parser *ps, pt_toml_value *v, int depth);
@@ -72,17 +83,83 @@ static void *grow(void *items, size_t count, size_t size)
 	return realloc(items, cap * size);
 }
 
-static pt_toml_entry *table_find(const pt_toml_value *t, const char *key)
+static uint64_t slot_hash(const char *owner, const char *key)
 {
-	for (size_t i = 0; i < t->as.table.count; i++)
+	uint64_t h = (uint64_t)(uintptr_t)owner * 0x9E3779B97F4A7C15u;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001B3u; /* FNV-1a */
+	return h;
+}
+
+static struct index_slot *index_probe(const struct parser *ps, const char *owner,
+				      const char *key)
+{
+	size_t mask = ps->n_slots - 1;
+	for (size_t i = (size_t)slot_hash(owner, key) & mask;; i = (i + 1) & mask) {
+		struct index_slot *s = &ps->slots[i];
+		if (!s->owner || (s->owner == owner && strcmp(s->key, key) == 0))
+			return s;
+	}
+}
+
+static bool index_grow(struct parser *ps)
+{
+	size_t n_old = ps->n_slots;
+	struct index_slot *old = ps->slots;
+	size_t n = n_old ? n_old * 2 : 64;
+	if (n > SIZE_MAX / sizeof *old || !(ps->slots = calloc(n, sizeof *old))) {
+		ps->slots = old;
+		return false;
+	}
+	ps->n_slots = n;
+	for (size_t i = 0; i < n_old; i++)
+		if (old[i].owner)
+			*index_probe(ps, old[i].owner, old[i].key) = old[i];
+	free(old);
+	return true;
+}
+
+static bool index_put(struct parser *ps, const pt_toml_value *t, size_t pos)
+{
+	if (2 * (ps->used + 1) > ps->n_slots && !index_grow(ps))
+		return false;
+	const char *owner = t->as.table.entries[0].key, *key = t->as.table.entries[pos].key;
+	*index_probe(ps, owner, key) = (struct index_slot){ owner, key, pos };
+	ps->used++;
+	return true;
+}
+
+/* Small tables are searched; big ones (a fuzzer's, say) go through the index,
+ * so that parsing stays linear in the number of keys. */
+static pt_toml_entry *table_find(const struct parser *ps, const pt_toml_value *t,
+				 const char *key)
+{
+	size_t count = t->as.table.count;
+	if (count >= INDEX_MIN) {
+		const struct index_slot *s = index_probe(ps, t->as.table.entries[0].key, key);
+		return s->owner ? &t->as.table.entries[s->pos] : NULL;
+	}
+	for (size_t i = 0; i < count; i++)
 		if (strcmp(t->as.table.entries[i].key, key) == 0)
 			return &t->as.table.entries[i];
 	return NULL;
 }
 
+/* Indexes a table's newest entry, or all of them once there are enough. */
+static bool table_index(struct parser *ps, const pt_toml_value *t)
+{
+	size_t count = t->as.table.count;
+	if (count < INDEX_MIN)
+		return true;
+	for (size_t i = count == INDEX_MIN ? 0 : count - 1; i < count; i++)
+		if (!index_put(ps, t, i))
+			return false;
+	return true;
+}
+
 /* A new entry: an empty table, or for KIND_VALUE a placeholder to fill. */
-static pt_toml_entry *table_add(pt_toml_value *t, const char *key, enum table_kind kind,
-				int line)
+static pt_toml_entry *table_add(struct parser *ps, pt_toml_value *t, const char *key,
+				enum table_kind kind)
 {
 	pt_toml_entry *entries = grow(t->as.table.entries, t->as.table.count, sizeof *entries);
 	if (!entries)
@@ -97,8 +174,8 @@ static pt_toml_entry *table_add(pt_toml_value *t, const char *key, enum table_ki
 	pt_toml_entry *e = &entries[t->as.table.count++];
 	e->key = copy;
 	e->value = (pt_toml_value){ .type = kind == KIND_VALUE ? PT_TOML_BOOLEAN : PT_TOML_TABLE,
-				    .line = line };
-	return e;
+				    .line = ps->line };
+	return table_index(ps, t) ? e : NULL;
 }
 
 static pt_toml_value *array_add(pt_toml_value *a, int line)
@@ -110,29 +187,6 @@ static pt_toml_value *array_add(pt_toml_value *a, int line)
 	pt_toml_value *v = &items[a->as.array.count++];
 	*v = (pt_toml_value){ .type = PT_TOML_BOOLEAN, .line = line };
 	return v;
-}
-
-static void value_release(pt_toml_value *v)
-{
-	switch (v->type) {
-	case PT_TOML_STRING:
-		free(v->as.string);
-		break;
-	case PT_TOML_ARRAY:
-		for (size_t i = 0; i < v->as.array.count; i++)
-			value_release(&v->as.array.items[i]);
-		free(v->as.array.items);
-		break;
-	case PT_TOML_TABLE:
-		for (size_t i = 0; i < v->as.table.count; i++) {
-			free(v->as.table.entries[i].key);
-			value_release(&v->as.table.entries[i].value);
-		}
-		free(v->as.table.entries);
-		break;
-	default:
-		break;
-	}
 }
 
 /* ---- messages ---- */
@@ -329,7 +383,7 @@ static size_t utf8_encode(uint32_t cp, char *out)
 	size_t len = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 	for (size_t i = len - 1; i > 0; i--, cp >>= 6)
 		out[i] = (char)(0x80 | (cp & 0x3F));
-	out[0] = (char)(((0xFF00 >> len) & 0xFF) | cp);
+	out[0] = (char)(((0xFF00 >> len) & 0xFF) | cp); /* len one bits, then a zero */
 	return len;
 }
 
@@ -339,11 +393,8 @@ static int check_encoding(struct parser *ps)
 {
 	for (const char *s = ps->p; s < ps->end;) {
 		size_t len = utf8_len((const unsigned char *)s, (size_t)(ps->end - s));
-		if (*s == '\0' || len == 0) {
-			int rc = fail(ps, *s ? "invalid UTF-8" : "NUL byte in the input");
-			ps->line = 1;
-			return rc;
-		}
+		if (*s == '\0' || len == 0)
+			return fail(ps, *s ? "invalid UTF-8" : "NUL byte in the input");
 		ps->line += *s == '\n';
 		s += len;
 	}
@@ -464,13 +515,14 @@ static size_t scan_digits(const char *s, size_t n)
 	return i;
 }
 
+/* A bad token is shown in messages, up to a point. */
+#define SHOWN(s, n) ((n) > 40 ? 40 : (int)(n)), (s), ((n) > 40 ? "..." : "")
+
 static int bad_value(struct parser *ps, const char *s, size_t n)
 {
-	int shown = n > 40 ? 40 : (int)n;
-	const char *cut = n > 40 ? "..." : "";
 	if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z')
-		return fail(ps, "invalid value \"%.*s%s\" (strings need quotes)", shown, s, cut);
-	return fail(ps, "invalid value \"%.*s%s\"", shown, s, cut);
+		return fail(ps, "invalid value \"%.*s%s\" (strings need quotes)", SHOWN(s, n));
+	return fail(ps, "invalid value \"%.*s%s\"", SHOWN(s, n));
 }
 
 static int to_integer(struct parser *ps, const char *s, size_t n, pt_toml_value *v)
@@ -482,7 +534,7 @@ static int to_integer(struct parser *ps, const char *s, size_t n, pt_toml_value 
 			continue;
 		unsigned d = (unsigned)(s[i] - '0');
 		if (acc > (limit - d) / 10)
-			return fail(ps, "integer %.*s is out of range", n > 40 ? 40 : (int)n, s);
+			return fail(ps, "integer %.*s%s is out of range", SHOWN(s, n));
 		acc = acc * 10 + d;
 	}
 	v->type = PT_TOML_INTEGER;
@@ -497,15 +549,19 @@ static int to_integer(struct parser *ps, const char *s, size_t n, pt_toml_value 
 static int to_float(struct parser *ps, const char *s, size_t n, pt_toml_value *v)
 {
 	const char *point = localeconv()->decimal_point;
-	size_t point_len = point && *point ? strlen(point) : 1;
+	if (!point || !*point)
+		point = ".";
+	size_t point_len = strlen(point);
 	char *buf = malloc(n + point_len + 1), *end, *o = buf;
 	if (!buf)
 		return oom(ps);
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.' && point && *point)
-			o += sprintf(o, "%s", point);
-		else if (s[i] != '_')
+		if (s[i] == '.') {
+			memcpy(o, point, point_len);
+			o += point_len;
+		} else if (s[i] != '_') {
 			*o++ = s[i];
+		}
 	}
 	*o = '\0';
 	double d = strtod(buf, &end);
@@ -514,7 +570,7 @@ static int to_float(struct parser *ps, const char *s, size_t n, pt_toml_value *v
 	if (!whole)
 		return bad_value(ps, s, n);
 	if (isinf(d) && s[n - 1] != 'f') /* not inf itself */
-		return fail(ps, "float %.*s is out of range", n > 40 ? 40 : (int)n, s);
+		return fail(ps, "float %.*s%s is out of range", SHOWN(s, n));
 	v->type = PT_TOML_FLOAT;
 	v->as.floating = d;
 	return PT_OK;
@@ -682,9 +738,9 @@ static int open_table(struct parser *ps, const struct key_path *k)
 	pt_toml_value *t = ps->root;
 	for (int i = 0; i < k->n; i++) {
 		bool last = i == k->n - 1;
-		pt_toml_entry *e = table_find(t, k->parts[i]);
+		pt_toml_entry *e = table_find(ps, t, k->parts[i]);
 		if (!e) {
-			e = table_add(t, k->parts[i], last ? KIND_HEADER : KIND_IMPLICIT, ps->line);
+			e = table_add(ps, t, k->parts[i], last ? KIND_HEADER : KIND_IMPLICIT);
 			if (!e)
 				return oom(ps);
 		} else {
@@ -739,20 +795,20 @@ static int place_key(struct parser *ps, pt_toml_value *t, const struct key_path 
 		     pt_toml_entry **out)
 {
 	for (int i = 0; i < k->n - 1; i++) {
-		pt_toml_entry *e = table_find(t, k->parts[i]);
+		pt_toml_entry *e = table_find(ps, t, k->parts[i]);
 		if (e) {
 			int rc = enter_dotted(ps, e);
 			if (rc)
 				return rc;
-		} else if (!(e = table_add(t, k->parts[i], KIND_DOTTED, ps->line))) {
+		} else if (!(e = table_add(ps, t, k->parts[i], KIND_DOTTED))) {
 			return oom(ps);
 		}
 		t = &e->value;
 	}
-	pt_toml_entry *e = table_find(t, k->parts[k->n - 1]);
+	pt_toml_entry *e = table_find(ps, t, k->parts[k->n - 1]);
 	if (e)
 		return fail(ps, "defined twice (first on line %d)", e->value.line);
-	*out = table_add(t, k->parts[k->n - 1], KIND_VALUE, ps->line);
+	*out = table_add(ps, t, k->parts[k->n - 1], KIND_VALUE);
 	return *out ? PT_OK : oom(ps);
 }
 
@@ -928,39 +984,11 @@ int pt_toml_parse(const char *text, size_t len, pt_toml_value **root_out, char *
 	ps.root->line = 1;
 	ps.section = ps.root;
 	int rc = parse_document(&ps);
+	free(ps.slots);
 	if (rc) {
 		pt_toml_free(ps.root);
 		return rc;
 	}
 	*root_out = ps.root;
 	return PT_OK;
-}
-
-void pt_toml_free(pt_toml_value *root)
-{
-	if (!root)
-		return;
-	value_release(root);
-	free(root);
-}
-
-const pt_toml_value *pt_toml_get(const pt_toml_value *table, const char *key)
-{
-	if (!table || !key || table->type != PT_TOML_TABLE)
-		return NULL;
-	const pt_toml_entry *e = table_find(table, key);
-	return e ? &e->value : NULL;
-}
-
-const char *pt_toml_type_name(pt_toml_type type)
-{
-	switch (type) {
-	case PT_TOML_STRING: return "string";
-	case PT_TOML_INTEGER: return "integer";
-	case PT_TOML_FLOAT: return "float";
-	case PT_TOML_BOOLEAN: return "boolean";
-	case PT_TOML_ARRAY: return "array";
-	case PT_TOML_TABLE: return "table";
-	}
-	return "unknown";
 }
