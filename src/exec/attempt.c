@@ -11,13 +11,18 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "exec/relay.h"
 #include "exec/signals.h"
+
+/* After an attempt we stopped, output still queued for a reader that does
+ * not read is dropped after this long rather than hang the retry loop. */
+#define DRAIN_BUDGET_NS (1000 * PT_NS_PER_MS)
 
 /* Everything one attempt's supervision loop tracks. */
 typedef struct supervisor {
 	const pt_attempt_spec *spec;
 	pid_t pid;
-	int out[2];  /* read ends of the command's stdout/stderr, -1 when closed */
+	pt_relay out[2]; /* the command's stdout/stderr, when watched */
 	int in;      /* write end of the replayed stdin, -1 when done */
 	size_t in_off;
 	int64_t term_at;  /* when to send SIGTERM (timeout/deadline), 0: never */
@@ -130,51 +135,15 @@ static int spawn(supervisor *s)
 	posix_spawnattr_destroy(&attr);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&out_pipes[i][1]);
-		s->out[i] = out_pipes[i][0];
-		if (s->out[i] >= 0)
-			fcntl(s->out[i], F_SETFL, O_NONBLOCK);
+		pt_relay_init(&s->out[i], out_pipes[i][0], 1 + i, i);
+		if (out_pipes[i][0] >= 0)
+			fcntl(out_pipes[i][0], F_SETFL, O_NONBLOCK);
 	}
 	close_fd(&in_pipe[0]);
 	s->in = in_pipe[1];
 	if (s->in >= 0)
 		fcntl(s->in, F_SETFL, O_NONBLOCK);
 	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Copy what stream i has to our own fd 1+i and to the watcher. */
-static void pump_output(supervisor *s, int i)
-{
-	char buf[16384];
-	for (;;) {
-		ssize_t n = read(s->out[i], buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN)
-				close_fd(&s->out[i]);
-			return;
-		}
-		pt_watch_feed(s->spec->watch, i, buf, (size_t)n);
-		/* Our reader went away: let the command see a broken pipe too. */
-		if (write_all(1 + i, buf, (size_t)n) < 0 && errno == EPIPE) {
-			close_fd(&s->out[i]);
-			return;
-		}
-	}
 }
 
 static void pump_stdin(supervisor *s)
@@ -232,7 +201,7 @@ static int wait_events(supervisor *s)
 	nfds_t n = 0;
 	fds[n++] = (struct pollfd){.fd = s->spec->signal_fd, .events = POLLIN};
 	for (int i = 0; i < 2; i++)
-		fds[n++] = (struct pollfd){.fd = s->out[i], .events = POLLIN};
+		fds[n++] = pt_relay_pollfd(&s->out[i]);
 	fds[n++] = (struct pollfd){.fd = s->in, .events = POLLOUT};
 	int64_t next = min_deadline(s->term_at, s->kill_at);
 	struct timespec ts, *timeout = NULL;
@@ -250,23 +219,42 @@ static int wait_events(supervisor *s)
 		check_signals(s);
 	for (int i = 0; i < 2; i++)
 		if (fds[1 + i].revents)
-			pump_output(s, i);
+			pt_relay_step(&s->out[i], fds[1 + i].revents, s->spec->watch, false);
 	if (fds[3].revents)
 		pump_stdin(s);
 	check_deadlines(s, pt_monotonic_ns());
 	return 0;
 }
 
+/* The command has exited: relay what is left in its pipes. A background
+ * child holding them open must not keep us waiting, nor may a reader of ours
+ * that stopped reading, once we have stopped the command ourselves. A signal
+ * for patience ends the drain. */
+static void drain_output(supervisor *s)
+{
+	int64_t give_up = s->result->end == PT_END_EXITED ? 0 : pt_monotonic_ns() + DRAIN_BUDGET_NS;
+	while (pt_relay_active(&s->out[0]) || pt_relay_active(&s->out[1])) {
+		struct pollfd fds[3] = {{.fd = s->spec->signal_fd, .events = POLLIN},
+					pt_relay_pollfd(&s->out[0]), pt_relay_pollfd(&s->out[1])};
+		int64_t left = give_up ? give_up - pt_monotonic_ns() : -1;
+		if (give_up && left <= 0)
+			break;
+		int timeout_ms = left < 0 ? -1 : (int)(left / PT_NS_PER_MS) + 1;
+		if (poll(fds, 3, timeout_ms) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents && pt_signals_drain(s->spec->signal_fd))
+			break;
+		for (int i = 0; i < 2; i++)
+			pt_relay_step(&s->out[i], fds[1 + i].revents, s->spec->watch, true);
+	}
+	pt_relay_close(&s->out[0]);
+	pt_relay_close(&s->out[1]);
+}
+
 static void finish(supervisor *s)
 {
 	pt_attempt_result *r = s->result;
-	/* Output the command wrote before exiting is in the pipes; a background
-	 * child that keeps them open must not keep us waiting. */
-	for (int i = 0; i < 2; i++) {
-		if (s->out[i] >= 0)
-			pump_output(s, i);
-		close_fd(&s->out[i]);
-	}
+	drain_output(s);
 	close_fd(&s->in);
 	if (s->has_terminal)
 		take_back_terminal();
@@ -286,7 +274,9 @@ static void finish(supervisor *s)
 
 int pt_attempt_run(const pt_attempt_spec *spec, pt_attempt_result *result)
 {
-	supervisor s = {.spec = spec, .out = {-1, -1}, .in = -1, .result = result};
+	supervisor s = {.spec = spec, .in = -1, .result = result};
+	pt_relay_init(&s.out[0], -1, 1, 0);
+	pt_relay_init(&s.out[1], -1, 2, 1);
 	memset(result, 0, sizeof *result);
 	result->end = PT_END_EXITED;
 	if (spec->watch)

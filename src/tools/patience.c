@@ -1,6 +1,7 @@
 /* patience: run a command until it succeeds. main wires the configuration
  * layers (defaults < files < environment < flags) into a run plan. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,9 +136,25 @@ static int run(int argc, char **argv, pt_config *cfg, int signal_fd)
 	return run_plan_execute(&plan, signal_fd);
 }
 
+/* Started with fd 0, 1 or 2 closed, our own pipes would take their numbers
+ * and the command would read or write them: fill the gaps with /dev/null. */
+static int open_standard_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pt_config cfg;
+	if (open_standard_fds() < 0)
+		return PT_EXIT_INTERNAL;
 	int signal_fd = pt_signals_install();
 	if (signal_fd < 0) {
 		pt_error("cannot install signal handlers: %s", strerror(errno));

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* sigabbrev_np */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "exec/attempt.h"
 #include "exec/clock.h"
+#include "exec/signals.h"
 #include "exec/wait.h"
 #include "patience.h"
 #include "patience/duration.h"
@@ -83,17 +85,35 @@ static void free_env(retry_state *st)
 	free(st->envp);
 }
 
+/* Wait until stdin is readable or a signal arrives; returns the signal. */
+static int wait_stdin(int signal_fd)
+{
+	struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = signal_fd, .events = POLLIN}};
+	for (;;) {
+		int sig = pt_signals_drain(signal_fd);
+		if (sig)
+			return sig;
+		if (poll(fds, 2, -1) > 0 && fds[0].revents)
+			return 0;
+	}
+}
+
+/* --replay-stdin: all of stdin, read before the first attempt. Returns 0,
+ * PT_EXIT_INTERNAL, or 128+N when signal N came first. */
 static int read_stdin(retry_state *st)
 {
 	size_t cap = 65536;
 	st->stdin_data = malloc(cap);
 	while (st->stdin_data) {
+		int sig = wait_stdin(st->signal_fd);
+		if (sig)
+			return 128 + sig;
 		ssize_t n = read(0, st->stdin_data + st->stdin_len, cap - st->stdin_len);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
 			pt_error("--replay-stdin: cannot read stdin: %s", strerror(errno));
-			return -1;
+			return PT_EXIT_INTERNAL;
 		}
 		if (n == 0)
 			return 0;
@@ -101,7 +121,7 @@ static int read_stdin(retry_state *st)
 		if (st->stdin_len == cap) {
 			if (cap >= MAX_STDIN_REPLAY) {
 				pt_error("--replay-stdin: stdin is larger than 256 MiB");
-				return -1;
+				return PT_EXIT_INTERNAL;
 			}
 			char *grown = realloc(st->stdin_data, cap *= 2);
 			if (!grown)
@@ -110,12 +130,14 @@ static int read_stdin(retry_state *st)
 		}
 	}
 	pt_error("--replay-stdin: out of memory");
-	return -1;
+	return PT_EXIT_INTERNAL;
 }
 
+/* Returns 0, or the exit code to stop with. */
 static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 {
 	char err[256];
+	int rc;
 	memset(st, 0, sizeof *st);
 	st->plan = plan;
 	st->signal_fd = signal_fd;
@@ -125,15 +147,15 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	pt_backoff_init(&st->backoff, &plan->backoff, plan->seed);
 	if (build_env(st) < 0 || run_report_init(&st->report, plan) < 0) {
 		pt_error("out of memory");
-		return -1;
+		return PT_EXIT_INTERNAL;
 	}
-	if (plan->replay_stdin && read_stdin(st) < 0)
-		return -1;
+	if (plan->replay_stdin && (rc = read_stdin(st)))
+		return rc;
 	if (plan->success_re || plan->failure_re) {
 		if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless,
 				  err, sizeof err) < 0) {
 			pt_error("%s", err);
-			return -1;
+			return PT_EXIT_INTERNAL;
 		}
 		st->watching = true;
 	}
@@ -142,7 +164,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	     pt_dio_acquire(&st->dio, 1, now_ms(), plan->offsets, plan->n_offsets,
 			    &st->dio_base_ms) != PT_OK)) {
 		pt_error("cannot schedule the retry offsets");
-		return -1;
+		return PT_EXIT_INTERNAL;
 	}
 	return 0;
 }
@@ -404,8 +426,8 @@ static int retry_loop(retry_state *st)
 int run_plan_execute(const run_plan *plan, int signal_fd)
 {
 	retry_state st;
-	int rc = PT_EXIT_INTERNAL;
-	if (state_init(&st, plan, signal_fd) == 0)
+	int rc = state_init(&st, plan, signal_fd);
+	if (rc == 0)
 		rc = retry_loop(&st);
 	state_release(&st);
 	return rc;
