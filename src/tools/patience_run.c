@@ -275,11 +275,11 @@ static void judge(const run_plan *plan, const pt_attempt_result *r, attempt_outc
 /* Diophantine: the start of attempt n (1-based). When we are already later
  * than its grant plus the guard, starting now could crowd a window: drop
  * the remaining grants and ask again for the earliest compliant time. */
-static int64_t dio_start_ms(retry_state *st, int n)
+static int64_t dio_start_ms(retry_state *st, int n, int64_t now)
 {
 	const run_plan *plan = st->plan;
 	size_t i = (size_t)n - 1;
-	int64_t target = st->dio_base_ms + plan->offsets[i], now = now_ms();
+	int64_t target = st->dio_base_ms + plan->offsets[i];
 	if (now <= target + plan->guard_ms)
 		return target;
 	int64_t rest[PT_DIO_MAX_OFFSETS], base;
@@ -295,11 +295,11 @@ static int64_t dio_start_ms(retry_state *st, int n)
 	return base;
 }
 
-static int64_t next_start_ms(retry_state *st, int n)
+static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 {
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
-		return dio_start_ms(st, n);
-	return now_ms() + pt_backoff_next(&st->backoff, (unsigned)n - 1);
+		return dio_start_ms(st, n, now);
+	return now + pt_backoff_next(&st->backoff, (unsigned)n - 1);
 }
 
 /* Would attempt n, starting at start_ms, begin after --deadline? */
@@ -333,7 +333,7 @@ static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_ou
 		}
 		if (st->plan->strategy != PT_STRATEGY_DIOPHANTINE)
 			return 0;
-		int64_t again = dio_start_ms(st, n); /* woke too late under load? */
+		int64_t again = dio_start_ms(st, n, now_ms()); /* woke too late under load? */
 		if (again == start_ms)
 			return 0;
 		start_ms = again;
@@ -413,12 +413,13 @@ static int retry_loop(retry_state *st)
 				pt_error("%s; not retrying", o.reason);
 			return finish(st, &o, n, o.exit_code);
 		}
-		start_ms = next_start_ms(st, n + 1);
+		int64_t now = now_ms();
+		start_ms = next_start_ms(st, n + 1, now);
 		if (past_deadline(st, n + 1, start_ms, &o)) {
 			pt_error("%s; not retrying", o.reason);
 			return finish(st, &o, n, PT_EXIT_TIMEOUT);
 		}
-		int64_t delay = start_ms - now_ms();
+		int64_t delay = start_ms - now;
 		report_retry_in(&st->report, n, o.reason, delay > 0 ? delay : 0);
 	}
 }
