@@ -79,15 +79,10 @@ static size_t dio_search(const pt_dio_start *s, size_t n, int64_t t, bool past_e
 
 int pt_dio_init(pt_dio *d, int64_t limit, int64_t window_ms, int64_t guard_ms)
 {
-	int rc;
-
 	if (!d)
 		return PT_EINVAL;
-	rc = check_params(limit, window_ms, guard_ms);
-	if (rc)
-		return rc;
-	*d = (pt_dio){ .limit = limit, .window_ms = window_ms, .guard_ms = guard_ms };
-	return PT_OK;
+	*d = (pt_dio){0};
+	return pt_dio_set_limit(d, limit, window_ms, guard_ms);
 }
 
 void pt_dio_release(pt_dio *d)

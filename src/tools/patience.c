@@ -90,9 +90,15 @@ static int load_config(pt_config *cfg, const cli_args *args)
 	return apply_flags(cfg, args);
 }
 
-static void print_debug_config(const pt_config *cfg)
+static void print_debug_config(const pt_config *cfg, const cli_args *args)
 {
 	fprintf(stderr, "[config] settings (value, then where it came from):\n");
+	if (args->has_strategy)
+		fprintf(stderr, "[config]   %-34s = %-14s (command line)\n", "strategy",
+			pt_strategy_name(args->strategy));
+	else
+		fprintf(stderr, "[config]   %-34s = %-14s (setting backoff)\n", "strategy",
+			pt_config_get(cfg, "backoff")->text);
 	for (size_t i = 0; i < cfg->count; i++) {
 		const pt_setting *v = &cfg->values[i];
 		if (cfg->defs[i].alias_of)
@@ -120,7 +126,7 @@ static int run(int argc, char **argv, pt_config *cfg, int signal_fd)
 	if ((rc = load_config(cfg, &args)))
 		return rc;
 	if (args.debug_config)
-		print_debug_config(cfg);
+		print_debug_config(cfg, &args);
 	if ((rc = plan_build(cfg, &args, &plan)))
 		return rc;
 	if (args.dry_run) {
