@@ -162,7 +162,13 @@ int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_le
 	rc = pt_toml_parse(text, len, &root, detail, sizeof detail);
 	free(text);
 	if (rc != PT_OK) {
-		snprintf(err, err_len, "%s: %s", path, detail);
+		/* "line 3: ..." from the parser reads "path:3: ..." like every other
+		 * config error. */
+		int line, skip = 0;
+		if (sscanf(detail, "line %d: %n", &line, &skip) == 1 && skip > 0)
+			snprintf(err, err_len, "%s:%d: %s", path, line, detail + skip);
+		else
+			snprintf(err, err_len, "%s: %s", path, detail);
 		return rc;
 	}
 	rc = pt_config_apply_toml(c, root, path, err, err_len);
