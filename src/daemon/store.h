@@ -1,0 +1,66 @@
+/* The daemon's persistent state in SQLite (WAL): resources with their
+ * limits, and every reserved start time. Grants are written inside a batch
+ * (one transaction per event-loop turn: group commit) and committed before
+ * any reply about them is sent. synchronous=NORMAL in WAL mode: a committed
+ * batch survives the daemon being killed (the promise we make); a power cut
+ * may lose the last batches. Not thread-safe. */
+#ifndef PT_DAEMON_STORE_H
+#define PT_DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pt_store pt_store;
+
+typedef struct pt_store_resource {
+	uint32_t uid;
+	const char *name;
+	int64_t limit;
+	int64_t window_ms;
+	int64_t guard_ms;
+	const char *source; /* "acquire", "set_limit", "config" */
+} pt_store_resource;
+
+typedef struct pt_store_start {
+	uint64_t reservation;
+	uint32_t uid;
+	const char *resource;
+	int64_t at_ms;
+	int64_t expires_ms; /* the reservation's TTL end */
+} pt_store_start;
+
+/* Open (creating the file and schema if needed) the state at path; the
+ * directory must exist. On error returns a negative PT_E* and writes
+ * "path: reason" to err. */
+int pt_store_open(const char *path, pt_store **out, char *err, size_t err_len);
+void pt_store_close(pt_store *s);
+
+/* Batches. begin is idempotent while a batch is open; commit and rollback
+ * end it. Every write below must happen inside a batch. */
+int pt_store_begin(pt_store *s);
+int pt_store_commit(pt_store *s);
+void pt_store_rollback(pt_store *s);
+
+/* Insert or replace a resource's limit. */
+int pt_store_put_resource(pt_store *s, const pt_store_resource *r);
+/* Insert the k starts base_ms + offsets[i] of one reservation. */
+int pt_store_put_reservation(pt_store *s, uint64_t reservation, uint32_t uid,
+			     const char *resource, int64_t base_ms, const int64_t *offsets,
+			     size_t k, int64_t expires_ms);
+/* Delete a reservation's starts at or after from_ms. */
+int pt_store_release(pt_store *s, uint64_t reservation, int64_t from_ms);
+/* Delete starts before before_ms (they count in no future window) and the
+ * future starts of reservations whose TTL ended at or before now_ms. */
+int pt_store_expire(pt_store *s, int64_t before_ms, int64_t now_ms);
+
+/* Read everything back, resources first (to restore after a restart).
+ * A callback returning non-zero stops the load with that value. */
+typedef int (*pt_store_resource_fn)(void *ctx, const pt_store_resource *r);
+typedef int (*pt_store_start_fn)(void *ctx, const pt_store_start *st);
+int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_fn on_start,
+		  void *ctx);
+
+/* The largest reservation id ever stored (0 if none), so ids never repeat. */
+int pt_store_max_reservation(pt_store *s, uint64_t *out);
+
+#endif
