@@ -1,0 +1,72 @@
+/* The client side of the daemon protocol (docs/PROTOCOL.md): one
+ * connection, blocking requests bounded by a timeout, and starting a
+ * detached daemon when none answers. Used by patience and rpr. */
+#ifndef PT_CLIENT_CLIENT_H
+#define PT_CLIENT_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_CLIENT_LINE_MAX 65536
+
+typedef struct pt_client {
+	int fd;             /* -1 when not connected */
+	int64_t timeout_ms; /* bound on each request's round trip */
+	char *buf;          /* reply bytes read but not yet consumed, owned */
+	size_t len;
+} pt_client;
+
+typedef struct pt_acquire_req {
+	const char *resource;
+	int64_t limit;
+	int64_t window_ms;
+	const int64_t *offsets; /* k offsets, ms */
+	size_t k;
+	int64_t not_before_ms; /* CLOCK_REALTIME ms; 0: now */
+	int64_t max_wait_ms;   /* 0: no bound */
+	int64_t ttl_ms;        /* 0: the daemon's default */
+	const char *client_id;
+} pt_acquire_req;
+
+typedef struct pt_grant {
+	uint64_t reservation;
+	int64_t start_ms; /* CLOCK_REALTIME ms of offset 0 */
+	int64_t now_ms;   /* the daemon's clock when it answered */
+	int64_t guard_ms;
+	int64_t limit;     /* the resource's limit as the daemon holds it */
+	int64_t window_ms;
+} pt_grant;
+
+/* Connect to socket_path and say hello. Returns PT_OK; PT_ENOENT when
+ * nothing listens there (no socket, refused); PT_EIO on timeout or a broken
+ * exchange; PT_EINVAL when the daemon does not speak protocol 1. err gets a
+ * one-line reason. c is always left closeable. */
+int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms, char *err,
+		      size_t err_len);
+void pt_client_close(pt_client *c);
+
+/* Start a detached patience-daemon on socket_path (the binary next to our
+ * own executable, else the first on PATH) and wait up to wait_ms for it to
+ * answer, leaving c connected. Returns as pt_client_connect. */
+int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
+			int64_t timeout_ms, char *err, size_t err_len);
+
+/* Send one request object, read one reply. On PT_OK *reply is the parsed
+ * reply (caller frees with cJSON_Delete), whether "ok" is true or not.
+ * PT_EIO (connection lost, timeout, unparsable reply) closes c. */
+int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *err,
+		      size_t err_len);
+
+/* acquire: PT_OK with *grant; PT_EINFEASIBLE ("infeasible"); PT_ERANGE
+ * ("wait_too_long": grant->start_ms still set); PT_EINVAL (any other error
+ * reply, message in err); PT_EIO as pt_client_request. */
+int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, char *err,
+		      size_t err_len);
+
+/* release: PT_OK (also when the daemon says not_found: nothing to free),
+ * PT_EIO as pt_client_request. */
+int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, char *err,
+		      size_t err_len);
+
+#endif
