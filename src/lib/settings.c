@@ -57,6 +57,16 @@ static int check_log_level(const char *text, char *err, size_t len)
 	return -1;
 }
 
+/* File permissions in octal, such as 0600 or 660. */
+static int check_mode(const char *text, char *err, size_t len)
+{
+	size_t n = strspn(text, "01234567");
+	if (n >= 3 && n <= 4 && text[n] == '\0' && (n == 3 || text[0] == '0'))
+		return 0;
+	snprintf(err, len, "octal permissions such as 0600 or 0666");
+	return -1;
+}
+
 static int check_algorithm(const char *text, char *err, size_t len)
 {
 	if (!strcmp(text, "diophantine") || !strcmp(text, "gcra") || !strcmp(text, "fixed-window"))
@@ -115,6 +125,12 @@ static const pt_setting_def table[] = {
 	{"daemon.metrics_listen", NULL, S, NULL, NONE, NULL, "host:port for /metrics", NULL},
 	{"daemon.backend", NULL, S, NULL, NONE, NULL, "redis:// URL; omit for memory", NULL},
 	{"daemon.state", NULL, S, NULL, NONE, NULL, "SQLite state file", NULL},
+	{"daemon.max_clients", NULL, I, "1024", 1, 1000000, NULL, "daemon: most connections at once",
+	 NULL},
+	{"daemon.idle_timeout", NULL, D, "10m", NONE, NULL,
+	 "daemon: close a connection idle this long (0: never)", NULL},
+	{"daemon.socket_mode", NULL, S, "0600", NONE, check_mode,
+	 "daemon: permissions of the socket (octal)", NULL},
 	/* [rate_limiting] */
 	{"rate_limiting.default_algorithm", NULL, S, "diophantine", NONE, check_algorithm,
 	 "limiter for resources", NULL},

@@ -1,0 +1,323 @@
+/* patience-daemon's internals (docs/PROTOCOL.md is the contract):
+ *
+ *   registry.c   resources keyed by (uid, name), each with one pt_dio, and
+ *                reservations keyed by id; acquire, release, set_limit,
+ *                expiry; writes go into the store's open batch, with an undo
+ *                log so that a failed commit takes the grants back
+ *   protocol.c   one request line -> checked fields -> registry -> reply
+ *   server.c     the listening socket, connections (bufferevents), line
+ *                framing, held replies and the group commit, the 1 s tick
+ *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
+ *   limits.c     the config files: settings and [rate_limiting.resources]
+ *   log.c        one timestamped line per event on stderr
+ *
+ * Single-threaded: everything runs on one libevent loop. Times are
+ * CLOCK_REALTIME milliseconds, as in the protocol. */
+#ifndef PT_DAEMON_DAEMON_H
+#define PT_DAEMON_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/store.h"
+#include "patience/config.h"
+#include "patience/diophantine.h"
+
+#ifndef PATIENCE_VERSION
+#define PATIENCE_VERSION "0.1.0"
+#endif
+
+#define PT_PROTOCOL_VERSION 1
+#define PT_LINE_MAX 65536               /* bytes of one request, newline included */
+#define PT_OUTPUT_MAX (1024 * 1024)     /* unsent reply bytes before a client is dropped */
+#define PT_RESOURCE_NAME_MAX 256        /* bytes */
+#define PT_CLIENT_ID_MAX 256            /* bytes kept of client_id */
+#define PT_LIMIT_MAX INT64_C(1000000000) /* largest limit N */
+#define PT_TTL_SLACK_MS INT64_C(60000)  /* default ttl: last offset + window + this */
+#define PT_JSON_INT_MAX INT64_C(9007199254740992) /* 2^53: exact in a JSON double */
+
+/* ---- log.c ---- */
+
+typedef enum pt_log_level {
+	PT_LOG_ERROR,
+	PT_LOG_WARN,
+	PT_LOG_INFO,
+	PT_LOG_DEBUG,
+} pt_log_level;
+
+/* "error", "warn", "info", "debug"; PT_EINVAL otherwise. */
+int pt_log_level_parse(const char *text, pt_log_level *out);
+void pt_log_set_level(pt_log_level level);
+bool pt_log_enabled(pt_log_level level);
+/* One line on stderr: "2025-01-02T03:04:05.678Z patience-daemon[42]: warn: ...".
+ * Control characters in the message are shown as '?'. */
+void pt_log(pt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- registry.c ---- */
+
+typedef enum pt_limit_source {
+	PT_LIMIT_ACQUIRE,   /* the first acquire of the resource */
+	PT_LIMIT_SET_LIMIT, /* a set_limit request */
+	PT_LIMIT_CONFIG,    /* [rate_limiting.resources] of the config file */
+} pt_limit_source;
+
+/* "acquire", "set_limit", "config"; parse returns PT_EINVAL for others. */
+const char *pt_limit_source_name(pt_limit_source s);
+int pt_limit_source_parse(const char *text, pt_limit_source *out);
+
+typedef struct pt_reservation pt_reservation;
+
+typedef struct pt_resource {
+	uint32_t uid;
+	char *name;  /* owned */
+	pt_dio dio;  /* limit, window and guard, and every reserved start */
+	pt_limit_source source;
+	bool persisted; /* its row is in the store (or a batch that has not failed) */
+	struct pt_resource *chain;
+} pt_resource;
+
+/* The reservations acquired on one connection, released when it closes.
+ * Embedded in the connection; the registry links and unlinks. */
+typedef struct pt_owner {
+	pt_reservation *first;
+} pt_owner;
+
+/* One entry of [rate_limiting.resources]: an exact resource id, or a glob
+ * (fnmatch(3): "api:external:*") tried when no exact entry matches. */
+typedef struct pt_config_limit {
+	char *pattern; /* owned */
+	int64_t limit;
+	int64_t window_ms;
+} pt_config_limit;
+
+struct pt_undo;
+
+typedef struct pt_registry {
+	pt_store *store; /* not owned; NULL: nothing is persisted */
+	pt_resource **res_slots;
+	size_t res_cap, n_res;
+	pt_reservation **rsv_slots;
+	size_t rsv_cap, n_rsv;
+	uint64_t next_id;
+	pt_config_limit *limits; /* owned copy */
+	size_t n_limits;
+	struct pt_undo *undo; /* what the open batch changed in memory */
+	size_t n_undo, undo_cap;
+	bool batch_open;
+	uint64_t writes; /* store writes ever made: callers compare before and after */
+	int64_t store_expired_ms; /* when the store's old starts were last deleted */
+} pt_registry;
+
+typedef struct pt_acquire {
+	uint32_t uid;
+	const char *resource;
+	int64_t limit;     /* the resource's limit when this acquire creates it */
+	int64_t window_ms;
+	const int64_t *offsets;
+	size_t k;
+	int64_t not_before_ms; /* the base is at or after max(now, this) */
+	int64_t max_wait_ms;   /* < 0: no bound */
+	int64_t ttl_ms;        /* <= 0: the default, counted from the start */
+	int64_t priority;      /* recorded only */
+	const char *client_id; /* may be NULL */
+	pt_owner *owner;       /* the connection it came on; NULL: none */
+} pt_acquire;
+
+typedef struct pt_placement {
+	uint64_t reservation;
+	int64_t start_ms;   /* the base: offsets[i] start at start_ms + offsets[i] */
+	int64_t expires_ms; /* unused starts are dropped then */
+	int64_t limit, window_ms, guard_ms; /* the resource's, as used */
+	size_t crowded; /* PT_EINFEASIBLE: offsets[crowded .. crowded+limit] share a window */
+} pt_placement;
+
+typedef struct pt_resource_usage {
+	const pt_resource *res;
+	size_t reserved;      /* starts at or after now */
+	size_t in_window;     /* starts in (now - window, now] */
+	int64_t next_free_ms; /* when one more start would fit */
+} pt_resource_usage;
+
+/* store may be NULL (tests; nothing is persisted and nothing is held). */
+int pt_registry_init(pt_registry *r, pt_store *store);
+void pt_registry_release(pt_registry *r);
+
+/* Load the store's resources and starts (after a restart), then expire what
+ * is over. PT_EIO with the reason in err. */
+int pt_registry_restore(pt_registry *r, int64_t now_ms, char *err, size_t err_len);
+
+/* Replace the config limits (copied) and apply them: every resource that
+ * matches takes the config's limit; one whose config entry is gone keeps
+ * its limit as if set by set_limit. */
+int pt_registry_set_config(pt_registry *r, const pt_config_limit *limits, size_t n);
+/* The config entry for name, or NULL. */
+const pt_config_limit *pt_registry_config_limit(const pt_registry *r, const char *name);
+
+pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *name);
+
+/* Place and reserve a task (docs/PROTOCOL.md, acquire). Returns PT_OK;
+ * PT_EINFEASIBLE (out has the limits and crowded); PT_ERANGE: the start
+ * would break max_wait_ms (out->start_ms says when); PT_EINVAL: the limits
+ * of a new resource or the times are out of range; PT_ENOMEM; PT_EIO: the
+ * store refused the write (nothing was granted). A resource is created only
+ * by a successful acquire. */
+int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
+			pt_placement *out);
+
+/* Drop reservation id's starts at or after max(from_ms, now_ms).
+ * PT_ENOENT when there is no such live reservation of uid. */
+int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms,
+		       int64_t now_ms, size_t *released);
+
+/* Set a resource's limit (creating it). PT_EINVAL when the config file
+ * governs it or the values are out of range; PT_ENOMEM; PT_EIO. */
+int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
+			  int64_t window_ms, const pt_resource **out);
+
+/* The connection closed: release the future starts of its reservations. */
+size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms);
+/* The daemon stops: forget the owner but keep its reservations. */
+void pt_registry_owner_detach(pt_registry *r, pt_owner *o);
+/* Does o hold a start at or after now that has not expired? */
+bool pt_registry_owner_holds(const pt_owner *o, int64_t now_ms);
+
+/* Drop starts that count in no future window, the unused starts of
+ * reservations past their ttl, and reservations with nothing ahead. */
+void pt_registry_expire(pt_registry *r, int64_t now_ms);
+
+/* Is there a batch with writes waiting for pt_registry_commit? */
+bool pt_registry_dirty(const pt_registry *r);
+/* Commit the open batch. On failure rolls it back, undoes in memory the
+ * grants and limit changes it held, and returns PT_EIO. */
+int pt_registry_commit(pt_registry *r);
+
+/* The resources of uid sorted by name, with their usage at now; *out is
+ * malloc'd (free it). */
+int pt_registry_list(const pt_registry *r, uint32_t uid, int64_t now_ms,
+		     pt_resource_usage **out, size_t *n);
+/* How many resources and live reservations uid has. */
+void pt_registry_count(const pt_registry *r, uint32_t uid, int64_t now_ms,
+		       size_t *resources, size_t *reservations);
+
+/* ---- limits.c ---- */
+
+/* The daemon's view of the config files: the shared settings (checked by
+ * the same table as patience) and the [rate_limiting.resources] limits. */
+typedef struct pt_daemon_config {
+	pt_config settings;
+	pt_config_limit *limits;
+	size_t n_limits;
+} pt_daemon_config;
+
+/* Read explicit_file only, or else /etc/patience/config.toml and then
+ * $XDG_CONFIG_HOME/patience/config.toml (~/.config/...), skipping missing
+ * ones. A later file's entry wins. Returns PT_OK, or an error with
+ * "file:line: ..." in err (PT_ENOENT: explicit_file does not exist). */
+int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *err,
+			  size_t err_len);
+void pt_daemon_config_release(pt_daemon_config *c);
+void pt_config_limits_free(pt_config_limit *limits, size_t n);
+
+/* ---- server.c, protocol.c, lifecycle.c ---- */
+
+typedef struct pt_daemon_options {
+	char socket_path[PATH_MAX];
+	char state_path[PATH_MAX];
+	char config_file[PATH_MAX]; /* "": the default files */
+	pt_log_level log_level;
+	bool log_level_fixed; /* given by --log-level: SIGHUP keeps it */
+	int64_t max_clients;
+	int64_t idle_timeout_ms; /* 0: never */
+	unsigned socket_mode;
+} pt_daemon_options;
+
+struct event_base;
+struct event;
+struct bufferevent;
+struct timeval;
+typedef struct pt_conn pt_conn;
+typedef struct pt_reply pt_reply;
+
+typedef struct pt_daemon {
+	pt_daemon_options opt;
+	struct event_base *base;
+	pt_store *store;
+	pt_registry reg;
+	int listen_fd;
+	dev_t socket_dev; /* the socket we bound, so we remove only ours */
+	ino_t socket_ino;
+	struct event *listen_ev, *accept_retry_ev, *commit_ev, *tick_ev;
+	struct event *signal_ev[3];
+	const struct timeval *idle_tv; /* a libevent common timeout, or NULL */
+	pt_conn *conns; /* every connection */
+	size_t n_conns;
+	pt_conn *held; /* connections with replies waiting for the commit */
+	bool commit_pending;
+	int64_t batch_since_ms; /* monotonic: when the open batch got its first write */
+	int64_t started_ms;     /* monotonic */
+	uint64_t next_conn_id;
+	int64_t refused_logged_ms; /* monotonic: when too_many_clients was last logged */
+	int pid_fd;
+	char pid_path[PATH_MAX];
+	bool stopping;
+	bool accept_starved; /* accept failed for want of descriptors */
+	char line[PT_LINE_MAX]; /* the request being answered */
+} pt_daemon;
+
+struct pt_conn {
+	pt_daemon *d;
+	struct bufferevent *bev;
+	uint64_t id;
+	uint32_t uid;
+	pid_t pid;
+	pt_owner owner;
+	bool skipping; /* dropping the rest of a line that was too long */
+	bool eof;      /* the client sends no more; close once answered */
+	pt_reply *held_first, *held_last; /* replies waiting for the commit */
+	size_t held_bytes;
+	bool in_held;
+	pt_conn *held_next;
+	pt_conn *prev, *next;
+};
+
+/* protocol.c: answer one request line (without its newline) of c at now.
+ * Returns the reply without newline (malloc'd; NULL when out of memory);
+ * *durable is set when the reply reports a write (a grant, a limit) that
+ * must be committed before it is sent. */
+char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
+			 int64_t now_ms, bool *durable);
+/* {"ok":false,"error":{"code":code,"message":message}}, malloc'd or NULL. */
+char *pt_protocol_error(const char *code, const char *message);
+/* The reply that replaces a durable one whose batch failed (static). */
+extern const char pt_protocol_internal_reply[];
+
+/* server.c. Event priorities: I/O, timers and signals run at the default
+ * (1); the commit runs at PT_PRIORITY_COMMIT, after every callback of the
+ * loop turn, so one commit serves all the turn's grants. */
+#define PT_EVENT_PRIORITIES 3
+#define PT_PRIORITY_COMMIT 2
+int pt_server_start(pt_daemon *d, char *err, size_t err_len);
+/* The registry wrote to the open batch: make sure a commit is coming. */
+void pt_server_wrote(pt_daemon *d);
+/* Commit the open batch and send the replies it held. */
+void pt_server_commit(pt_daemon *d);
+/* Stop accepting, commit, send what can be sent, close every connection
+ * (keeping their reservations). */
+void pt_server_stop(pt_daemon *d);
+void pt_server_release(pt_daemon *d);
+
+/* lifecycle.c: run the daemon until SIGTERM/SIGINT; returns the exit status:
+ * 0 after a clean stop, 1 when it cannot start (the reason in err, e.g.
+ * "another daemon (pid 42) is serving /run/user/1000/patience/daemon.sock").
+ * cfg gives the first config limits; SIGHUP reads the files again. */
+int pt_daemon_run(const pt_daemon_options *opt, const pt_daemon_config *cfg, char *err,
+		  size_t err_len);
+
+/* CLOCK_REALTIME and CLOCK_MONOTONIC in ms. */
+int64_t pt_daemon_now_ms(void);
+int64_t pt_daemon_mono_ms(void);
+
+#endif

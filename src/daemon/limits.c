@@ -1,0 +1,151 @@
+/* The config files as the daemon reads them: the shared settings table
+ * checks every key (so a misspelt one is an error here as in patience),
+ * and the [rate_limiting.resources] entries become config limits.
+ *
+ * Without --config the daemon reads /etc/patience/config.toml, then the
+ * user's $XDG_CONFIG_HOME/patience/config.toml; not the project files of
+ * the current directory, which mean nothing to a daemon started from
+ * anywhere. */
+#include "daemon/daemon.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patience/duration.h"
+#include "patience/error.h"
+#include "patience/settings.h"
+#include "patience/toml.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024) /* as pt_config_load_file */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(CONFIG_FILE_MAX + 1) : NULL;
+	*len = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
+	if (f && (ferror(f) || *len > CONFIG_FILE_MAX)) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* Adds or replaces (a later file wins) the limit of pattern. */
+static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, int64_t window)
+{
+	pt_config_limit *l;
+	for (size_t i = 0; i < c->n_limits; i++) {
+		if (strcmp(c->limits[i].pattern, pattern) == 0) {
+			c->limits[i].limit = limit;
+			c->limits[i].window_ms = window;
+			return PT_OK;
+		}
+	}
+	l = realloc(c->limits, (c->n_limits + 1) * sizeof *l);
+	if (!l)
+		return PT_ENOMEM;
+	c->limits = l;
+	l += c->n_limits;
+	if (!(l->pattern = strdup(pattern)))
+		return PT_ENOMEM;
+	l->limit = limit;
+	l->window_ms = window;
+	c->n_limits++;
+	return PT_OK;
+}
+
+/* One entry, already checked by the settings layer; only N's cap is ours. */
+static int read_entry(pt_daemon_config *c, const pt_toml_entry *e, const char *path,
+		      char *err, size_t err_len)
+{
+	const pt_toml_value *limit = pt_toml_get(&e->value, "limit");
+	const pt_toml_value *window = pt_toml_get(&e->value, "window");
+	int64_t ms;
+	if (!limit || limit->type != PT_TOML_INTEGER || !window ||
+	    window->type != PT_TOML_STRING || pt_duration_parse(window->as.string, &ms) != PT_OK)
+		return PT_OK;
+	if (limit->as.integer > PT_LIMIT_MAX) {
+		snprintf(err, err_len, "%s:%d: key \"rate_limiting.resources.%s\": limit above %"
+			 PRId64, path, limit->line, e->key, PT_LIMIT_MAX);
+		return PT_EINVAL;
+	}
+	int rc = put_limit(c, e->key, limit->as.integer, ms);
+	if (rc != PT_OK)
+		snprintf(err, err_len, "out of memory");
+	return rc;
+}
+
+static int read_limits(pt_daemon_config *c, const char *path, char *err, size_t err_len)
+{
+	size_t len;
+	pt_toml_value *root = NULL;
+	char *text = slurp(path, &len);
+	int rc = PT_OK;
+	if (!text || pt_toml_parse(text, len, &root, NULL, 0) != PT_OK) {
+		free(text);
+		snprintf(err, err_len, "%s: cannot read it again", path);
+		return PT_EIO; /* it was read and checked a moment ago */
+	}
+	free(text);
+	const pt_toml_value *rl = pt_toml_get(root, "rate_limiting");
+	const pt_toml_value *res = rl && rl->type == PT_TOML_TABLE ? pt_toml_get(rl, "resources")
+								   : NULL;
+	for (size_t i = 0; res && res->type == PT_TOML_TABLE && i < res->as.table.count; i++)
+		if ((rc = read_entry(c, &res->as.table.entries[i], path, err, err_len)) != PT_OK)
+			break;
+	pt_toml_free(root);
+	return rc;
+}
+
+static int load_file(pt_daemon_config *c, const char *path, char *err, size_t err_len)
+{
+	int rc = pt_config_load_file(&c->settings, path, err, err_len);
+	return rc == PT_OK ? read_limits(c, path, err, err_len) : rc;
+}
+
+static void user_config_path(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(buf, len, "%s/patience/config.toml", xdg);
+	else if (home && *home)
+		snprintf(buf, len, "%s/.config/patience/config.toml", home);
+	else
+		buf[0] = '\0';
+}
+
+int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *err,
+			  size_t err_len)
+{
+	char user[PATH_MAX];
+	const char *files[] = {"/etc/patience/config.toml", user};
+	int rc;
+	memset(c, 0, sizeof *c);
+	if (pt_settings_config_init(&c->settings) != PT_OK)
+		return snprintf(err, err_len, "out of memory"), PT_ENOMEM;
+	if (explicit_file) {
+		if ((rc = load_file(c, explicit_file, err, err_len)) == PT_ENOENT)
+			snprintf(err, err_len, "config file \"%s\" does not exist", explicit_file);
+	} else {
+		user_config_path(user, sizeof user);
+		rc = PT_OK;
+		for (size_t i = 0; i < 2 && rc == PT_OK; i++)
+			if (files[i][0] && (rc = load_file(c, files[i], err, err_len)) == PT_ENOENT)
+				rc = PT_OK;
+	}
+	if (rc != PT_OK)
+		pt_daemon_config_release(c);
+	return rc;
+}
+
+void pt_daemon_config_release(pt_daemon_config *c)
+{
+	pt_config_release(&c->settings);
+	pt_config_limits_free(c->limits, c->n_limits);
+	c->limits = NULL;
+	c->n_limits = 0;
+}

@@ -1,0 +1,472 @@
+/* Protocol version 1 (docs/PROTOCOL.md): one request line in, one reply
+ * out. Every field is checked before anything changes, so a line can hold
+ * anything at all (junk, wrong types, huge or fractional numbers) and only
+ * ever earns an error reply. Integers arrive as JSON doubles: a value is
+ * accepted only when it is integral and within 2^53, where a double is
+ * exact; replies write int64 values as raw digits. */
+#include "daemon/daemon.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "patience/duration.h"
+#include "patience/error.h"
+
+#define SERVER_NAME "patience-daemon " PATIENCE_VERSION
+
+const char pt_protocol_internal_reply[] =
+	"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":"
+	"\"the daemon could not save its state; nothing was granted\"}}";
+
+/* One request being answered. */
+typedef struct req {
+	pt_daemon *d;
+	pt_conn *c;
+	const cJSON *root;
+	int64_t now;
+	cJSON *out;   /* the reply */
+	bool oom;     /* an allocation failed: answer "internal" */
+	bool durable; /* the reply reports a write */
+} req;
+
+typedef int (*op_fn)(req *q);
+
+/* ---- building replies ---- */
+
+static cJSON *json_int(int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%" PRId64, v);
+	return cJSON_CreateRaw(buf);
+}
+
+static void put(req *q, cJSON *parent, const char *key, cJSON *item)
+{
+	if (!parent || !item || !cJSON_AddItemToObject(parent, key, item)) {
+		cJSON_Delete(item);
+		q->oom = true;
+	}
+}
+
+static void put_int(req *q, cJSON *parent, const char *key, int64_t v)
+{
+	put(q, parent, key, json_int(v));
+}
+
+static void push(req *q, cJSON *array, cJSON *item)
+{
+	if (!array || !item || !cJSON_AddItemToArray(array, item)) {
+		cJSON_Delete(item);
+		q->oom = true;
+	}
+}
+
+/* A fresh reply {"ok":ok}. */
+static cJSON *start(req *q, bool ok)
+{
+	cJSON_Delete(q->out);
+	q->out = cJSON_CreateObject();
+	put(q, q->out, "ok", cJSON_CreateBool(ok));
+	return q->out;
+}
+
+static cJSON *error_object(req *q, const char *code, const char *message)
+{
+	cJSON *e = cJSON_CreateObject();
+	put(q, e, "code", cJSON_CreateString(code));
+	put(q, e, "message", cJSON_CreateString(message));
+	return e;
+}
+
+/* Makes the reply an error; returns -1 so ops can `return fail(...)`. */
+__attribute__((format(printf, 3, 4))) static int fail(req *q, const char *code,
+						       const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	put(q, start(q, false), "error", error_object(q, code, message));
+	return -1;
+}
+
+char *pt_protocol_error(const char *code, const char *message)
+{
+	req q = {0};
+	put(&q, start(&q, false), "error", error_object(&q, code, message));
+	char *text = q.oom ? NULL : cJSON_PrintUnformatted(q.out);
+	cJSON_Delete(q.out);
+	return text;
+}
+
+/* ---- reading fields ---- */
+
+/* An integral JSON number within +-2^53. */
+static bool read_int(const cJSON *item, int64_t *out)
+{
+	double v;
+	if (!cJSON_IsNumber(item))
+		return false;
+	v = item->valuedouble;
+	if (!(v >= -(double)PT_JSON_INT_MAX && v <= (double)PT_JSON_INT_MAX))
+		return false; /* NaN fails too */
+	if ((double)(int64_t)v != v)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+/* 1: present and valid, *out set; 0: absent, *out untouched; -1: invalid
+ * (the error reply is made). */
+static int get_int(req *q, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(q->root, key);
+	int64_t v;
+	if (!item)
+		return 0;
+	if (!read_int(item, &v) || v < min || v > max)
+		return fail(q, "bad_request", "field \"%s\": expected an integer from %" PRId64
+			    " to %" PRId64, key, min, max);
+	*out = v;
+	return 1;
+}
+
+static int need_int(req *q, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+	int rc = get_int(q, key, min, max, out);
+	return rc ? rc : fail(q, "bad_request", "missing field \"%s\"", key);
+}
+
+static int get_string(req *q, const char *key, const char **out)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(q->root, key);
+	if (!item)
+		return 0;
+	if (!cJSON_IsString(item) || !item->valuestring)
+		return fail(q, "bad_request", "field \"%s\": expected a string", key);
+	*out = item->valuestring;
+	return 1;
+}
+
+/* "resource": 1 to 256 bytes, no control characters. */
+static int need_resource(req *q, const char **out)
+{
+	int rc = get_string(q, "resource", out);
+	size_t n;
+	if (rc <= 0)
+		return rc < 0 ? rc : fail(q, "bad_request", "missing field \"resource\"");
+	n = strlen(*out);
+	if (n < 1 || n > PT_RESOURCE_NAME_MAX)
+		return fail(q, "bad_request", "field \"resource\": expected 1 to %d bytes",
+			    PT_RESOURCE_NAME_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)(*out)[i] < 0x20 || (*out)[i] == 0x7f)
+			return fail(q, "bad_request", "field \"resource\": control characters "
+				    "are not allowed");
+	return 1;
+}
+
+/* "offsets_ms": at most PT_DIO_MAX_OFFSETS strictly increasing integers
+ * from 0 to 100 years; absent: [0]. */
+static int get_offsets(req *q, int64_t *offsets, size_t *k)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(q->root, "offsets_ms"), *item;
+	*k = 0;
+	if (!array) {
+		offsets[(*k)++] = 0;
+		return 0;
+	}
+	if (!cJSON_IsArray(array) || !array->child)
+		return fail(q, "bad_request", "field \"offsets_ms\": expected a non-empty array "
+			    "of integers");
+	cJSON_ArrayForEach(item, array) {
+		int64_t v;
+		if (*k == PT_DIO_MAX_OFFSETS)
+			return fail(q, "bad_request", "field \"offsets_ms\": more than %d offsets",
+				    PT_DIO_MAX_OFFSETS);
+		if (!read_int(item, &v) || v < 0 || v > PT_DURATION_MAX_MS)
+			return fail(q, "bad_request", "field \"offsets_ms\": expected integers "
+				    "from 0 to %" PRId64, PT_DURATION_MAX_MS);
+		if (*k > 0 && v <= offsets[*k - 1])
+			return fail(q, "bad_request", "field \"offsets_ms\": offsets must be "
+				    "strictly increasing (%" PRId64 " after %" PRId64 ")",
+				    v, offsets[*k - 1]);
+		offsets[(*k)++] = v;
+	}
+	return 1;
+}
+
+/* ---- operations ---- */
+
+static int op_hello(req *q)
+{
+	const char *client = NULL;
+	if (get_string(q, "client", &client) < 0)
+		return -1;
+	cJSON *out = start(q, true), *versions = cJSON_CreateArray();
+	put_int(q, out, "v", PT_PROTOCOL_VERSION);
+	put(q, out, "server", cJSON_CreateString(SERVER_NAME));
+	push(q, versions, json_int(PT_PROTOCOL_VERSION));
+	put(q, out, "versions", versions);
+	if (client)
+		pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): hello from \"%.100s\"", q->c->id,
+		       q->c->uid, client);
+	return 0;
+}
+
+static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
+{
+	if (need_resource(q, &a->resource) < 0 ||
+	    need_int(q, "limit", 1, PT_LIMIT_MAX, &a->limit) < 0 ||
+	    need_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &a->window_ms) < 0 ||
+	    get_offsets(q, offsets, &a->k) < 0 ||
+	    get_int(q, "not_before_ms", 0, q->now + PT_DURATION_MAX_MS, &a->not_before_ms) < 0 ||
+	    get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &a->max_wait_ms) < 0 ||
+	    get_int(q, "ttl_ms", 1, PT_DURATION_MAX_MS, &a->ttl_ms) < 0 ||
+	    get_int(q, "priority", -PT_JSON_INT_MAX, PT_JSON_INT_MAX, &a->priority) < 0 ||
+	    get_string(q, "client_id", &a->client_id) < 0)
+		return -1;
+	a->offsets = offsets;
+	return 0;
+}
+
+static void granted(req *q, const pt_acquire *a, const pt_placement *p)
+{
+	cJSON *out = start(q, true), *starts = cJSON_CreateArray();
+	put_int(q, out, "reservation", (int64_t)p->reservation);
+	put_int(q, out, "start_ms", p->start_ms);
+	for (size_t i = 0; i < a->k; i++)
+		push(q, starts, json_int(p->start_ms + a->offsets[i]));
+	put(q, out, "starts_ms", starts);
+	put_int(q, out, "now_ms", q->now);
+	put_int(q, out, "limit", p->limit);
+	put_int(q, out, "window_ms", p->window_ms);
+	put_int(q, out, "guard_ms", p->guard_ms);
+	put_int(q, out, "expires_ms", p->expires_ms);
+	q->durable = true;
+	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
+	       ": %zu starts from %+" PRId64 " ms", q->c->id, q->c->uid, a->resource,
+	       p->reservation, a->k, p->start_ms - q->now);
+}
+
+static int op_acquire(req *q)
+{
+	int64_t offsets[PT_DIO_MAX_OFFSETS];
+	pt_acquire a = {.uid = q->c->uid, .owner = &q->c->owner, .max_wait_ms = -1};
+	pt_placement p;
+	if (read_acquire(q, &a, offsets) < 0)
+		return -1;
+	switch (pt_registry_acquire(&q->d->reg, &a, q->now, &p)) {
+	case PT_OK:
+		granted(q, &a, &p);
+		return 0;
+	case PT_EINFEASIBLE:
+		return fail(q, "infeasible", "offsets %" PRId64 " and %" PRId64 " fall within one "
+			    "window of %" PRId64 " ms: limit %" PRId64, offsets[p.crowded],
+			    offsets[p.crowded + (size_t)p.limit], p.window_ms + p.guard_ms, p.limit);
+	case PT_ERANGE:
+		fail(q, "wait_too_long", "the earliest start is in %" PRId64 " ms, beyond "
+		     "max_wait_ms %" PRId64, p.start_ms - q->now, a.max_wait_ms);
+		put_int(q, q->out, "start_ms", p.start_ms);
+		put_int(q, q->out, "now_ms", q->now);
+		return -1;
+	case PT_EINVAL:
+		return fail(q, "bad_request", "the start times fall outside the range the "
+			    "daemon can represent");
+	case PT_EIO:
+		return fail(q, "internal", "the daemon could not save its state; nothing was "
+			    "granted");
+	default:
+		return fail(q, "internal", "out of memory; nothing was granted");
+	}
+}
+
+static int op_release(req *q)
+{
+	int64_t id = 0, from = q->now;
+	size_t released;
+	if (need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
+	    get_int(q, "from_ms", 0, PT_JSON_INT_MAX, &from) < 0)
+		return -1;
+	if (pt_registry_cancel(&q->d->reg, q->c->uid, (uint64_t)id, from, q->now, &released))
+		return fail(q, "not_found", "no reservation %" PRId64, id);
+	put_int(q, start(q, true), "released", (int64_t)released);
+	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): reservation %" PRId64
+	       " released %zu starts", q->c->id, q->c->uid, id, released);
+	return 0;
+}
+
+static int op_set_limit(req *q)
+{
+	const char *name;
+	int64_t limit, window;
+	const pt_resource *res = NULL;
+	const pt_config_limit *c;
+	if (need_resource(q, &name) < 0 || need_int(q, "limit", 1, PT_LIMIT_MAX, &limit) < 0 ||
+	    need_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &window) < 0)
+		return -1;
+	if ((c = pt_registry_config_limit(&q->d->reg, name)))
+		return fail(q, "bad_request", "the limit of \"%s\" comes from the daemon's config "
+			    "file (%" PRId64 " per %" PRId64 " ms)", name, c->limit, c->window_ms);
+	switch (pt_registry_set_limit(&q->d->reg, q->c->uid, name, limit, window, &res)) {
+	case PT_OK:
+		break;
+	case PT_EINVAL:
+		return fail(q, "bad_request", "the limit of \"%s\" comes from the daemon's config "
+			    "file", name);
+	case PT_EIO:
+		return fail(q, "internal", "the daemon could not save its state");
+	default:
+		return fail(q, "internal", "out of memory");
+	}
+	cJSON *out = start(q, true);
+	put(q, out, "resource", cJSON_CreateString(res->name));
+	put_int(q, out, "limit", res->dio.limit);
+	put_int(q, out, "window_ms", res->dio.window_ms);
+	put_int(q, out, "guard_ms", res->dio.guard_ms);
+	q->durable = true;
+	pt_log(PT_LOG_INFO, "uid %u: \"%s\" limit set to %" PRId64 " per %" PRId64 " ms",
+	       q->c->uid, name, limit, window);
+	return 0;
+}
+
+static cJSON *usage_json(req *q, const pt_resource_usage *u)
+{
+	cJSON *o = cJSON_CreateObject();
+	put(q, o, "resource", cJSON_CreateString(u->res->name));
+	put_int(q, o, "limit", u->res->dio.limit);
+	put_int(q, o, "window_ms", u->res->dio.window_ms);
+	put_int(q, o, "guard_ms", u->res->dio.guard_ms);
+	put(q, o, "source", cJSON_CreateString(pt_limit_source_name(u->res->source)));
+	put_int(q, o, "reserved", (int64_t)u->reserved);
+	put_int(q, o, "in_window", (int64_t)u->in_window);
+	put_int(q, o, "next_free_ms", u->next_free_ms);
+	return o;
+}
+
+static int op_resources(req *q)
+{
+	pt_resource_usage *list;
+	size_t n;
+	if (pt_registry_list(&q->d->reg, q->c->uid, q->now, &list, &n) != PT_OK)
+		return fail(q, "internal", "out of memory");
+	cJSON *array = cJSON_CreateArray();
+	for (size_t i = 0; i < n && !q->oom; i++)
+		push(q, array, usage_json(q, &list[i]));
+	free(list);
+	put(q, start(q, true), "resources", array);
+	return 0;
+}
+
+static int op_status(req *q)
+{
+	const pt_daemon *d = q->d;
+	size_t resources, reservations;
+	pt_registry_count(&d->reg, q->c->uid, q->now, &resources, &reservations);
+	cJSON *out = start(q, true);
+	put(q, out, "server", cJSON_CreateString(SERVER_NAME));
+	put_int(q, out, "pid", (int64_t)getpid());
+	put_int(q, out, "uptime_ms", pt_daemon_mono_ms() - d->started_ms);
+	put_int(q, out, "clients", (int64_t)d->n_conns);
+	put_int(q, out, "max_clients", d->opt.max_clients);
+	put_int(q, out, "resources", (int64_t)resources);
+	put_int(q, out, "reservations", (int64_t)reservations);
+	put(q, out, "state", cJSON_CreateString(d->opt.state_path));
+	put(q, out, "socket", cJSON_CreateString(d->opt.socket_path));
+	put(q, out, "mode", cJSON_CreateString("local"));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	op_fn fn;
+} ops[] = {
+	{"hello", op_hello},         {"acquire", op_acquire},     {"release", op_release},
+	{"set_limit", op_set_limit}, {"resources", op_resources}, {"status", op_status},
+};
+
+/* ---- dispatch ---- */
+
+static int check_version(req *q)
+{
+	int64_t v;
+	int rc = need_int(q, "v", INT32_MIN, INT32_MAX, &v);
+	if (rc < 0)
+		return -1;
+	if (v == PT_PROTOCOL_VERSION)
+		return 0;
+	fail(q, "unsupported_version", "protocol version %" PRId64 " is not spoken here; "
+	     "this daemon speaks 1", v);
+	cJSON *versions = cJSON_CreateArray();
+	push(q, versions, json_int(PT_PROTOCOL_VERSION));
+	put(q, q->out, "versions", versions);
+	return -1;
+}
+
+static void dispatch(req *q)
+{
+	const char *op = NULL;
+	if (check_version(q) < 0 || get_string(q, "op", &op) < 0)
+		return;
+	if (!op) {
+		fail(q, "bad_request", "missing field \"op\"");
+		return;
+	}
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(op, ops[i].name) == 0) {
+			ops[i].fn(q);
+			return;
+		}
+	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
+	     "set_limit, resources or status", op);
+}
+
+static bool blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return false;
+	return true;
+}
+
+static void parse(req *q, const char *line, size_t len)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+	if (!root) {
+		size_t at = end && end >= line && end <= line + len ? (size_t)(end - line) : 0;
+		if (blank(line, line + len))
+			fail(q, "bad_json", "empty request: expected a JSON object");
+		else
+			fail(q, "bad_json", "malformed JSON at byte %zu", at);
+	} else if (!blank(end, line + len)) {
+		fail(q, "bad_json", "extra bytes after the JSON object, at byte %zu",
+		     (size_t)(end - line));
+	} else if (!cJSON_IsObject(root)) {
+		fail(q, "bad_json", "expected a JSON object");
+	} else {
+		q->root = root;
+		dispatch(q);
+	}
+	cJSON_Delete(root);
+	q->root = NULL;
+}
+
+char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
+			 int64_t now_ms, bool *durable)
+{
+	req q = {.d = d, .c = c, .now = now_ms};
+	char *text = NULL;
+	parse(&q, line, len);
+	if (!q.oom && q.out)
+		text = cJSON_PrintUnformatted(q.out);
+	cJSON_Delete(q.out);
+	*durable = q.durable && text;
+	return text;
+}

@@ -1,0 +1,859 @@
+/* The daemon's scheduling state: resources keyed by (uid, name), each with
+ * one pt_dio holding the starts of every client's reservations, and the
+ * reservations keyed by id.
+ *
+ * Group commit: every write goes into the store's open batch and is also
+ * recorded in an undo log (grants, limit changes, resources first written).
+ * pt_registry_commit commits the batch; when that fails it rolls it back and
+ * replays the undo log backwards, so memory holds no grant the store lost.
+ * Releases are not undone: the store then keeps starts memory dropped,
+ * which after a restart only makes the daemon more careful.
+ *
+ * A reservation record lives while it may still have starts ahead; its
+ * past starts stay in the pt_dio (they count in their window) until they
+ * age out, even after the record is gone. */
+#include "daemon/daemon.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patience/duration.h"
+#include "patience/error.h"
+
+#define RES_SLOTS_MIN 64
+#define RSV_SLOTS_MIN 256
+#define STORE_EXPIRE_EVERY_MS 60000
+
+struct pt_reservation {
+	uint64_t id;
+	pt_resource *res;
+	int64_t last_ms;    /* no start of it is held after this */
+	int64_t expires_ms; /* its ttl: starts still ahead then are dropped */
+	int64_t priority;
+	char *client_id; /* owned, may be NULL */
+	pt_owner *owner;
+	pt_reservation *owner_prev, *owner_next;
+	pt_reservation *chain;
+};
+
+typedef enum undo_kind { UNDO_GRANT, UNDO_LIMIT, UNDO_PERSISTED } undo_kind;
+
+struct pt_undo {
+	undo_kind kind;
+	pt_resource *res;
+	uint64_t id;                        /* UNDO_GRANT */
+	int64_t limit, window_ms, guard_ms; /* UNDO_LIMIT: the old values */
+	pt_limit_source source;
+};
+
+static const char *const source_names[] = {"acquire", "set_limit", "config"};
+
+const char *pt_limit_source_name(pt_limit_source s)
+{
+	return source_names[s];
+}
+
+int pt_limit_source_parse(const char *text, pt_limit_source *out)
+{
+	for (int i = 0; i < 3; i++) {
+		if (text && strcmp(text, source_names[i]) == 0) {
+			*out = (pt_limit_source)i;
+			return PT_OK;
+		}
+	}
+	return PT_EINVAL;
+}
+
+/* ---- hash tables ---- */
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+static size_t res_hash(uint32_t uid, const char *name)
+{
+	uint64_t h = fnv1a(UINT64_C(14695981039346656037), &uid, sizeof uid);
+	return (size_t)fnv1a(h, name, strlen(name));
+}
+
+static size_t rsv_hash(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= UINT64_C(0xff51afd7ed558ccd);
+	id ^= id >> 33;
+	return (size_t)id;
+}
+
+pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *name)
+{
+	pt_resource *res = r->res_slots[res_hash(uid, name) & (r->res_cap - 1)];
+	while (res && (res->uid != uid || strcmp(res->name, name) != 0))
+		res = res->chain;
+	return res;
+}
+
+static pt_reservation *rsv_find(const pt_registry *r, uint64_t id)
+{
+	pt_reservation *v = r->rsv_slots[rsv_hash(id) & (r->rsv_cap - 1)];
+	while (v && v->id != id)
+		v = v->chain;
+	return v;
+}
+
+/* Doubles the resource table when it is full; failure only costs speed. */
+static void res_grow(pt_registry *r)
+{
+	size_t cap = r->res_cap * 2;
+	pt_resource **slots;
+	if (r->n_res < r->res_cap || !(slots = calloc(cap, sizeof *slots)))
+		return;
+	for (size_t i = 0; i < r->res_cap; i++) {
+		for (pt_resource *res = r->res_slots[i], *next; res; res = next) {
+			size_t s = res_hash(res->uid, res->name) & (cap - 1);
+			next = res->chain;
+			res->chain = slots[s];
+			slots[s] = res;
+		}
+	}
+	free(r->res_slots);
+	r->res_slots = slots;
+	r->res_cap = cap;
+}
+
+static void rsv_grow(pt_registry *r)
+{
+	size_t cap = r->rsv_cap * 2;
+	pt_reservation **slots;
+	if (r->n_rsv < r->rsv_cap || !(slots = calloc(cap, sizeof *slots)))
+		return;
+	for (size_t i = 0; i < r->rsv_cap; i++) {
+		for (pt_reservation *v = r->rsv_slots[i], *next; v; v = next) {
+			size_t s = rsv_hash(v->id) & (cap - 1);
+			next = v->chain;
+			v->chain = slots[s];
+			slots[s] = v;
+		}
+	}
+	free(r->rsv_slots);
+	r->rsv_slots = slots;
+	r->rsv_cap = cap;
+}
+
+static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
+			       int64_t window_ms, int64_t guard_ms, pt_limit_source source)
+{
+	pt_resource *res = calloc(1, sizeof *res);
+	if (!res || !(res->name = strdup(name)) ||
+	    pt_dio_init(&res->dio, limit, window_ms, guard_ms) != PT_OK) {
+		if (res)
+			free(res->name);
+		free(res);
+		return NULL;
+	}
+	res->uid = uid;
+	res->source = source;
+	size_t s = res_hash(uid, name) & (r->res_cap - 1);
+	res->chain = r->res_slots[s];
+	r->res_slots[s] = res;
+	r->n_res++;
+	res_grow(r);
+	return res;
+}
+
+static void res_free(pt_resource *res)
+{
+	pt_dio_release(&res->dio);
+	free(res->name);
+	free(res);
+}
+
+/* Unlinks and frees a resource (one an acquire created and then failed),
+ * with the undo entries that name it. */
+static void res_destroy(pt_registry *r, pt_resource *res)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < r->n_undo; i++)
+		if (r->undo[i].res != res)
+			r->undo[kept++] = r->undo[i];
+	r->n_undo = kept;
+	pt_resource **p = &r->res_slots[res_hash(res->uid, res->name) & (r->res_cap - 1)];
+	while (*p != res)
+		p = &(*p)->chain;
+	*p = res->chain;
+	r->n_res--;
+	res_free(res);
+}
+
+static void owner_link(pt_owner *o, pt_reservation *v)
+{
+	v->owner = o;
+	v->owner_prev = NULL;
+	v->owner_next = o->first;
+	if (o->first)
+		o->first->owner_prev = v;
+	o->first = v;
+}
+
+static void owner_unlink(pt_reservation *v)
+{
+	if (!v->owner)
+		return;
+	if (v->owner_prev)
+		v->owner_prev->owner_next = v->owner_next;
+	else
+		v->owner->first = v->owner_next;
+	if (v->owner_next)
+		v->owner_next->owner_prev = v->owner_prev;
+	v->owner = NULL;
+	v->owner_prev = v->owner_next = NULL;
+}
+
+static pt_reservation *rsv_create(pt_registry *r, uint64_t id, pt_resource *res)
+{
+	pt_reservation *v = calloc(1, sizeof *v);
+	if (!v)
+		return NULL;
+	v->id = id;
+	v->res = res;
+	size_t s = rsv_hash(id) & (r->rsv_cap - 1);
+	v->chain = r->rsv_slots[s];
+	r->rsv_slots[s] = v;
+	r->n_rsv++;
+	rsv_grow(r);
+	return v;
+}
+
+static void rsv_free(pt_reservation *v)
+{
+	owner_unlink(v);
+	free(v->client_id);
+	free(v);
+}
+
+/* Unlinks and frees the record; its starts stay in the pt_dio. */
+static void rsv_remove(pt_registry *r, pt_reservation *v)
+{
+	pt_reservation **p = &r->rsv_slots[rsv_hash(v->id) & (r->rsv_cap - 1)];
+	while (*p != v)
+		p = &(*p)->chain;
+	*p = v->chain;
+	r->n_rsv--;
+	rsv_free(v);
+}
+
+/* ---- lifecycle ---- */
+
+int pt_registry_init(pt_registry *r, pt_store *store)
+{
+	memset(r, 0, sizeof *r);
+	r->store = store;
+	r->next_id = 1;
+	r->res_slots = calloc(RES_SLOTS_MIN, sizeof *r->res_slots);
+	r->rsv_slots = calloc(RSV_SLOTS_MIN, sizeof *r->rsv_slots);
+	if (!r->res_slots || !r->rsv_slots) {
+		free(r->res_slots);
+		free(r->rsv_slots);
+		return PT_ENOMEM;
+	}
+	r->res_cap = RES_SLOTS_MIN;
+	r->rsv_cap = RSV_SLOTS_MIN;
+	return PT_OK;
+}
+
+void pt_registry_release(pt_registry *r)
+{
+	for (size_t i = 0; r->rsv_slots && i < r->rsv_cap; i++) {
+		for (pt_reservation *v = r->rsv_slots[i], *next; v; v = next) {
+			next = v->chain;
+			rsv_free(v);
+		}
+	}
+	for (size_t i = 0; r->res_slots && i < r->res_cap; i++) {
+		for (pt_resource *res = r->res_slots[i], *next; res; res = next) {
+			next = res->chain;
+			res_free(res);
+		}
+	}
+	free(r->rsv_slots);
+	free(r->res_slots);
+	pt_config_limits_free(r->limits, r->n_limits);
+	free(r->undo);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- the store's batch and the undo log ---- */
+
+/* Room for n more undo entries, so that recording never fails after a
+ * change has been made. */
+static int undo_reserve(pt_registry *r, size_t n)
+{
+	if (!r->store || r->undo_cap - r->n_undo >= n)
+		return PT_OK;
+	size_t cap = r->undo_cap ? r->undo_cap * 2 : 64;
+	while (cap - r->n_undo < n)
+		cap *= 2;
+	struct pt_undo *u = realloc(r->undo, cap * sizeof *u);
+	if (!u)
+		return PT_ENOMEM;
+	r->undo = u;
+	r->undo_cap = cap;
+	return PT_OK;
+}
+
+static void undo_push(pt_registry *r, struct pt_undo u)
+{
+	if (r->store && r->n_undo < r->undo_cap)
+		r->undo[r->n_undo++] = u;
+}
+
+static int store_begin(pt_registry *r)
+{
+	if (!r->batch_open) {
+		if (pt_store_begin(r->store) != PT_OK)
+			return PT_EIO;
+		r->batch_open = true;
+	}
+	r->writes++;
+	return PT_OK;
+}
+
+/* Writes res's limit; the first write of a resource is undone with the
+ * batch. */
+static int store_resource(pt_registry *r, pt_resource *res)
+{
+	if (!r->store) {
+		res->persisted = true;
+		return PT_OK;
+	}
+	pt_store_resource row = {
+		.uid = res->uid, .name = res->name, .limit = res->dio.limit,
+		.window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
+		.source = pt_limit_source_name(res->source),
+	};
+	if (store_begin(r) != PT_OK || pt_store_put_resource(r->store, &row) != PT_OK)
+		return PT_EIO;
+	if (!res->persisted)
+		undo_push(r, (struct pt_undo){.kind = UNDO_PERSISTED, .res = res});
+	res->persisted = true;
+	return PT_OK;
+}
+
+/* Takes a grant back entirely, past starts too: nobody was told of it. */
+static void grant_undo(pt_registry *r, pt_resource *res, uint64_t id)
+{
+	pt_reservation *v = rsv_find(r, id);
+	pt_dio_cancel(&res->dio, id, INT64_MIN);
+	if (v)
+		rsv_remove(r, v);
+}
+
+static void undo_one(pt_registry *r, const struct pt_undo *u)
+{
+	switch (u->kind) {
+	case UNDO_GRANT:
+		grant_undo(r, u->res, u->id);
+		break;
+	case UNDO_LIMIT:
+		pt_dio_set_limit(&u->res->dio, u->limit, u->window_ms, u->guard_ms);
+		u->res->source = u->source;
+		break;
+	case UNDO_PERSISTED:
+		u->res->persisted = false;
+		break;
+	}
+}
+
+bool pt_registry_dirty(const pt_registry *r)
+{
+	return r->batch_open;
+}
+
+int pt_registry_commit(pt_registry *r)
+{
+	int rc = PT_OK;
+	if (!r->batch_open)
+		return PT_OK;
+	r->batch_open = false;
+	if (pt_store_commit(r->store) != PT_OK) {
+		pt_store_rollback(r->store);
+		while (r->n_undo > 0)
+			undo_one(r, &r->undo[--r->n_undo]);
+		rc = PT_EIO;
+	}
+	r->n_undo = 0;
+	return rc;
+}
+
+/* ---- config limits ---- */
+
+void pt_config_limits_free(pt_config_limit *limits, size_t n)
+{
+	for (size_t i = 0; limits && i < n; i++)
+		free(limits[i].pattern);
+	free(limits);
+}
+
+/* Limits a resource can have: those pt_dio accepts, N capped. */
+static bool limits_ok(int64_t limit, int64_t window_ms)
+{
+	return limit >= 1 && limit <= PT_LIMIT_MAX && window_ms >= 1 &&
+	       window_ms <= PT_DURATION_MAX_MS;
+}
+
+static bool is_glob(const char *pattern)
+{
+	return strpbrk(pattern, "*?[") != NULL;
+}
+
+const pt_config_limit *pt_registry_config_limit(const pt_registry *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_limits; i++)
+		if (strcmp(r->limits[i].pattern, name) == 0)
+			return &r->limits[i];
+	for (size_t i = 0; i < r->n_limits; i++)
+		if (is_glob(r->limits[i].pattern) && fnmatch(r->limits[i].pattern, name, 0) == 0)
+			return &r->limits[i];
+	return NULL;
+}
+
+static pt_config_limit *limits_copy(const pt_config_limit *limits, size_t n)
+{
+	pt_config_limit *copy = calloc(n ? n : 1, sizeof *copy);
+	for (size_t i = 0; copy && i < n; i++) {
+		copy[i] = limits[i];
+		if (!(copy[i].pattern = strdup(limits[i].pattern))) {
+			pt_config_limits_free(copy, i);
+			return NULL;
+		}
+	}
+	return copy;
+}
+
+/* Sets res's limit as the config (or its absence) says; true if changed. */
+static bool apply_config(const pt_registry *r, pt_resource *res)
+{
+	const pt_config_limit *c = pt_registry_config_limit(r, res->name);
+	if (!c) {
+		if (res->source != PT_LIMIT_CONFIG)
+			return false;
+		res->source = PT_LIMIT_SET_LIMIT;
+		return true;
+	}
+	if (res->source == PT_LIMIT_CONFIG && res->dio.limit == c->limit &&
+	    res->dio.window_ms == c->window_ms)
+		return false;
+	if (pt_dio_set_limit(&res->dio, c->limit, c->window_ms,
+			     pt_dio_default_guard(c->window_ms)) != PT_OK)
+		return false;
+	res->source = PT_LIMIT_CONFIG;
+	return true;
+}
+
+int pt_registry_set_config(pt_registry *r, const pt_config_limit *limits, size_t n)
+{
+	pt_config_limit *copy = limits_copy(limits, n);
+	if (!copy)
+		return PT_ENOMEM;
+	pt_config_limits_free(r->limits, r->n_limits);
+	r->limits = copy;
+	r->n_limits = n;
+	for (size_t i = 0; i < r->res_cap; i++) {
+		for (pt_resource *res = r->res_slots[i]; res; res = res->chain) {
+			/* not undone on a failed batch: the next start writes it again */
+			if (apply_config(r, res) && store_resource(r, res) != PT_OK)
+				res->persisted = false;
+		}
+	}
+	return PT_OK;
+}
+
+/* ---- acquire ---- */
+
+static int64_t default_expiry(const pt_acquire *a, int64_t base, int64_t window_ms)
+{
+	return base + a->offsets[a->k - 1] + window_ms + PT_TTL_SLACK_MS;
+}
+
+/* The resource of a, or a new one with the config's or a's limit
+ * (*created: destroy it if the acquire fails). */
+static int acquire_resource(pt_registry *r, const pt_acquire *a, pt_resource **out,
+			    bool *created)
+{
+	const pt_config_limit *c;
+	int64_t limit = a->limit, window_ms = a->window_ms;
+	*created = false;
+	if ((*out = pt_registry_find(r, a->uid, a->resource)))
+		return PT_OK;
+	if ((c = pt_registry_config_limit(r, a->resource))) {
+		limit = c->limit;
+		window_ms = c->window_ms;
+	}
+	if (!limits_ok(limit, window_ms))
+		return PT_EINVAL;
+	*out = res_create(r, a->uid, a->resource, limit, window_ms, pt_dio_default_guard(window_ms),
+			  c ? PT_LIMIT_CONFIG : PT_LIMIT_ACQUIRE);
+	*created = *out != NULL;
+	return *out ? PT_OK : PT_ENOMEM;
+}
+
+/* Finds the base of a on res; PT_ERANGE when max_wait_ms forbids it. */
+static int acquire_place(const pt_resource *res, const pt_acquire *a, int64_t now_ms,
+			 pt_placement *out)
+{
+	const pt_dio *d = &res->dio;
+	int64_t from = a->not_before_ms > now_ms ? a->not_before_ms : now_ms;
+	int rc = pt_dio_check_offsets(d->limit, d->window_ms + d->guard_ms, a->offsets, a->k,
+				      &out->crowded);
+	if (rc == PT_OK)
+		rc = pt_dio_find(d, from, a->offsets, a->k, &out->start_ms);
+	if (rc == PT_ERANGE)
+		return PT_EINVAL; /* times beyond int64: out of range */
+	if (rc == PT_OK && a->max_wait_ms >= 0 && out->start_ms - now_ms > a->max_wait_ms)
+		return PT_ERANGE;
+	return rc;
+}
+
+static char *client_id_copy(const char *id)
+{
+	size_t n = id ? strnlen(id, PT_CLIENT_ID_MAX) : 0;
+	char *copy = n ? malloc(n + 1) : NULL;
+	if (copy) {
+		memcpy(copy, id, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
+static int acquire_store(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
+			 const pt_placement *p)
+{
+	if (!res->persisted && store_resource(r, res) != PT_OK)
+		return PT_EIO;
+	if (!r->store)
+		return PT_OK;
+	if (store_begin(r) != PT_OK ||
+	    pt_store_put_reservation(r->store, id, res->uid, res->name, p->start_ms, a->offsets,
+				     a->k, p->expires_ms) != PT_OK)
+		return PT_EIO;
+	return PT_OK;
+}
+
+/* Reserves the placed starts under a new id and writes them. */
+static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a,
+			 pt_placement *out)
+{
+	uint64_t id = r->next_id;
+	pt_reservation *v;
+	int rc = undo_reserve(r, 2);
+	if (rc != PT_OK)
+		return rc;
+	if ((rc = pt_dio_reserve(&res->dio, id, out->start_ms, a->offsets, a->k)) != PT_OK)
+		return rc == PT_ERANGE ? PT_EINVAL : rc;
+	if (!(v = rsv_create(r, id, res))) {
+		pt_dio_cancel(&res->dio, id, INT64_MIN);
+		return PT_ENOMEM;
+	}
+	r->next_id++;
+	v->last_ms = out->start_ms + a->offsets[a->k - 1];
+	v->expires_ms = out->expires_ms;
+	v->priority = a->priority;
+	v->client_id = client_id_copy(a->client_id);
+	if (a->owner)
+		owner_link(a->owner, v);
+	if (acquire_store(r, res, a, id, out) != PT_OK) {
+		grant_undo(r, res, id);
+		return PT_EIO;
+	}
+	undo_push(r, (struct pt_undo){.kind = UNDO_GRANT, .res = res, .id = id});
+	out->reservation = id;
+	return PT_OK;
+}
+
+int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
+			pt_placement *out)
+{
+	pt_resource *res;
+	bool created;
+	memset(out, 0, sizeof *out);
+	int rc = acquire_resource(r, a, &res, &created);
+	if (rc != PT_OK)
+		return rc;
+	pt_dio_expire(&res->dio, now_ms);
+	out->limit = res->dio.limit;
+	out->window_ms = res->dio.window_ms;
+	out->guard_ms = res->dio.guard_ms;
+	rc = acquire_place(res, a, now_ms, out);
+	if (rc == PT_OK) {
+		out->expires_ms = a->ttl_ms > 0 ? now_ms + a->ttl_ms
+						: default_expiry(a, out->start_ms, res->dio.window_ms);
+		rc = acquire_grant(r, res, a, out);
+	}
+	if (rc != PT_OK && created)
+		res_destroy(r, res);
+	return rc;
+}
+
+/* ---- release, set_limit, connections ---- */
+
+/* Deletes id's rows at or after from_ms. A failure leaves the store with
+ * more starts than memory, which is only careful, so it is not reported. */
+static void store_release(pt_registry *r, uint64_t id, int64_t from_ms)
+{
+	if (r->store && store_begin(r) == PT_OK)
+		(void)pt_store_release(r->store, id, from_ms);
+}
+
+static bool rsv_live(const pt_reservation *v, int64_t now_ms)
+{
+	return v->last_ms >= now_ms && v->expires_ms > now_ms;
+}
+
+int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms,
+		       int64_t now_ms, size_t *released)
+{
+	pt_reservation *v = rsv_find(r, id);
+	*released = 0;
+	if (!v || v->res->uid != uid || !rsv_live(v, now_ms))
+		return PT_ENOENT;
+	if (from_ms < now_ms)
+		from_ms = now_ms;
+	*released = pt_dio_cancel(&v->res->dio, id, from_ms);
+	if (*released)
+		store_release(r, id, from_ms);
+	if (v->last_ms >= from_ms)
+		v->last_ms = from_ms - 1;
+	return PT_OK;
+}
+
+int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
+			  int64_t window_ms, const pt_resource **out)
+{
+	int64_t guard = pt_dio_default_guard(window_ms);
+	pt_resource *res = pt_registry_find(r, uid, name);
+	if (pt_registry_config_limit(r, name) || (res && res->source == PT_LIMIT_CONFIG) ||
+	    !limits_ok(limit, window_ms))
+		return PT_EINVAL;
+	if (undo_reserve(r, 2) != PT_OK)
+		return PT_ENOMEM;
+	if (!res) {
+		if (!(res = res_create(r, uid, name, limit, window_ms, guard, PT_LIMIT_SET_LIMIT)))
+			return PT_ENOMEM;
+		if (store_resource(r, res) != PT_OK) {
+			res_destroy(r, res);
+			return PT_EIO;
+		}
+		*out = res;
+		return PT_OK;
+	}
+	struct pt_undo old = {.kind = UNDO_LIMIT, .res = res, .limit = res->dio.limit,
+			      .window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
+			      .source = res->source};
+	if (pt_dio_set_limit(&res->dio, limit, window_ms, guard) != PT_OK)
+		return PT_EINVAL;
+	res->source = PT_LIMIT_SET_LIMIT;
+	if (store_resource(r, res) != PT_OK) {
+		undo_one(r, &old);
+		return PT_EIO;
+	}
+	undo_push(r, old);
+	*out = res;
+	return PT_OK;
+}
+
+/* A start at now may have been used this very millisecond: only later
+ * ones are released. */
+size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms)
+{
+	size_t released = 0;
+	while (o->first) {
+		pt_reservation *v = o->first;
+		size_t n = pt_dio_cancel(&v->res->dio, v->id, now_ms + 1);
+		if (n)
+			store_release(r, v->id, now_ms + 1);
+		released += n;
+		rsv_remove(r, v);
+	}
+	return released;
+}
+
+void pt_registry_owner_detach(pt_registry *r, pt_owner *o)
+{
+	(void)r;
+	while (o->first)
+		owner_unlink(o->first);
+}
+
+bool pt_registry_owner_holds(const pt_owner *o, int64_t now_ms)
+{
+	for (const pt_reservation *v = o->first; v; v = v->owner_next)
+		if (rsv_live(v, now_ms))
+			return true;
+	return false;
+}
+
+/* ---- expiry ---- */
+
+/* Drops dead records and the unused starts of expired ones. */
+static size_t expire_reservations(pt_registry *r, int64_t now_ms)
+{
+	size_t dropped = 0;
+	for (size_t i = 0; i < r->rsv_cap; i++) {
+		pt_reservation **p = &r->rsv_slots[i];
+		while (*p) {
+			pt_reservation *v = *p;
+			if (rsv_live(v, now_ms)) {
+				p = &v->chain;
+				continue;
+			}
+			if (v->expires_ms <= now_ms)
+				dropped += pt_dio_cancel(&v->res->dio, v->id, now_ms);
+			*p = v->chain;
+			r->n_rsv--;
+			rsv_free(v);
+		}
+	}
+	return dropped;
+}
+
+void pt_registry_expire(pt_registry *r, int64_t now_ms)
+{
+	size_t dropped = expire_reservations(r, now_ms);
+	int64_t span = 0;
+	for (size_t i = 0; i < r->res_cap; i++) {
+		for (pt_resource *res = r->res_slots[i]; res; res = res->chain) {
+			dropped += pt_dio_expire(&res->dio, now_ms);
+			if (res->dio.window_ms + res->dio.guard_ms > span)
+				span = res->dio.window_ms + res->dio.guard_ms;
+		}
+	}
+	if (!r->store || r->n_res == 0)
+		return;
+	if (!dropped && now_ms - r->store_expired_ms < STORE_EXPIRE_EVERY_MS)
+		return;
+	r->store_expired_ms = now_ms;
+	if (store_begin(r) == PT_OK)
+		(void)pt_store_expire(r->store, now_ms - span, now_ms);
+}
+
+/* ---- restore ---- */
+
+static int restore_resource(void *ctx, const pt_store_resource *row)
+{
+	pt_registry *r = ctx;
+	pt_limit_source source;
+	pt_resource *res;
+	if (pt_limit_source_parse(row->source, &source) != PT_OK)
+		source = PT_LIMIT_SET_LIMIT;
+	if (!row->name || !limits_ok(row->limit, row->window_ms) || row->guard_ms < 0 ||
+	    row->guard_ms > PT_DURATION_MAX_MS)
+		return PT_OK; /* a row with impossible limits is skipped, not fatal */
+	if ((res = pt_registry_find(r, row->uid, row->name)))
+		pt_dio_set_limit(&res->dio, row->limit, row->window_ms, row->guard_ms);
+	else if (!(res = res_create(r, row->uid, row->name, row->limit, row->window_ms,
+				    row->guard_ms, source)))
+		return PT_ENOMEM;
+	res->source = source;
+	res->persisted = true;
+	return PT_OK;
+}
+
+static int restore_start(void *ctx, const pt_store_start *st)
+{
+	static const int64_t zero = 0;
+	pt_registry *r = ctx;
+	pt_resource *res = pt_registry_find(r, st->uid, st->resource);
+	pt_reservation *v;
+	if (!res) /* a start of an unknown resource: nothing to count it against */
+		return PT_OK;
+	if (pt_dio_reserve(&res->dio, st->reservation, st->at_ms, &zero, 1) != PT_OK)
+		return PT_ENOMEM;
+	if (st->reservation >= r->next_id)
+		r->next_id = st->reservation + 1;
+	if (!(v = rsv_find(r, st->reservation))) {
+		if (!(v = rsv_create(r, st->reservation, res)))
+			return PT_ENOMEM;
+		v->last_ms = st->at_ms;
+		v->expires_ms = st->expires_ms;
+	}
+	if (st->at_ms > v->last_ms)
+		v->last_ms = st->at_ms;
+	return PT_OK;
+}
+
+int pt_registry_restore(pt_registry *r, int64_t now_ms, char *err, size_t err_len)
+{
+	uint64_t max_id = 0;
+	int rc;
+	if (!r->store)
+		return PT_OK;
+	rc = pt_store_load(r->store, restore_resource, restore_start, r);
+	if (rc == PT_OK)
+		rc = pt_store_max_reservation(r->store, &max_id);
+	if (rc != PT_OK) {
+		snprintf(err, err_len, "cannot read the state: %s", pt_strerror(rc));
+		return rc == PT_ENOMEM ? PT_ENOMEM : PT_EIO;
+	}
+	if (max_id >= r->next_id)
+		r->next_id = max_id + 1;
+	pt_registry_expire(r, now_ms);
+	return PT_OK;
+}
+
+/* ---- usage ---- */
+
+static int usage_cmp(const void *a, const void *b)
+{
+	const pt_resource_usage *x = a, *y = b;
+	return strcmp(x->res->name, y->res->name);
+}
+
+static pt_resource_usage usage_of(const pt_resource *res, int64_t now_ms)
+{
+	static const int64_t zero = 0;
+	const pt_dio *d = &res->dio;
+	pt_resource_usage u = {.res = res};
+	u.reserved = pt_dio_count_between(d, now_ms, INT64_MAX);
+	u.in_window = pt_dio_count_between(d, now_ms - d->window_ms + 1, now_ms + 1);
+	if (pt_dio_find(d, now_ms, &zero, 1, &u.next_free_ms) != PT_OK)
+		u.next_free_ms = now_ms;
+	return u;
+}
+
+int pt_registry_list(const pt_registry *r, uint32_t uid, int64_t now_ms,
+		     pt_resource_usage **out, size_t *n)
+{
+	size_t count = 0, i = 0;
+	for (size_t s = 0; s < r->res_cap; s++)
+		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
+			count += res->uid == uid;
+	*n = 0;
+	*out = malloc((count ? count : 1) * sizeof **out);
+	if (!*out)
+		return PT_ENOMEM;
+	for (size_t s = 0; s < r->res_cap; s++)
+		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
+			if (res->uid == uid && i < count)
+				(*out)[i++] = usage_of(res, now_ms);
+	qsort(*out, i, sizeof **out, usage_cmp);
+	*n = i;
+	return PT_OK;
+}
+
+void pt_registry_count(const pt_registry *r, uint32_t uid, int64_t now_ms,
+		       size_t *resources, size_t *reservations)
+{
+	*resources = 0;
+	*reservations = 0;
+	for (size_t s = 0; s < r->res_cap; s++)
+		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
+			*resources += res->uid == uid;
+	for (size_t s = 0; s < r->rsv_cap; s++)
+		for (const pt_reservation *v = r->rsv_slots[s]; v; v = v->chain)
+			*reservations += v->res->uid == uid && rsv_live(v, now_ms);
+}

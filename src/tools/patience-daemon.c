@@ -1,0 +1,264 @@
+/* patience-daemon: one scheduler that every patience and rpr process of a
+ * user (or of a host) shares, so that they keep one limit per resource.
+ * main only wires: the option table, the config files, then the daemon
+ * (src/daemon/). Exit status: 0 after a clean stop (SIGTERM, SIGINT) or
+ * --help/--version/--check-config; 1 when it cannot start (another daemon
+ * serves the socket, the state cannot be opened); 125 on a usage or
+ * config error. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "patience/error.h"
+#include "patience/paths.h"
+
+#define EXIT_USAGE 125
+
+enum { OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG };
+
+typedef struct daemon_option {
+	const char *name;
+	int id;              /* short option letter, or OPT_* */
+	const char *setting; /* the settings key it sets; NULL: handled here */
+	const char *metavar; /* NULL: a switch */
+	const char *help;
+} daemon_option;
+
+static const daemon_option options[] = {
+	{"socket", 's', "daemon.socket_path", "PATH",
+	 "listen on PATH ($XDG_RUNTIME_DIR/patience/daemon.sock)"},
+	{"state", OPT_STATE, "daemon.state", "FILE",
+	 "SQLite state ($XDG_STATE_HOME/patience/state.db)"},
+	{"config", 'c', NULL, "FILE", "read only this config file"},
+	{"check-config", OPT_CHECK_CONFIG, NULL, NULL, "check the configuration and exit"},
+	{"foreground", 'f', NULL, NULL, "accepted; the daemon never forks (see below)"},
+	{"log-level", 'l', "daemon.log_level", "LEVEL", "error, warn, info or debug (info)"},
+	{"max-clients", OPT_MAX_CLIENTS, "daemon.max_clients", "N",
+	 "most connections at once (1024)"},
+	{"idle-timeout", OPT_IDLE_TIMEOUT, "daemon.idle_timeout", "DUR",
+	 "close a connection idle this long; 0: never (10m)"},
+	{"socket-mode", OPT_SOCKET_MODE, "daemon.socket_mode", "MODE",
+	 "octal permissions of the socket (0600)"},
+	{"help", 'h', NULL, NULL, "show this help"},
+	{"version", 'V', NULL, NULL, "show the version"},
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+typedef struct flag_value {
+	const daemon_option *option;
+	const char *value;
+} flag_value;
+
+typedef struct daemon_args {
+	const char *config_file;
+	bool check_config, help, version;
+	flag_value flags[N_OPTIONS * 4];
+	size_t n_flags;
+} daemon_args;
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("patience-daemon: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see patience-daemon --help)\n", stderr);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+static void print_help(void)
+{
+	char left[64];
+	printf("usage: patience-daemon [options]\n\n"
+	       "Serve one shared rate limit per resource to patience and rpr over a Unix\n"
+	       "socket (docs/PROTOCOL.md).\n\noptions:\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const daemon_option *o = &options[i];
+		int n = o->id < 256 ? snprintf(left, sizeof left, "-%c, --%s", o->id, o->name)
+				    : snprintf(left, sizeof left, "    --%s", o->name);
+		if (o->metavar)
+			snprintf(left + n, sizeof left - (size_t)n, " %s", o->metavar);
+		printf("  %-28s %s\n", left, o->help);
+	}
+	printf("\nThe daemon never forks: run it under systemd (packaging/patience-daemon.service)\n"
+	       "or in the background yourself; patience starts a detached one when none\n"
+	       "answers. It logs to stderr. Without --config it reads /etc/patience/config.toml\n"
+	       "and $XDG_CONFIG_HOME/patience/config.toml. SIGHUP reloads their\n"
+	       "[rate_limiting.resources] limits and log level; SIGTERM stops it cleanly.\n");
+}
+
+static const daemon_option *option_by_id(int id)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
+static void build_getopt(struct option *longs, char *shorts)
+{
+	char *p = shorts;
+	*p++ = ':'; /* a missing value reads as ':' */
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		longs[i] = (struct option){options[i].name,
+					   options[i].metavar ? required_argument : no_argument,
+					   NULL, options[i].id};
+		if (options[i].id < 256) {
+			*p++ = (char)options[i].id;
+			if (options[i].metavar)
+				*p++ = ':';
+		}
+	}
+	*p = '\0';
+	longs[N_OPTIONS] = (struct option){0};
+}
+
+static void handle(const daemon_option *o, daemon_args *a)
+{
+	if (o->setting) {
+		if (a->n_flags == sizeof a->flags / sizeof a->flags[0])
+			die_usage("too many options");
+		a->flags[a->n_flags++] = (flag_value){o, optarg};
+		return;
+	}
+	switch (o->id) {
+	case 'c': a->config_file = optarg; break;
+	case OPT_CHECK_CONFIG: a->check_config = true; break;
+	case 'h': a->help = true; break;
+	case 'V': a->version = true; break;
+	default: break; /* --foreground */
+	}
+}
+
+static void parse_args(int argc, char **argv, daemon_args *a)
+{
+	struct option longs[N_OPTIONS + 1];
+	char shorts[2 * N_OPTIONS + 2];
+	int c;
+	memset(a, 0, sizeof *a);
+	build_getopt(longs, shorts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const daemon_option *o = option_by_id(c);
+		if (c == ':')
+			die_usage("option \"%s\" needs a value", argv[optind - 1]);
+		if (!o && optopt && optopt < 256)
+			die_usage("unknown option \"-%c\"", optopt);
+		if (!o)
+			die_usage("unknown option \"%s\"", argv[optind - 1]);
+		handle(o, a);
+	}
+	if (optind < argc)
+		die_usage("unexpected argument \"%s\"", argv[optind]);
+}
+
+static void apply_flags(pt_config *cfg, const daemon_args *a)
+{
+	char err[512], origin[64];
+	for (size_t i = 0; i < a->n_flags; i++) {
+		const daemon_option *o = a->flags[i].option;
+		snprintf(origin, sizeof origin, "flag --%s", o->name);
+		if (pt_config_set(cfg, (size_t)pt_config_find(cfg, o->setting), a->flags[i].value,
+				  PT_SOURCE_FLAG, origin, err, sizeof err) != PT_OK)
+			die_usage("--%s: %s", o->name, err);
+	}
+}
+
+/* path made absolute (the daemon works from /). */
+static void absolute(char *out, size_t len, const char *path, const char *what)
+{
+	char cwd[PATH_MAX];
+	int n;
+	if (path[0] == '/')
+		n = snprintf(out, len, "%s", path);
+	else if (getcwd(cwd, sizeof cwd))
+		n = snprintf(out, len, "%s/%s", cwd, path);
+	else
+		n = -1;
+	if (n < 0 || (size_t)n >= len)
+		die_usage("%s \"%s\": path too long", what, path);
+}
+
+static const char *text_of(const pt_config *cfg, const char *key)
+{
+	const pt_setting *s = pt_config_get(cfg, key);
+	return s ? s->text : NULL;
+}
+
+/* --socket, else daemon_socket (as patience reads it), else
+ * daemon.socket_path, else the default. */
+static void socket_path(const pt_config *cfg, pt_daemon_options *o)
+{
+	const pt_setting *flag = pt_config_get(cfg, "daemon.socket_path");
+	const char *path = flag->source == PT_SOURCE_FLAG ? flag->text : text_of(cfg, "daemon_socket");
+	char buf[PATH_MAX];
+	if (!path)
+		path = flag->text;
+	if (!path) {
+		if (pt_default_socket_path(buf, sizeof buf) != PT_OK)
+			die_usage("cannot work out the socket path; give --socket");
+		path = buf;
+	}
+	absolute(o->socket_path, sizeof o->socket_path, path, "socket");
+}
+
+static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_options *o)
+{
+	const char *state = text_of(cfg, "daemon.state");
+	char buf[PATH_MAX];
+	memset(o, 0, sizeof *o);
+	socket_path(cfg, o);
+	if (!state) {
+		if (pt_default_state_path(buf, sizeof buf) != PT_OK)
+			die_usage("cannot work out the state path (no XDG_STATE_HOME or HOME); "
+				  "give --state");
+		state = buf;
+	}
+	absolute(o->state_path, sizeof o->state_path, state, "state");
+	if (a->config_file)
+		absolute(o->config_file, sizeof o->config_file, a->config_file, "config");
+	pt_log_level_parse(text_of(cfg, "daemon.log_level"), &o->log_level);
+	o->log_level_fixed = pt_config_get(cfg, "daemon.log_level")->source == PT_SOURCE_FLAG;
+	o->max_clients = pt_config_get(cfg, "daemon.max_clients")->as.integer;
+	o->idle_timeout_ms = pt_config_get(cfg, "daemon.idle_timeout")->as.ms;
+	o->socket_mode = (unsigned)strtoul(text_of(cfg, "daemon.socket_mode"), NULL, 8);
+}
+
+int main(int argc, char **argv)
+{
+	daemon_args args;
+	pt_daemon_config cfg;
+	pt_daemon_options opt;
+	char err[1024];
+	parse_args(argc, argv, &args);
+	if (args.help) {
+		print_help();
+		return 0;
+	}
+	if (args.version) {
+		printf("patience-daemon %s\n", PATIENCE_VERSION);
+		return 0;
+	}
+	if (pt_daemon_config_load(&cfg, args.config_file, err, sizeof err) != PT_OK) {
+		fprintf(stderr, "patience-daemon: %s\n", err);
+		return EXIT_USAGE;
+	}
+	apply_flags(&cfg.settings, &args);
+	build_options(&cfg.settings, &args, &opt);
+	if (args.check_config) {
+		printf("configuration OK (%zu resource limits)\n", cfg.n_limits);
+		pt_daemon_config_release(&cfg);
+		return 0;
+	}
+	int rc = pt_daemon_run(&opt, &cfg, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "patience-daemon: %s\n", err);
+	pt_daemon_config_release(&cfg);
+	return rc;
+}
