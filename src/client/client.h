@@ -12,7 +12,7 @@
 
 typedef struct pt_client {
 	int fd;             /* -1 when not connected */
-	int64_t timeout_ms; /* bound on each request's round trip */
+	int64_t timeout_ms; /* bound on each request's round trip; <= 0: none */
 	char *buf;          /* reply bytes read but not yet consumed, owned */
 	size_t len;
 } pt_client;
@@ -40,8 +40,10 @@ typedef struct pt_grant {
 
 /* Connect to socket_path and say hello. Returns PT_OK; PT_ENOENT when
  * nothing listens there (no socket, refused); PT_EIO on timeout or a broken
- * exchange; PT_EINVAL when the daemon does not speak protocol 1. err gets a
- * one-line reason. c is always left closeable. */
+ * exchange (also when the daemon refuses us, e.g. too_many_clients);
+ * PT_EINVAL when the daemon does not speak protocol 1 or socket_path does
+ * not fit a sockaddr_un. err gets a one-line reason. c is always left
+ * closeable, and closed (fd -1) on failure. */
 int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms, char *err,
 		      size_t err_len);
 void pt_client_close(pt_client *c);
@@ -60,12 +62,14 @@ int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *e
 
 /* acquire: PT_OK with *grant; PT_EINFEASIBLE ("infeasible"); PT_ERANGE
  * ("wait_too_long": grant->start_ms still set); PT_EINVAL (any other error
- * reply, message in err); PT_EIO as pt_client_request. */
+ * reply, message in err; or a value beyond 2^53, refused unsent); PT_EIO as
+ * pt_client_request, also for a grant missing a field. */
 int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, char *err,
 		      size_t err_len);
 
-/* release: PT_OK (also when the daemon says not_found: nothing to free),
- * PT_EIO as pt_client_request. */
+/* release: PT_OK (also when the daemon says not_found: nothing to free);
+ * PT_EINVAL (any other error reply, message in err); PT_EIO as
+ * pt_client_request. from_ms 0: now. */
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, char *err,
 		      size_t err_len);
 

@@ -1,0 +1,187 @@
+#define _GNU_SOURCE /* close_range */
+#include "client/client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "patience/error.h"
+
+#define DAEMON_NAME "patience-daemon"
+#define RETRY_MS 20
+#define CLOSE_MAX 65536 /* fallback bound when close_range is missing */
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Joins dir (n bytes of it) and name into out; 0 when it does not fit. */
+static int join(char *out, size_t len, const char *dir, size_t n, const char *name)
+{
+	int w = snprintf(out, len, "%.*s/%s", (int)n, dir, name);
+	return w >= 0 && (size_t)w < len;
+}
+
+static int is_executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static int search_path(char *out, size_t len)
+{
+	const char *p = getenv("PATH");
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+		if (n > 0 && join(out, len, p, n, DAEMON_NAME) && is_executable(out))
+			return 1;
+		p += n + (p[n] == ':');
+	}
+	return 0;
+}
+
+/* The daemon next to our own executable first, so that a build tree or a
+ * private prefix runs its own daemon rather than whatever PATH offers. */
+static int find_daemon(char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	const char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+	if (slash && join(out, len, self, (size_t)(slash - self), DAEMON_NAME) &&
+	    is_executable(out))
+		return 1;
+	return search_path(out, len);
+}
+
+/* The daemon runs in "/", so a relative socket path must be made absolute. */
+static int absolute(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/')
+		return join(out, len, "", 0, path + 1);
+	return getcwd(cwd, sizeof cwd) && join(out, len, cwd, strlen(cwd), path);
+}
+
+static void close_from(int lowest)
+{
+	struct rlimit rl;
+	if (close_range((unsigned)lowest, ~0U, 0) == 0)
+		return;
+	int max = CLOSE_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < CLOSE_MAX)
+		max = (int)rl.rlim_cur;
+	for (int fd = lowest; fd < max; fd++)
+		close(fd);
+}
+
+/* The grandchild, between fork and exec: async-signal-safe calls only. It
+ * must not inherit our blocked or ignored signals (patience blocks some),
+ * our descriptors, our terminal or our working directory. */
+static void exec_daemon(char *const argv[])
+{
+	struct sigaction dfl;
+	sigset_t none;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	close_from(3);
+	if (chdir("/") < 0)
+		_exit(127);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* Double fork: the daemon leads its own session, and its parent is gone at
+ * once, so it is never our zombie and never gets our terminal's signals. */
+static int spawn_detached(const char *exe, const char *socket_path, char *err, size_t err_len)
+{
+	char *const argv[] = {(char *)exe, "--socket", (char *)socket_path, NULL};
+	int status = 0;
+	pid_t pid = fork();
+	if (pid < 0) {
+		set_err(err, err_len, "cannot start %s: fork: %s", exe, strerror(errno));
+		return PT_EIO;
+	}
+	if (pid == 0) {
+		if (setsid() < 0)
+			_exit(1);
+		pid_t daemon = fork();
+		if (daemon == 0)
+			exec_daemon(argv);
+		_exit(daemon < 0 ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		set_err(err, err_len, "cannot start %s: fork or setsid failed", exe);
+		return PT_EIO;
+	}
+	return PT_OK;
+}
+
+static int await_daemon(pt_client *c, const char *exe, const char *socket_path, int64_t wait_ms,
+			int64_t timeout_ms, char *err, size_t err_len)
+{
+	char why[256];
+	int64_t deadline = now_ms() + wait_ms;
+	for (;;) {
+		int rc = pt_client_connect(c, socket_path, timeout_ms, why, sizeof why);
+		if (rc == PT_OK)
+			return rc;
+		if (rc == PT_EINVAL || now_ms() >= deadline) {
+			set_err(err, err_len,
+				"started %s, but it did not answer within %lld ms: %s", exe,
+				(long long)wait_ms, why);
+			return rc;
+		}
+		nanosleep(&(struct timespec){0, RETRY_MS * 1000 * 1000}, NULL);
+	}
+}
+
+int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
+			int64_t timeout_ms, char *err, size_t err_len)
+{
+	char exe[PATH_MAX], sock[PATH_MAX];
+	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
+	if (!find_daemon(exe, sizeof exe)) {
+		set_err(err, err_len, DAEMON_NAME " not found next to patience or on PATH");
+		return PT_ENOENT;
+	}
+	if (!absolute(socket_path, sock, sizeof sock)) {
+		set_err(err, err_len, "cannot make socket path \"%s\" absolute", socket_path);
+		return PT_EINVAL;
+	}
+	int rc = spawn_detached(exe, sock, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	return await_daemon(c, exe, socket_path, wait_ms, timeout_ms, err, err_len);
+}

@@ -1,0 +1,502 @@
+#include "client/client.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "patience/error.h"
+
+#ifndef PATIENCE_VERSION
+#define PATIENCE_VERSION "0.1.0"
+#endif
+
+#define PROTOCOL_VERSION 1
+/* Integers up to 2^53 survive the trip through a JSON double exactly. */
+#define EXACT_MAX 9007199254740992.0
+
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events on fd until deadline (0: none). 1 ready, 0 timed out,
+ * -1 poll failed. POLLHUP and POLLERR count as ready: the send or recv
+ * that follows reports them. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	for (;;) {
+		int64_t left = deadline ? deadline - now_ms() : -1;
+		if (deadline && left <= 0)
+			return 0;
+		int n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+void pt_client_close(pt_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+}
+
+/* Every I/O failure leaves the stream out of step: drop the connection. */
+static int fail_io(pt_client *c, char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+	if (err && err_len) {
+		va_start(ap, fmt);
+		vsnprintf(err, err_len, fmt, ap);
+		va_end(ap);
+	}
+	pt_client_close(c);
+	return PT_EIO;
+}
+
+static int64_t deadline_of(const pt_client *c)
+{
+	return c->timeout_ms > 0 ? now_ms() + c->timeout_ms : 0;
+}
+
+static int send_all(pt_client *c, const char *p, size_t n, int64_t deadline, char *err,
+		    size_t err_len)
+{
+	while (n > 0) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return fail_io(c, err, err_len, "send to daemon: %s", strerror(errno));
+		int ready = wait_fd(c->fd, POLLOUT, deadline);
+		if (ready <= 0)
+			return fail_io(c, err, err_len,
+				       "daemon did not read our request within %lld ms",
+				       (long long)c->timeout_ms);
+	}
+	return PT_OK;
+}
+
+static int send_request(pt_client *c, const cJSON *request, int64_t deadline, char *err,
+			size_t err_len)
+{
+	char *text = cJSON_PrintUnformatted(request);
+	size_t n = text ? strlen(text) : 0;
+	char *line = text ? realloc(text, n + 2) : NULL;
+	if (!line) {
+		free(text);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	int rc = send_all(c, line, n + 1, deadline, err, err_len);
+	free(line);
+	return rc;
+}
+
+/* Read more reply bytes into c->buf. */
+static int fill(pt_client *c, int64_t deadline, char *err, size_t err_len)
+{
+	if (c->len >= PT_CLIENT_LINE_MAX)
+		return fail_io(c, err, err_len, "daemon reply longer than %d bytes",
+			       PT_CLIENT_LINE_MAX);
+	for (;;) {
+		ssize_t r = recv(c->fd, c->buf + c->len, PT_CLIENT_LINE_MAX - c->len, 0);
+		if (r > 0) {
+			c->len += (size_t)r;
+			return PT_OK;
+		}
+		if (r == 0)
+			return fail_io(c, err, err_len, "daemon closed the connection");
+		if (errno != EAGAIN && errno != EINTR)
+			return fail_io(c, err, err_len, "read from daemon: %s", strerror(errno));
+		int ready = wait_fd(c->fd, POLLIN, deadline);
+		if (ready <= 0)
+			return fail_io(c, err, err_len, "no reply from daemon within %lld ms",
+				       (long long)c->timeout_ms);
+	}
+}
+
+/* One reply line, parsed; bytes after its newline stay for the next one. */
+static int read_reply(pt_client *c, cJSON **reply, int64_t deadline, char *err, size_t err_len)
+{
+	char *nl;
+	while (!(nl = memchr(c->buf, '\n', c->len))) {
+		int rc = fill(c, deadline, err, err_len);
+		if (rc != PT_OK)
+			return rc;
+	}
+	size_t n = (size_t)(nl - c->buf);
+	*reply = cJSON_ParseWithLength(c->buf, n);
+	c->len -= n + 1;
+	memmove(c->buf, nl + 1, c->len);
+	if (!cJSON_IsObject(*reply)) {
+		cJSON_Delete(*reply);
+		*reply = NULL;
+		return fail_io(c, err, err_len, "daemon reply is not a JSON object");
+	}
+	return PT_OK;
+}
+
+int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *err,
+		      size_t err_len)
+{
+	*reply = NULL;
+	if (c->fd < 0)
+		return fail_io(c, err, err_len, "not connected to the daemon");
+	int64_t deadline = deadline_of(c);
+	int rc = send_request(c, request, deadline, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	return read_reply(c, reply, deadline, err, err_len);
+}
+
+/* Returns 1 and *out when o[key] is an integer that a double holds exactly. */
+static int get_int(const cJSON *o, const char *key, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(v))
+		return 0;
+	double d = v->valuedouble;
+	if (!(d >= -EXACT_MAX && d <= EXACT_MAX) || (double)(int64_t)d != d)
+		return 0;
+	*out = (int64_t)d;
+	return 1;
+}
+
+static int exact(int64_t v)
+{
+	return v >= -(int64_t)EXACT_MAX && v <= (int64_t)EXACT_MAX;
+}
+
+/* An error reply's code, never NULL; its message into err. */
+static const char *error_code(const cJSON *reply, char *err, size_t err_len)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+	const char *c = cJSON_IsString(code) ? code->valuestring : "unknown";
+	if (cJSON_IsString(msg))
+		set_err(err, err_len, "daemon: %s: %s", c, msg->valuestring);
+	else
+		set_err(err, err_len, "daemon: %s", c);
+	return c;
+}
+
+/* -1 when "ok" is not a boolean: the reply does not follow the protocol. */
+static int reply_ok(const cJSON *reply)
+{
+	const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+	return cJSON_IsBool(ok) ? cJSON_IsTrue(ok) : -1;
+}
+
+static int speaks_v1(const cJSON *reply)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(reply, "versions"))
+		if (cJSON_IsNumber(v) && v->valuedouble == PROTOCOL_VERSION)
+			return 1;
+	return 0;
+}
+
+static cJSON *new_request(const char *op)
+{
+	cJSON *req = cJSON_CreateObject();
+	if (req && (!cJSON_AddNumberToObject(req, "v", PROTOCOL_VERSION) ||
+		    !cJSON_AddStringToObject(req, "op", op))) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* Closes c when err already holds the reason. */
+static int drop(pt_client *c)
+{
+	pt_client_close(c);
+	return PT_EIO;
+}
+
+static int wrong_version(pt_client *c, const char *path, char *err, size_t err_len)
+{
+	set_err(err, err_len, "daemon on %s does not speak protocol %d", path, PROTOCOL_VERSION);
+	pt_client_close(c);
+	return PT_EINVAL;
+}
+
+static int hello(pt_client *c, const char *path, char *err, size_t err_len)
+{
+	cJSON *req = new_request("hello"), *reply = NULL;
+	if (!req || !cJSON_AddStringToObject(req, "client", "patience " PATIENCE_VERSION)) {
+		cJSON_Delete(req);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = pt_client_request(c, req, &reply, err, err_len);
+	cJSON_Delete(req);
+	if (rc != PT_OK)
+		return rc;
+	int ok = reply_ok(reply);
+	if (ok < 0)
+		rc = fail_io(c, err, err_len, "daemon on %s answered hello without \"ok\"", path);
+	else if (ok)
+		rc = speaks_v1(reply) ? PT_OK : wrong_version(c, path, err, err_len);
+	else if (strcmp(error_code(reply, err, err_len), "unsupported_version") == 0)
+		rc = wrong_version(c, path, err, err_len);
+	else
+		rc = drop(c); /* e.g. too_many_clients, and the daemon hangs up */
+	cJSON_Delete(reply);
+	return rc;
+}
+
+static int no_daemon(pt_client *c, const char *path, char *err, size_t err_len)
+{
+	set_err(err, err_len, "no daemon on %s", path);
+	pt_client_close(c);
+	return PT_ENOENT;
+}
+
+static int wait_connected(pt_client *c, const char *path, int64_t deadline, char *err,
+			  size_t err_len)
+{
+	int so_err = 0;
+	socklen_t len = sizeof so_err;
+	if (wait_fd(c->fd, POLLOUT, deadline) <= 0)
+		return fail_io(c, err, err_len, "daemon on %s did not accept within %lld ms", path,
+			       (long long)c->timeout_ms);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0)
+		so_err = errno;
+	if (so_err == ENOENT || so_err == ECONNREFUSED)
+		return no_daemon(c, path, err, err_len);
+	if (so_err)
+		return fail_io(c, err, err_len, "connect to %s: %s", path, strerror(so_err));
+	return PT_OK;
+}
+
+/* A Unix socket connects at once or refuses; a full backlog says EAGAIN
+ * rather than EINPROGRESS, so retry that until the deadline. */
+static int open_socket(pt_client *c, const struct sockaddr_un *sa, char *err, size_t err_len)
+{
+	int64_t deadline = deadline_of(c);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		return fail_io(c, err, err_len, "socket: %s", strerror(errno));
+	while (connect(c->fd, (const struct sockaddr *)sa, sizeof *sa) < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			return no_daemon(c, sa->sun_path, err, err_len);
+		if (errno == EINPROGRESS)
+			return wait_connected(c, sa->sun_path, deadline, err, err_len);
+		if (errno != EAGAIN && errno != EINTR)
+			return fail_io(c, err, err_len, "connect to %s: %s", sa->sun_path,
+				       strerror(errno));
+		if (deadline && now_ms() >= deadline)
+			return fail_io(c, err, err_len,
+				       "daemon on %s did not accept within %lld ms", sa->sun_path,
+				       (long long)c->timeout_ms);
+		poll(NULL, 0, 10);
+	}
+	return PT_OK;
+}
+
+int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms, char *err,
+		      size_t err_len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
+	if (strlen(socket_path) >= sizeof sa.sun_path) {
+		set_err(err, err_len, "socket path \"%s\" is longer than %zu bytes", socket_path,
+			sizeof sa.sun_path - 1);
+		return PT_EINVAL;
+	}
+	strcpy(sa.sun_path, socket_path);
+	c->buf = malloc(PT_CLIENT_LINE_MAX);
+	if (!c->buf)
+		return fail_io(c, err, err_len, "out of memory for the daemon connection");
+	int rc = open_socket(c, &sa, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	return hello(c, socket_path, err, err_len);
+}
+
+/* cJSON prints a number with 15 significant digits whenever that reads
+ * back "close enough", which alters integers above 10^15: print our own. */
+static cJSON *raw_int(int64_t v)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%" PRId64, v);
+	return cJSON_CreateRaw(text);
+}
+
+static int add_int(cJSON *o, const char *key, int64_t v)
+{
+	cJSON *n = raw_int(v);
+	return n && cJSON_AddItemToObject(o, key, n);
+}
+
+/* Optional fields go out only when set, so the daemon's defaults apply. */
+static int add_opt(cJSON *o, const char *key, int64_t v)
+{
+	return v == 0 || add_int(o, key, v);
+}
+
+static int add_offsets(cJSON *o, const int64_t *offsets, size_t k)
+{
+	cJSON *a = k ? cJSON_AddArrayToObject(o, "offsets_ms") : NULL;
+	if (k && !a)
+		return 0;
+	for (size_t i = 0; i < k; i++) {
+		cJSON *n = raw_int(offsets[i]);
+		if (!n)
+			return 0;
+		cJSON_AddItemToArray(a, n);
+	}
+	return 1;
+}
+
+static cJSON *acquire_request(const pt_acquire_req *r)
+{
+	cJSON *o = new_request("acquire");
+	if (o && cJSON_AddStringToObject(o, "resource", r->resource) &&
+	    add_int(o, "limit", r->limit) && add_int(o, "window_ms", r->window_ms) &&
+	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
+	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
+	    (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* What a JSON double cannot carry exactly is refused before sending. */
+static int check_acquire(const pt_acquire_req *r, char *err, size_t err_len)
+{
+	int in_range = exact(r->limit) && exact(r->window_ms) && exact(r->not_before_ms) &&
+		       exact(r->max_wait_ms) && exact(r->ttl_ms);
+	for (size_t i = 0; i < r->k && r->offsets; i++)
+		in_range = in_range && exact(r->offsets[i]);
+	if (!r->resource || (r->k && !r->offsets)) {
+		set_err(err, err_len, "acquire: no resource or no offsets");
+		return PT_EINVAL;
+	}
+	if (!in_range) {
+		set_err(err, err_len, "acquire: a value is beyond 2^53 ms");
+		return PT_EINVAL;
+	}
+	return PT_OK;
+}
+
+/* NULL, or the name of the field that is missing or not an integer. */
+static const char *parse_grant(const cJSON *reply, pt_grant *g)
+{
+	static const char *const keys[] = {"start_ms", "now_ms", "guard_ms", "limit",
+					   "window_ms"};
+	int64_t *const dst[] = {&g->start_ms, &g->now_ms, &g->guard_ms, &g->limit,
+				&g->window_ms};
+	int64_t id;
+	if (!get_int(reply, "reservation", &id) || id < 0)
+		return "reservation";
+	g->reservation = (uint64_t)id;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!get_int(reply, keys[i], dst[i]))
+			return keys[i];
+	return NULL;
+}
+
+/* A grant we cannot read is dropped with the connection: the daemon then
+ * releases it, so it holds no capacity. */
+static int acquire_outcome(pt_client *c, const cJSON *reply, pt_grant *g, char *err,
+			   size_t err_len)
+{
+	int ok = reply_ok(reply);
+	if (ok < 0)
+		return fail_io(c, err, err_len, "daemon answered acquire without \"ok\"");
+	if (ok) {
+		const char *bad = parse_grant(reply, g);
+		if (!bad)
+			return PT_OK;
+		memset(g, 0, sizeof *g);
+		return fail_io(c, err, err_len, "daemon's grant has no integer \"%s\"", bad);
+	}
+	const char *code = error_code(reply, err, err_len);
+	if (strcmp(code, "infeasible") == 0)
+		return PT_EINFEASIBLE;
+	if (strcmp(code, "wait_too_long") != 0)
+		return PT_EINVAL;
+	if (!get_int(reply, "start_ms", &g->start_ms))
+		g->start_ms = 0;
+	return PT_ERANGE;
+}
+
+int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, char *err,
+		      size_t err_len)
+{
+	cJSON *reply = NULL;
+	memset(grant, 0, sizeof *grant);
+	int rc = check_acquire(req, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	cJSON *request = acquire_request(req);
+	if (!request)
+		return fail_io(c, err, err_len, "out of memory for a request");
+	rc = pt_client_request(c, request, &reply, err, err_len);
+	cJSON_Delete(request);
+	if (rc != PT_OK)
+		return rc;
+	rc = acquire_outcome(c, reply, grant, err, err_len);
+	cJSON_Delete(reply);
+	return rc;
+}
+
+int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, char *err,
+		      size_t err_len)
+{
+	cJSON *reply = NULL, *request = new_request("release");
+	if (reservation > (uint64_t)EXACT_MAX || !exact(from_ms)) {
+		cJSON_Delete(request);
+		set_err(err, err_len, "release: a value is beyond 2^53");
+		return PT_EINVAL;
+	}
+	if (!request || !add_int(request, "reservation", (int64_t)reservation) ||
+	    !add_opt(request, "from_ms", from_ms)) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = pt_client_request(c, request, &reply, err, err_len);
+	cJSON_Delete(request);
+	if (rc != PT_OK)
+		return rc;
+	int ok = reply_ok(reply);
+	if (ok < 0)
+		rc = fail_io(c, err, err_len, "daemon answered release without \"ok\"");
+	else if (!ok && strcmp(error_code(reply, err, err_len), "not_found") != 0)
+		rc = PT_EINVAL;
+	cJSON_Delete(reply);
+	return rc;
+}
