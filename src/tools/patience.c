@@ -170,7 +170,8 @@ int main(int argc, char **argv)
 		pt_error("out of memory");
 		return PT_EXIT_INTERNAL;
 	}
-	int rc = run(argc, argv, &cfg, signal_fd);
+	int rc = argc > 1 && strcmp(argv[1], "daemon") == 0 ? daemon_ctl(argc - 1, argv + 1)
+							     : run(argc, argv, &cfg, signal_fd);
 	pt_config_release(&cfg);
 	return rc;
 }

@@ -3,6 +3,8 @@
  *   patience_cli.c  the option table, argument parsing, --help
  *   patience_plan.c settings to a checked run plan
  *   patience_run.c  the retry loop
+ *   limiter.c       start times under a rate limit: the daemon, or local
+ *   patience_daemon_ctl.c  patience daemon start|stop|status|restart
  *   run_report.c    its progress lines, summary and --json */
 #ifndef PT_TOOLS_PATIENCE_H
 #define PT_TOOLS_PATIENCE_H
@@ -63,11 +65,16 @@ typedef struct run_plan {
 	const char *fallback;
 	bool replay_stdin, quiet, verbose, json;
 	char idempotency_key[PT_UUID_TEXT_LEN + 1];
-	/* diophantine */
+	/* rate limit: always for diophantine, with -r/-w for the others */
+	bool limited;
 	int64_t rate_limit, window_ms, guard_ms;
-	int64_t offsets[PT_DIO_MAX_OFFSETS];
+	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
-	const char *resource_id;
+	char resource_id[512];
+	/* the daemon */
+	bool daemon_enabled, daemon_auto_start;
+	int64_t daemon_timeout_ms;
+	char daemon_socket[4096];
 	char **command;
 } run_plan;
 
@@ -85,6 +92,9 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan);
 void run_print_schedule(const run_plan *plan);
 /* Run the plan; returns patience's exit code. */
 int run_plan_execute(const run_plan *plan, int signal_fd);
+
+/* `patience daemon ...`; argv[0] is "daemon". Returns the exit code. */
+int daemon_ctl(int argc, char **argv);
 
 /* "patience: message" on stderr. */
 void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

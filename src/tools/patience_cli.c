@@ -9,6 +9,8 @@
 
 #define ALL 0u
 #define ONLY(s) (1u << PT_STRATEGY_##s)
+/* Rate limit and daemon options: every strategy takes them. */
+#define RATE (~0u)
 #define GROWING (ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER) | \
 		 ONLY(FIBONACCI) | ONLY(POLYNOMIAL))
 
@@ -21,47 +23,55 @@ typedef struct cli_option {
 	const char *name;
 	int id;              /* short option letter, or OPT_* */
 	const char *setting; /* settings key, NULL for the options handled here */
-	unsigned strategies; /* ALL, or ONLY(...) bits */
-	const char *metavar; /* NULL: a switch */
+	unsigned strategies; /* ALL, RATE, or ONLY(...) bits */
+	const char *metavar; /* NULL: a switch; "[=...]": an optional value */
 	const char *help;
+	const char *switch_value; /* what a switch sets; NULL: "true" */
 } cli_option;
 
 static const cli_option options[] = {
-	{"delay", 'd', "delay", ONLY(FIXED), "DUR", "delay between attempts (1s)"},
-	{"increment", 'i', "increment", ONLY(LINEAR), "DUR", "delay grows by this per attempt (1s)"},
-	{"base-delay", 'b', "base_delay", GROWING, "DUR", "first delay (1s)"},
+	{"delay", 'd', "delay", ONLY(FIXED), "DUR", "delay between attempts (1s)", NULL},
+	{"increment", 'i', "increment", ONLY(LINEAR), "DUR", "delay grows by this per attempt (1s)", NULL},
+	{"base-delay", 'b', "base_delay", GROWING, "DUR", "first delay (1s)", NULL},
 	{"multiplier", 'x', "multiplier", ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER),
-	 "X", "growth factor (2; decorrelated-jitter 3)"},
-	{"exponent", 'e', "exponent", ONLY(POLYNOMIAL), "E", "delay = base * n^E (2)"},
-	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR), "DUR", "cap on any delay (60s)"},
-	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)"},
-	{"rate-limit", 'r', "rate_limit", ONLY(DIOPHANTINE), "N", "at most N starts..."},
-	{"window", 'w', "window", ONLY(DIOPHANTINE), "DUR", "...in any window of DUR"},
+	 "X", "growth factor (2; decorrelated-jitter 3)", NULL},
+	{"exponent", 'e', "exponent", ONLY(POLYNOMIAL), "E", "delay = base * n^E (2)", NULL},
+	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR), "DUR", "cap on any delay (60s)", NULL},
+	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)", NULL},
+	{"rate-limit", 'r', "rate_limit", RATE, "N", "at most N starts (with --window)...", NULL},
+	{"window", 'w', "window", RATE, "DUR", "...in any window of DUR, across attempts", NULL},
 	{"retry-offsets", 'o', "retry_offsets", ONLY(DIOPHANTINE), "LIST",
-	 "attempt i starts at t0 + offset i (0,10m,30m)"},
-	{"guard", 1001, "guard", ONLY(DIOPHANTINE), "DUR", "safety margin on W (10ms + 1% of W)"},
-	{"resource-id", 1002, "resource_id", ONLY(DIOPHANTINE), "ID", "name of the limited resource"},
-	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)"},
-	{"timeout", 't', "timeout", ALL, "DUR", "end an attempt after DUR: SIGTERM to its process group"},
-	{"kill-after", 1003, "kill_after", ALL, "DUR", "then SIGKILL after DUR more (5s)"},
-	{"deadline", 1004, "deadline", ALL, "DUR", "end the whole run after DUR (exit 124)"},
-	{"success-pattern", 1005, "success_pattern", ALL, "RE", "output matching RE means success"},
-	{"failure-pattern", 1006, "failure_pattern", ALL, "RE", "output matching RE: fail, stop retrying"},
-	{"case-insensitive", 1007, "case_insensitive", ALL, NULL, "patterns ignore case"},
-	{"retry-on", 1008, "retry_on", ALL, "CODES", "retry only these exit codes (1,75,100-110)"},
-	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed"},
-	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes"},
-	{"quiet", 'q', "quiet", ALL, NULL, "print only errors"},
-	{"verbose", 'v', "verbose", ALL, NULL, "print each attempt's result and every rescheduling"},
-	{"json", 1011, "json", ALL, NULL, "print a JSON summary on stderr at the end"},
-	{"seed", OPT_SEED, NULL, ALL, "N", "seed the jitter, for reproducible delays"},
+	 "attempt i starts at t0 + offset i (0,10m,30m)", NULL},
+	{"guard", 1001, "guard", RATE, "DUR", "safety margin on W (10ms + 1% of W)", NULL},
+	{"resource-id", 1002, "resource_id", RATE, "ID", "the limited resource (derived from CMD)", NULL},
+	{"daemon", 1012, "daemon_enabled", RATE, NULL, "share the rate limit through patience-daemon", NULL},
+	{"daemon-socket", 1013, "daemon_socket", RATE, "PATH", "the daemon's socket", NULL},
+	{"daemon-timeout", 1014, "daemon_timeout", RATE, "DUR", "bound on each daemon request (2s)", NULL},
+	{"daemon-auto-start", 1015, "daemon_auto_start", RATE, "[=BOOL]",
+	 "start a daemon when none answers (true)", NULL},
+	{"no-daemon-auto-start", 1016, "daemon_auto_start", RATE, NULL, "do not start one",
+	 "false"},
+	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)", NULL},
+	{"timeout", 't', "timeout", ALL, "DUR", "end an attempt after DUR: SIGTERM to its process group", NULL},
+	{"kill-after", 1003, "kill_after", ALL, "DUR", "then SIGKILL after DUR more (5s)", NULL},
+	{"deadline", 1004, "deadline", ALL, "DUR", "end the whole run after DUR (exit 124)", NULL},
+	{"success-pattern", 1005, "success_pattern", ALL, "RE", "output matching RE means success", NULL},
+	{"failure-pattern", 1006, "failure_pattern", ALL, "RE", "output matching RE: fail, stop retrying", NULL},
+	{"case-insensitive", 1007, "case_insensitive", ALL, NULL, "patterns ignore case", NULL},
+	{"retry-on", 1008, "retry_on", ALL, "CODES", "retry only these exit codes (1,75,100-110)", NULL},
+	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed", NULL},
+	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes", NULL},
+	{"quiet", 'q', "quiet", ALL, NULL, "print only errors", NULL},
+	{"verbose", 'v', "verbose", ALL, NULL, "print each attempt's result and every rescheduling", NULL},
+	{"json", 1011, "json", ALL, NULL, "print a JSON summary on stderr at the end", NULL},
+	{"seed", OPT_SEED, NULL, ALL, "N", "seed the jitter, for reproducible delays", NULL},
 	{"idempotency-key", OPT_IDEMPOTENCY_KEY, NULL, ALL, "KEY",
-	 "PATIENCE_IDEMPOTENCY_KEY for every attempt (a new UUIDv4)"},
-	{"dry-run", OPT_DRY_RUN, NULL, ALL, NULL, "print the delay schedule and exit"},
-	{"config", OPT_CONFIG, NULL, ALL, "FILE", "read only this config file"},
-	{"debug-config", OPT_DEBUG_CONFIG, NULL, ALL, NULL, "show each setting and where it came from"},
-	{"help", OPT_HELP, NULL, ALL, NULL, "show this help"},
-	{"version", OPT_VERSION, NULL, ALL, NULL, "show the version"},
+	 "PATIENCE_IDEMPOTENCY_KEY for every attempt (a new UUIDv4)", NULL},
+	{"dry-run", OPT_DRY_RUN, NULL, ALL, NULL, "print the delay schedule and exit", NULL},
+	{"config", OPT_CONFIG, NULL, ALL, "FILE", "read only this config file", NULL},
+	{"debug-config", OPT_DEBUG_CONFIG, NULL, ALL, NULL, "show each setting and where it came from", NULL},
+	{"help", OPT_HELP, NULL, ALL, NULL, "show this help", NULL},
+	{"version", OPT_VERSION, NULL, ALL, NULL, "show the version", NULL},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -94,9 +104,10 @@ static void build_getopt_tables(struct option *longs, char *shorts)
 	*p++ = '+'; /* stop at the command */
 	*p++ = ':'; /* report a missing value as ':' */
 	for (size_t i = 0; i < N_OPTIONS; i++) {
-		longs[i] = (struct option){options[i].name,
-					   options[i].metavar ? required_argument : no_argument,
-					   NULL, options[i].id};
+		int has_arg = !options[i].metavar	  ? no_argument
+			      : options[i].metavar[0] == '[' ? optional_argument
+							     : required_argument;
+		longs[i] = (struct option){options[i].name, has_arg, NULL, options[i].id};
 		if (options[i].id < 256) {
 			*p++ = (char)options[i].id;
 			if (options[i].metavar)
@@ -141,7 +152,7 @@ static int record_flag(const cli_option *o, const pt_config *cfg, cli_args *out)
 	}
 	out->flags[out->n_flags++] = (cli_assignment){
 		.setting = pt_config_find(cfg, o->setting),
-		.value = o->metavar ? optarg : "true",
+		.value = optarg ? optarg : o->switch_value ? o->switch_value : "true",
 		.flag = o->name,
 	};
 	return 0;
@@ -186,19 +197,21 @@ int cli_parse(int argc, char **argv, const pt_config *cfg, cli_args *out)
 	return 0;
 }
 
+/* The options of one group: ALL, RATE, or one strategy's own. */
 static void print_options(unsigned strategies)
 {
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const cli_option *o = &options[i];
-		if ((o->strategies == ALL) != (strategies == ALL))
-			continue;
-		if (strategies != ALL && !(o->strategies & strategies))
+		bool own = strategies != ALL && strategies != RATE;
+		if (own ? o->strategies == ALL || o->strategies == RATE || !(o->strategies & strategies)
+			: o->strategies != strategies)
 			continue;
 		char left[48];
 		char shortname[8] = "    ";
 		if (o->id < 256)
 			snprintf(shortname, sizeof shortname, "-%c, ", o->id);
-		snprintf(left, sizeof left, "%s--%s%s%s", shortname, o->name, o->metavar ? " " : "",
+		bool space = o->metavar && o->metavar[0] != '[';
+		snprintf(left, sizeof left, "%s--%s%s%s", shortname, o->name, space ? " " : "",
 			 o->metavar ? o->metavar : "");
 		printf("  %-30s %s\n", left, o->help);
 	}
@@ -222,6 +235,9 @@ void cli_print_help(const cli_args *args)
 		       pt_strategy_name(args->strategy), strategy_help[args->strategy]);
 		printf("Strategy options:\n");
 		print_options(1u << args->strategy);
+		printf("\nRate limit options%s:\n",
+		       args->strategy == PT_STRATEGY_DIOPHANTINE ? " (-r and -w required)" : "");
+		print_options(RATE);
 		printf("\nCommon options: see patience --help\n");
 		return;
 	}
@@ -233,6 +249,10 @@ void cli_print_help(const cli_args *args)
 		printf("  %s\n", strategy_help[i]);
 	printf("\nCommon options:\n");
 	print_options(ALL);
+	printf("\nRate limit options (any strategy): with --daemon, every patience and rpr\n"
+	       "process of the user shares one limit per resource through patience-daemon;\n"
+	       "patience daemon start|stop|status|restart manages it.\n");
+	print_options(RATE);
 	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"
 	       "Each attempt gets PATIENCE_ATTEMPT, PATIENCE_MAX_ATTEMPTS and\n"
 	       "PATIENCE_IDEMPOTENCY_KEY in its environment.\n\n"

@@ -11,6 +11,8 @@
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/paths.h"
+#include "patience/resource_id.h"
 
 static const pt_setting *get(const pt_config *cfg, const char *key)
 {
@@ -106,14 +108,33 @@ static void describe_crowded(const run_plan *plan, size_t first, char *buf, size
 		 "(+%s guard)", plan->rate_limit + 1, a, b, w, g);
 }
 
-static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_given)
+/* Without a rate limit, --guard and --daemon have nothing to act on. A
+ * config file's daemon_enabled stays quiet: it is meant for limited runs. */
+static int check_unlimited(const pt_config *cfg)
+{
+	const char *orphan = get_text(cfg, "guard") ? "--guard"
+			     : get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG ? "--daemon"
+										: NULL;
+	if (!orphan)
+		return 0;
+	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too", orphan);
+	return PT_EXIT_INTERNAL;
+}
+
+/* N per W: required by diophantine, optional (both or neither) for the rest. */
+static int plan_rate_limit(const pt_config *cfg, run_plan *plan)
 {
 	const pt_setting *limit = get(cfg, "rate_limit");
+	bool dio = plan->strategy == PT_STRATEGY_DIOPHANTINE;
+	if (!limit->text && !get_text(cfg, "window") && !dio)
+		return check_unlimited(cfg);
 	if (!limit->text || !get_text(cfg, "window")) {
-		pt_error("diophantine needs --rate-limit N and --window DUR "
-			 "(as in patience dio -r 10 -w 1m -- CMD)");
+		pt_error("%s needs both --rate-limit N and --window DUR (as in patience %s -r 10 "
+			 "-w 1m -- CMD)", dio ? "diophantine" : "a rate limit",
+			 pt_strategy_name(plan->strategy));
 		return PT_EXIT_INTERNAL;
 	}
+	plan->limited = true;
 	plan->rate_limit = limit->as.integer;
 	plan->window_ms = get_ms(cfg, "window");
 	if (plan->window_ms <= 0) {
@@ -123,6 +144,12 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 	}
 	plan->guard_ms = get_text(cfg, "guard") ? get_ms(cfg, "guard")
 						: pt_dio_default_guard(plan->window_ms);
+	plan->n_offsets = 1; /* every attempt is one start, placed on its own */
+	return 0;
+}
+
+static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_given)
+{
 	pt_duration_list_parse(get_text(cfg, "retry_offsets"), plan->offsets, PT_DIO_MAX_OFFSETS,
 			       &plan->n_offsets);
 	/* Only an explicit flag may ask for more attempts than offsets; a
@@ -152,7 +179,28 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 			 why);
 		return PT_EXIT_INTERNAL;
 	}
-	plan->resource_id = get_text(cfg, "resource_id");
+	return 0;
+}
+
+/* --resource-id, else derived from the command; the daemon's settings. */
+static int plan_daemon(const pt_config *cfg, run_plan *plan)
+{
+	const char *id = get_text(cfg, "resource_id");
+	const char *socket = get_text(cfg, "daemon_socket");
+	if (id)
+		snprintf(plan->resource_id, sizeof plan->resource_id, "%s", id);
+	else if (plan->command)
+		pt_resource_id_from_command(plan->command, plan->resource_id,
+					    sizeof plan->resource_id);
+	plan->daemon_enabled = plan->limited && get_bool(cfg, "daemon_enabled");
+	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");
+	plan->daemon_timeout_ms = get_ms(cfg, "daemon_timeout");
+	if (!socket)
+		socket = get_text(cfg, "daemon.socket_path");
+	if (socket)
+		snprintf(plan->daemon_socket, sizeof plan->daemon_socket, "%s", socket);
+	else if (pt_default_socket_path(plan->daemon_socket, sizeof plan->daemon_socket) != PT_OK)
+		plan->daemon_enabled = false;
 	return 0;
 }
 
@@ -205,7 +253,10 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	plan->command = args->command;
 	if (plan_seed_and_key(args, plan) || check_patterns(plan))
 		return PT_EXIT_INTERNAL;
-	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
-		return plan_diophantine(cfg, plan, get(cfg, "attempts")->source == PT_SOURCE_FLAG);
-	return 0;
+	if (plan_rate_limit(cfg, plan))
+		return PT_EXIT_INTERNAL;
+	if (plan->strategy == PT_STRATEGY_DIOPHANTINE &&
+	    plan_diophantine(cfg, plan, get(cfg, "attempts")->source == PT_SOURCE_FLAG))
+		return PT_EXIT_INTERNAL;
+	return plan_daemon(cfg, plan);
 }

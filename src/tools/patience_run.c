@@ -16,6 +16,7 @@
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "limiter.h"
 #include "run_report.h"
 
 extern char **environ;
@@ -33,8 +34,8 @@ typedef struct retry_state {
 	pt_watch watch;
 	bool watching;
 	pt_backoff backoff;
-	pt_dio dio;           /* diophantine: our own starts */
-	int64_t dio_base_ms;  /* t0 of the current grant */
+	limiter lim;          /* when plan->limited */
+	int64_t grant_base_ms; /* diophantine: when offset 0 of the current grant falls */
 	int64_t started_ns;
 	int64_t deadline_ns;
 	run_report report;
@@ -159,13 +160,11 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		}
 		st->watching = true;
 	}
-	if (plan->strategy == PT_STRATEGY_DIOPHANTINE &&
-	    (pt_dio_init(&st->dio, plan->rate_limit, plan->window_ms, plan->guard_ms) != PT_OK ||
-	     pt_dio_acquire(&st->dio, 1, now_ms(), plan->offsets, plan->n_offsets,
-			    &st->dio_base_ms) != PT_OK)) {
-		pt_error("cannot schedule the retry offsets");
+	if (plan->limited && limiter_init(&st->lim, plan) < 0)
 		return PT_EXIT_INTERNAL;
-	}
+	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
+		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, now_ms(),
+						  now_ms());
 	return 0;
 }
 
@@ -175,7 +174,8 @@ static void state_release(retry_state *st)
 	free(st->stdin_data);
 	if (st->watching)
 		pt_watch_release(&st->watch);
-	pt_dio_release(&st->dio);
+	if (st->plan->limited)
+		limiter_release(&st->lim);
 	run_report_release(&st->report);
 }
 
@@ -273,33 +273,51 @@ static void judge(const run_plan *plan, const pt_attempt_result *r, attempt_outc
 }
 
 /* Diophantine: the start of attempt n (1-based). When we are already later
- * than its grant plus the guard, starting now could crowd a window: drop
- * the remaining grants and ask again for the earliest compliant time. */
+ * than its grant plus the guard, starting now could crowd a window: give
+ * back the remaining grants and ask again for the earliest compliant time. */
 static int64_t dio_start_ms(retry_state *st, int n, int64_t now)
 {
 	const run_plan *plan = st->plan;
 	size_t i = (size_t)n - 1;
-	int64_t target = st->dio_base_ms + plan->offsets[i];
-	if (now <= target + plan->guard_ms)
+	int64_t target = st->grant_base_ms + plan->offsets[i];
+	if (now <= target + limiter_guard_ms(&st->lim))
 		return target;
-	int64_t rest[PT_DIO_MAX_OFFSETS], base;
+	int64_t rest[PT_DIO_MAX_OFFSETS];
 	size_t k = plan->n_offsets - i;
 	for (size_t j = 0; j < k; j++)
 		rest[j] = plan->offsets[i + j] - plan->offsets[i];
-	pt_dio_cancel(&st->dio, 1, target);
-	if (pt_dio_acquire(&st->dio, 1, now, rest, k, &base) != PT_OK)
-		return now; /* out of memory: the offsets alone are known to fit */
-	st->dio_base_ms = base - plan->offsets[i];
+	int64_t base = limiter_grant(&st->lim, rest, k, now, target);
+	st->grant_base_ms = base - plan->offsets[i];
 	report_verbose(&st->report, "Attempt %d/%d is past its grant; rescheduled.", n,
 		       plan->attempts);
 	return base;
+}
+
+/* Any other strategy with a rate limit: the backoff's time, or the first
+ * compliant one after it. */
+static int64_t limited_start_ms(retry_state *st, int64_t not_before, int64_t cancel_from)
+{
+	static const int64_t one_start[] = {0};
+	return limiter_grant(&st->lim, one_start, 1, not_before, cancel_from);
 }
 
 static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 {
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
-	return now + pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	int64_t start = now + pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	return st->plan->limited ? limited_start_ms(st, start, start) : start;
+}
+
+/* Woke up for attempt n at start_ms: still on time? Else the next time. */
+static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms)
+{
+	int64_t now = now_ms();
+	if (!st->plan->limited || now <= start_ms + limiter_guard_ms(&st->lim))
+		return start_ms;
+	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
+		return dio_start_ms(st, n, now);
+	return limited_start_ms(st, now, start_ms);
 }
 
 /* Would attempt n, starting at start_ms, begin after --deadline? */
@@ -331,9 +349,7 @@ static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_ou
 			o->interrupted = true;
 			return 128 + sig;
 		}
-		if (st->plan->strategy != PT_STRATEGY_DIOPHANTINE)
-			return 0;
-		int64_t again = dio_start_ms(st, n, now_ms()); /* woke too late under load? */
+		int64_t again = recheck_start_ms(st, n, start_ms); /* woke too late? */
 		if (again == start_ms)
 			return 0;
 		start_ms = again;
@@ -397,7 +413,8 @@ static int retry_loop(retry_state *st)
 	const run_plan *plan = st->plan;
 	attempt_outcome o = {0};
 	pt_attempt_result r;
-	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->dio_base_ms : now_ms();
+	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->grant_base_ms
+		: plan->limited ? limited_start_ms(st, now_ms(), now_ms()) : now_ms();
 	for (int n = 1;; n++) {
 		int stop = wait_for_attempt(st, n, start_ms, &o);
 		if (stop)

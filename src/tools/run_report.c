@@ -110,7 +110,7 @@ static void print_json(const run_report *r, bool success, int exit_code, const c
 	cJSON_AddNumberToObject(o, "max_attempts", p->attempts);
 	cJSON_AddNumberToObject(o, "total_ms", (double)total_ms);
 	cJSON_AddStringToObject(o, "idempotency_key", p->idempotency_key);
-	if (p->resource_id)
+	if (p->limited)
 		cJSON_AddStringToObject(o, "resource_id", p->resource_id);
 	cJSON_AddItemToObject(o, "attempt_log", attempts_json(r));
 	char *text = cJSON_PrintUnformatted(o);

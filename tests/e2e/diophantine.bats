@@ -156,13 +156,25 @@ gaps_ms() {
 	assert_eq "$(json_field 'j["max_attempts"]')" 2
 }
 
-@test "diophantine options do not apply to other strategies and vice versa" {
+@test "a rate limit needs -r and -w together; --guard and --daemon need a limit" {
 	run --separate-stderr patience fixed -w 1s -- true
 	assert_status 125
-	assert_contains "$stderr" "--window"
+	assert_contains "$stderr" "--rate-limit N and --window DUR"
+	run --separate-stderr patience fixed -r 3 -- true
+	assert_status 125
+	assert_contains "$stderr" "--rate-limit N and --window DUR"
 	run --separate-stderr patience exp --guard 10ms -- true
 	assert_status 125
-	assert_contains "$stderr" "--guard"
+	assert_contains "$stderr" "--guard needs a rate limit"
+	run --separate-stderr patience exp --daemon -- true
+	assert_status 125
+	assert_contains "$stderr" "--daemon needs a rate limit"
+}
+
+@test "diophantine's own options do not apply to other strategies and vice versa" {
+	run --separate-stderr patience fixed -o 0,1s -- true
+	assert_status 125
+	assert_contains "$stderr" "--retry-offsets"
 	run --separate-stderr patience dio -r 2 -w 1s -b 1s -- true
 	assert_status 125
 	assert_contains "$stderr" "--base-delay"

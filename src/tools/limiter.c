@@ -1,0 +1,123 @@
+#include "limiter.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/clock.h"
+#include "patience/error.h"
+
+static int64_t mono_ms(void)
+{
+	return pt_monotonic_ns() / PT_NS_PER_MS;
+}
+
+/* realtime - monotonic, in ms, read now. */
+static int64_t clock_offset_ms(void)
+{
+	return pt_realtime_ms() - mono_ms();
+}
+
+static void say_fallback(limiter *l, const char *why)
+{
+	if (l->said_fallback || l->plan->quiet)
+		return;
+	l->said_fallback = true;
+	fprintf(stderr, "patience: daemon unavailable (%s); using local limits\n", why);
+}
+
+static void connect_daemon(limiter *l, bool may_start)
+{
+	const run_plan *p = l->plan;
+	char err[256];
+	int rc = pt_client_connect(&l->client, p->daemon_socket, p->daemon_timeout_ms, err,
+				   sizeof err);
+	if (rc == PT_ENOENT && may_start && p->daemon_auto_start)
+		rc = pt_client_autostart(&l->client, p->daemon_socket, 2000, p->daemon_timeout_ms,
+					 err, sizeof err);
+	if (rc != PT_OK)
+		say_fallback(l, err);
+}
+
+int limiter_init(limiter *l, const run_plan *plan)
+{
+	memset(l, 0, sizeof *l);
+	l->plan = plan;
+	l->client.fd = -1;
+	l->local_id = 1;
+	l->guard_ms = plan->guard_ms;
+	if (pt_dio_init(&l->local, plan->rate_limit, plan->window_ms, plan->guard_ms) != PT_OK) {
+		pt_error("cannot set up the local limiter");
+		return -1;
+	}
+	if (plan->daemon_enabled)
+		connect_daemon(l, true);
+	return 0;
+}
+
+static void release_held(limiter *l, int64_t from_mono_ms)
+{
+	char err[256];
+	if (l->held && l->client.fd >= 0)
+		pt_client_release(&l->client, l->held, from_mono_ms + clock_offset_ms(), err,
+				  sizeof err);
+	l->held = 0;
+}
+
+void limiter_release(limiter *l)
+{
+	release_held(l, mono_ms());
+	pt_client_close(&l->client);
+	pt_dio_release(&l->local);
+}
+
+int64_t limiter_guard_ms(const limiter *l)
+{
+	return l->guard_ms;
+}
+
+/* Ask the daemon; returns 0 and *base (monotonic) or -1 to go local. */
+static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
+			int64_t *base)
+{
+	const run_plan *p = l->plan;
+	char err[256], client_id[64];
+	pt_grant g;
+	snprintf(client_id, sizeof client_id, "patience pid %ld", (long)getpid());
+	int64_t offset = clock_offset_ms();
+	pt_acquire_req req = {
+		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
+		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
+		.client_id = client_id,
+	};
+	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
+	if (rc != PT_OK) {
+		say_fallback(l, err);
+		return -1;
+	}
+	l->held = g.reservation;
+	l->guard_ms = g.guard_ms;
+	*base = g.start_ms - offset;
+	return 0;
+}
+
+int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
+		      int64_t cancel_from_ms)
+{
+	int64_t base = not_before_ms;
+	release_held(l, cancel_from_ms);
+	pt_dio_cancel(&l->local, l->local_id, cancel_from_ms);
+	if (l->plan->daemon_enabled) {
+		if (l->client.fd < 0)
+			connect_daemon(l, false); /* reconnect, once per grant */
+		if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before_ms, &base) == 0)
+			return base;
+	}
+	l->guard_ms = l->plan->guard_ms;
+	pt_dio_expire(&l->local, mono_ms());
+	/* The offsets were checked against this limit, so only memory can fail,
+	 * and then starting unscheduled is no worse than not starting. */
+	if (pt_dio_acquire(&l->local, l->local_id, not_before_ms, offsets, k, &base) != PT_OK)
+		base = not_before_ms;
+	return base;
+}

@@ -1,0 +1,41 @@
+/* Where a rate-limited run gets its start times: the daemon when asked to
+ * (shared with every other process), else a local Diophantine scheduler
+ * holding only this run's starts. If the daemon cannot be reached, or stops
+ * answering mid-run, the run says so once and continues on local limits,
+ * trying the daemon again at its next grant. Times are CLOCK_MONOTONIC ms
+ * here; the daemon's realtime ms are converted at the boundary. */
+#ifndef PT_TOOLS_LIMITER_H
+#define PT_TOOLS_LIMITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/client.h"
+#include "patience.h"
+#include "patience/diophantine.h"
+
+typedef struct limiter {
+	const run_plan *plan;
+	pt_client client;
+	bool said_fallback;  /* the one warning has been printed */
+	pt_dio local;
+	uint64_t local_id;   /* id of our local reservation */
+	uint64_t held;       /* daemon reservation we hold, 0: none */
+	int64_t guard_ms;
+} limiter;
+
+/* Returns 0, or -1 after printing why (out of memory). */
+int limiter_init(limiter *l, const run_plan *plan);
+/* Give back every start not yet used, close the connection. */
+void limiter_release(limiter *l);
+
+/* Reserve k starts base+offsets[i] with base >= not_before_ms (monotonic),
+ * first giving back the earlier grant's starts at or after cancel_from_ms.
+ * Returns base. */
+int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
+		      int64_t cancel_from_ms);
+
+/* How late a start may be before it must be granted again. */
+int64_t limiter_guard_ms(const limiter *l);
+
+#endif

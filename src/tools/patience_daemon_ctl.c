@@ -1,0 +1,216 @@
+/* `patience daemon start|stop|status|restart`: manage the per-user daemon. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "patience.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+#include "patience/paths.h"
+
+#define CTL_TIMEOUT_MS 2000
+#define STOP_WAIT_MS 5000
+
+typedef struct ctl_args {
+	const char *verb;
+	char socket[4096];
+	bool json;
+} ctl_args;
+
+static void ctl_usage(void)
+{
+	printf("usage: patience daemon start|stop|status|restart [--daemon-socket PATH] [--json]\n\n"
+	       "  start    start a detached patience-daemon unless one answers\n"
+	       "  stop     ask the daemon to exit (SIGTERM) and wait for it\n"
+	       "  status   show the daemon and your resources (exit 1 if none runs)\n"
+	       "  restart  stop, then start\n");
+}
+
+static int parse_ctl(int argc, char **argv, ctl_args *a)
+{
+	static const struct option longs[] = {{"daemon-socket", required_argument, NULL, 's'},
+					      {"json", no_argument, NULL, 'j'},
+					      {"help", no_argument, NULL, 'h'},
+					      {0}};
+	int c;
+	memset(a, 0, sizeof *a);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+		if (c == 's')
+			snprintf(a->socket, sizeof a->socket, "%s", optarg);
+		else if (c == 'j')
+			a->json = true;
+		else if (c == 'h')
+			return ctl_usage(), -1;
+		else
+			return pt_error("daemon: unknown option \"%s\"", argv[optind - 1]), 1;
+	}
+	if (optind != argc - 1) {
+		pt_error("daemon: expected one of start, stop, status, restart");
+		return 1;
+	}
+	a->verb = argv[optind];
+	if (!a->socket[0] && pt_default_socket_path(a->socket, sizeof a->socket) != PT_OK) {
+		pt_error("daemon: cannot work out the socket path; give --daemon-socket");
+		return 1;
+	}
+	return 0;
+}
+
+/* The daemon's pid from the pid file next to its socket, or 0. */
+static pid_t daemon_pid(const char *socket)
+{
+	char path[4200];
+	const char *slash = strrchr(socket, '/');
+	int dir_len = slash ? (int)(slash - socket) : 1;
+	snprintf(path, sizeof path, "%.*s/daemon.pid", dir_len, slash ? socket : ".");
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid > 0 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+static int ctl_start(const ctl_args *a)
+{
+	pt_client c;
+	char err[256];
+	if (pt_client_connect(&c, a->socket, CTL_TIMEOUT_MS, err, sizeof err) == PT_OK) {
+		pt_client_close(&c);
+		printf("patience-daemon already running on %s\n", a->socket);
+		return 0;
+	}
+	pt_client_close(&c);
+	if (pt_client_autostart(&c, a->socket, 2000, CTL_TIMEOUT_MS, err, sizeof err) != PT_OK) {
+		pt_client_close(&c);
+		pt_error("daemon: cannot start: %s", err);
+		return 1;
+	}
+	pt_client_close(&c);
+	printf("patience-daemon started on %s (pid %ld)\n", a->socket, (long)daemon_pid(a->socket));
+	return 0;
+}
+
+static int ctl_stop(const ctl_args *a)
+{
+	pid_t pid = daemon_pid(a->socket);
+	if (!pid) {
+		printf("no patience-daemon running on %s\n", a->socket);
+		return 0;
+	}
+	if (kill(pid, SIGTERM) < 0) {
+		pt_error("daemon: cannot stop pid %ld: %s", (long)pid, strerror(errno));
+		return 1;
+	}
+	for (int waited = 0; waited < STOP_WAIT_MS; waited += 20) {
+		if (kill(pid, 0) < 0)
+			return printf("patience-daemon (pid %ld) stopped\n", (long)pid), 0;
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	}
+	pt_error("daemon: pid %ld did not exit within 5s", (long)pid);
+	return 1;
+}
+
+static cJSON *ask(pt_client *c, const char *op, char *err, size_t len)
+{
+	cJSON *req = cJSON_CreateObject(), *reply = NULL;
+	cJSON_AddNumberToObject(req, "v", 1);
+	cJSON_AddStringToObject(req, "op", op);
+	if (pt_client_request(c, req, &reply, err, len) != PT_OK)
+		reply = NULL;
+	cJSON_Delete(req);
+	return reply;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+static void print_status(const cJSON *status, const cJSON *resources)
+{
+	char up[32], w[32];
+	pt_duration_format((int64_t)num(status, "uptime_ms"), up, sizeof up);
+	printf("%s: running, pid %.0f, up %s\n", str(status, "server"), num(status, "pid"), up);
+	printf("  socket     %s\n  state      %s\n  mode       %s\n", str(status, "socket"),
+	       str(status, "state"), str(status, "mode"));
+	printf("  clients    %.0f of %.0f\n", num(status, "clients"), num(status, "max_clients"));
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "resources");
+	printf("  resources  %d (yours)\n", cJSON_GetArraySize(list));
+	const cJSON *r;
+	cJSON_ArrayForEach(r, list) {
+		pt_duration_format((int64_t)num(r, "window_ms"), w, sizeof w);
+		printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window\n",
+		       str(r, "resource"), num(r, "limit"), w, str(r, "source"), num(r, "reserved"),
+		       num(r, "in_window"));
+	}
+}
+
+static int ctl_status(const ctl_args *a)
+{
+	pt_client c;
+	char err[256];
+	if (pt_client_connect(&c, a->socket, CTL_TIMEOUT_MS, err, sizeof err) != PT_OK) {
+		pt_client_close(&c);
+		printf("no patience-daemon on %s (%s)\n", a->socket, err);
+		return 1;
+	}
+	cJSON *status = ask(&c, "status", err, sizeof err);
+	cJSON *resources = status ? ask(&c, "resources", err, sizeof err) : NULL;
+	pt_client_close(&c);
+	if (!resources) {
+		cJSON_Delete(status);
+		pt_error("daemon: %s", err);
+		return 1;
+	}
+	if (a->json) {
+		cJSON *both = cJSON_CreateObject();
+		cJSON_AddItemToObject(both, "status", status);
+		cJSON_AddItemToObject(both, "resources", resources);
+		char *text = cJSON_PrintUnformatted(both);
+		printf("%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(both);
+		return 0;
+	}
+	print_status(status, resources);
+	cJSON_Delete(status);
+	cJSON_Delete(resources);
+	return 0;
+}
+
+int daemon_ctl(int argc, char **argv)
+{
+	ctl_args a;
+	int rc = parse_ctl(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : PT_EXIT_INTERNAL;
+	if (strcmp(a.verb, "start") == 0)
+		return ctl_start(&a);
+	if (strcmp(a.verb, "stop") == 0)
+		return ctl_stop(&a);
+	if (strcmp(a.verb, "status") == 0)
+		return ctl_status(&a);
+	if (strcmp(a.verb, "restart") == 0)
+		return ctl_stop(&a) ? 1 : ctl_start(&a);
+	pt_error("daemon: unknown command \"%s\": expected start, stop, status or restart", a.verb);
+	return PT_EXIT_INTERNAL;
+}

@@ -1,0 +1,66 @@
+/* An independent observer for rate-limit tests: reads start times (one
+ * integer per line, nanoseconds of CLOCK_REALTIME), and checks that no
+ * window of W holds more than N of them. With --min-utilization P it also
+ * checks that the starts came at no less than P% of N/W over their span
+ * (the run kept demand above the limit throughout).
+ * usage: window_check N WINDOW_MS FILE [--min-utilization P]
+ * Prints one summary line; exit 0 when compliant (and utilized), 1 if not. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int64_t *read_times(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 1024;
+	int64_t *t = malloc(cap * sizeof *t);
+	long long v;
+	*n = 0;
+	if (!f || !t) {
+		perror(path);
+		exit(2);
+	}
+	while (fscanf(f, "%lld", &v) == 1) {
+		if (*n == cap && !(t = realloc(t, (cap *= 2) * sizeof *t)))
+			exit(2);
+		t[(*n)++] = v;
+	}
+	fclose(f);
+	qsort(t, *n, sizeof *t, cmp);
+	return t;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4 && !(argc == 6 && strcmp(argv[4], "--min-utilization") == 0)) {
+		fprintf(stderr, "usage: %s N WINDOW_MS FILE [--min-utilization PERCENT]\n", argv[0]);
+		return 2;
+	}
+	size_t limit = strtoull(argv[1], NULL, 10), n, worst = 0, violations = 0;
+	int64_t window = strtoll(argv[2], NULL, 10) * 1000000;
+	int64_t *t = read_times(argv[3], &n);
+	/* The window opening at each start is the fullest one holding it. */
+	for (size_t i = 0, j = 0; i < n; i++) {
+		while (j < n && t[j] < t[i] + window)
+			j++;
+		worst = j - i > worst ? j - i : worst;
+		violations += j - i > limit;
+	}
+	double util = 0;
+	if (n > limit && t[n - 1] > t[0])
+		util = 100.0 * (double)(n - 1) / ((double)(t[n - 1] - t[0]) / (double)window) /
+		       (double)limit;
+	printf("starts %zu, fullest window %zu of limit %zu, windows over the limit %zu, "
+	       "utilization %.1f%%\n", n, worst, limit, violations, util);
+	free(t);
+	if (violations)
+		return 1;
+	return argc == 6 && util < atof(argv[5]) ? 1 : 0;
+}
