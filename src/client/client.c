@@ -85,6 +85,10 @@ static int64_t deadline_of(const pt_client *c)
 	return c->timeout_ms > 0 ? now_ms() + c->timeout_ms : 0;
 }
 
+/* send_all's answer when the daemon has closed its end: its last words
+ * may still wait to be read. */
+#define PEER_CLOSED 1
+
 static int send_all(pt_client *c, const char *p, size_t n, int64_t deadline, char *err,
 		    size_t err_len)
 {
@@ -95,6 +99,8 @@ static int send_all(pt_client *c, const char *p, size_t n, int64_t deadline, cha
 			n -= (size_t)w;
 			continue;
 		}
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return PEER_CLOSED;
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "send to daemon: %s", strerror(errno));
 		int ready = wait_fd(c->fd, POLLOUT, deadline);
@@ -175,8 +181,9 @@ int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *e
 		return fail_io(c, err, err_len, "not connected to the daemon");
 	int64_t deadline = deadline_of(c);
 	int rc = send_request(c, request, deadline, err, err_len);
-	if (rc != PT_OK)
+	if (rc != PT_OK && rc != PEER_CLOSED)
 		return rc;
+	/* A daemon that closed on us may have said why first (too_many_clients). */
 	return read_reply(c, reply, deadline, err, err_len);
 }
 

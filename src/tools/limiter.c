@@ -7,6 +7,8 @@
 #include "exec/clock.h"
 #include "patience/error.h"
 
+#define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
+
 static int64_t mono_ms(void)
 {
 	return pt_monotonic_ns() / PT_NS_PER_MS;
@@ -26,15 +28,21 @@ static void say_fallback(limiter *l, const char *why)
 	fprintf(stderr, "patience: daemon unavailable (%s); using local limits\n", why);
 }
 
-static void connect_daemon(limiter *l, bool may_start)
+/* Connect, starting a daemon when none answers: also when ours died
+ * mid-run, so that a restarted daemon (with its reservations restored)
+ * keeps every process on one shared limit. A start that failed once is not
+ * tried again, so a broken setup costs one wait, not one per attempt. */
+static void connect_daemon(limiter *l)
 {
 	const run_plan *p = l->plan;
 	char err[256];
 	int rc = pt_client_connect(&l->client, p->daemon_socket, p->daemon_timeout_ms, err,
 				   sizeof err);
-	if (rc == PT_ENOENT && may_start && p->daemon_auto_start)
-		rc = pt_client_autostart(&l->client, p->daemon_socket, 2000, p->daemon_timeout_ms,
-					 err, sizeof err);
+	if (rc == PT_ENOENT && p->daemon_auto_start && !l->start_failed) {
+		rc = pt_client_autostart(&l->client, p->daemon_socket, AUTOSTART_WAIT_MS,
+					 p->daemon_timeout_ms, err, sizeof err);
+		l->start_failed = rc != PT_OK;
+	}
 	if (rc != PT_OK)
 		say_fallback(l, err);
 }
@@ -51,7 +59,7 @@ int limiter_init(limiter *l, const run_plan *plan)
 		return -1;
 	}
 	if (plan->daemon_enabled)
-		connect_daemon(l, true);
+		connect_daemon(l);
 	return 0;
 }
 
@@ -109,7 +117,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	pt_dio_cancel(&l->local, l->local_id, cancel_from_ms);
 	if (l->plan->daemon_enabled) {
 		if (l->client.fd < 0)
-			connect_daemon(l, false); /* reconnect, once per grant */
+			connect_daemon(l); /* reconnect, once per grant */
 		if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before_ms, &base) == 0)
 			return base;
 	}

@@ -18,6 +18,7 @@ typedef struct limiter {
 	const run_plan *plan;
 	pt_client client;
 	bool said_fallback;  /* the one warning has been printed */
+	bool start_failed;   /* an auto-start did not bring a daemon up */
 	pt_dio local;
 	uint64_t local_id;   /* id of our local reservation */
 	uint64_t held;       /* daemon reservation we hold, 0: none */

@@ -43,7 +43,7 @@ static int parse_ctl(int argc, char **argv, ctl_args *a)
 	memset(a, 0, sizeof *a);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		if (c == 's')
 			snprintf(a->socket, sizeof a->socket, "%s", optarg);
 		else if (c == 'j')

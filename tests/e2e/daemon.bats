@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# patience-daemon with real patience clients: one shared limit per resource,
+# checked by an independent observer (each attempt logs its own start time).
+
+load helpers
+
+setup() {
+	common_setup
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
+	STATE="$XDG_STATE_HOME/patience/state.db"
+	export LOG="$T/starts.log"
+	# stamp: log this start (CLOCK_REALTIME ns) and fail, so patience retries.
+	printf '#!/bin/sh\ndate +%%s%%N >>"$LOG"\nexit 1\n' >"$T/bin/stamp"
+	chmod +x "$T/bin/stamp"
+}
+
+teardown() {
+	local pid
+	pid=$(daemon_pid)
+	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	common_teardown
+}
+
+daemon_pid() { cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true; }
+
+# start_daemon [ARGS...]: patience-daemon in the background, until it answers.
+start_daemon() {
+	"$PT_BIN/patience-daemon" "$@" 2>>"$T/daemon.log" 3>&- &
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$PT_BIN/patience" daemon status --daemon-socket "$SOCK" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "daemon did not come up; its log:" >&2
+	cat "$T/daemon.log" >&2
+	return 1
+}
+
+# ask JSON: send one request line to the daemon, print its reply.
+ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
+
+# crowd N ATTEMPTS [patience options...]: N patience processes at once, each
+# retrying stamp ATTEMPTS times under 20 starts per 2 s through the daemon.
+crowd() {
+	local n=$1 attempts=$2 i
+	shift 2
+	CROWD=()
+	for ((i = 0; i < n; i++)); do
+		"$PT_BIN/patience" fixed -d 0 -a "$attempts" -r 20 -w 2s --daemon \
+			--resource-id test:shared -q "$@" -- stamp 2>>"$T/clients.err" 3>&- &
+		CROWD+=("$!")
+		BG_PIDS+=("$!")
+	done
+}
+
+wait_crowd() {
+	local p
+	for p in "${CROWD[@]}"; do
+		wait "$p" || true
+	done
+}
+
+@test "32 processes share 20 starts per 2s: no window over, >= 95% used" {
+	start_daemon
+	crowd 32 5
+	wait_crowd
+	run "$PT_BIN/window_check" 20 2000 "$LOG" --min-utilization 95
+	echo "$output" >&3
+	assert_status 0
+	assert_contains "$output" "starts 160,"
+	refute_contains "$(cat "$T/clients.err")" "unavailable"
+}
+
+@test "the daemon killed with -9 mid-run comes back with its grants: no violation" {
+	start_daemon
+	crowd 32 5
+	sleep 3
+	local old
+	old=$(daemon_pid)
+	kill -KILL "$old"
+	# The clients' auto-start and this restart race; either way one daemon
+	# on the same state file serves the rest.
+	"$PT_BIN/patience" daemon start >/dev/null
+	wait_crowd
+	run "$PT_BIN/window_check" 20 2000 "$LOG"
+	echo "$output" >&3
+	assert_status 0
+	assert_contains "$output" "starts 160,"
+	local new
+	new=$(daemon_pid)
+	[[ -n $new && $new != "$old" ]]
+	refute_contains "$(cat "$T/clients.err")" "using local limits"
+}
+
+@test "a grant survives kill -9: the restarted daemon holds exactly what it had" {
+	start_daemon
+	# A client that keeps its connection (a closed one gives its starts back).
+	coproc HOLDER { socat - "UNIX-CONNECT:$SOCK" 3>&-; }
+	local reply
+	echo '{"v":1,"op":"acquire","resource":"keep","limit":3,"window_ms":3600000,"offsets_ms":[0,600000]}' >&"${HOLDER[1]}"
+	read -r reply <&"${HOLDER[0]}"
+	assert_contains "$reply" '"ok":true'
+	echo '{"v":1,"op":"acquire","resource":"keep","limit":3,"window_ms":3600000,"offsets_ms":[0]}' >&"${HOLDER[1]}"
+	read -r reply <&"${HOLDER[0]}"
+	assert_contains "$reply" '"ok":true'
+	local before
+	before=$(ask '{"v":1,"op":"resources"}' | sed 's/"next_free_ms":[0-9]*//')
+	assert_contains "$before" '"reserved":1,"in_window":2'
+	kill -KILL "$(daemon_pid)"
+	kill "$HOLDER_PID" 2>/dev/null || true
+	start_daemon
+	run ask '{"v":1,"op":"resources"}'
+	assert_eq "$(sed 's/"next_free_ms":[0-9]*//' <<<"$output")" "$before"
+	# Full for the hour: a fourth start in the window must wait.
+	run ask '{"v":1,"op":"acquire","resource":"keep","limit":3,"window_ms":3600000,"max_wait_ms":1000}'
+	assert_contains "$output" '"wait_too_long"'
+}
+
+@test "no daemon and auto-start off: one warning, then local limits" {
+	run --separate-stderr patience fixed -d 0 -a 4 -r 2 -w 1s --daemon --no-daemon-auto-start \
+		--resource-id test:local -- stamp
+	assert_status 1
+	assert_eq "$(grep -c 'daemon unavailable' <<<"$stderr")" 1
+	assert_contains "$stderr" "using local limits"
+	run "$PT_BIN/window_check" 2 1000 "$LOG"
+	assert_status 0
+	assert_contains "$output" "starts 4,"
+	[[ ! -S $SOCK ]]
+}
+
+@test "PATIENCE_DAEMON_* variables and config keys choose the daemon" {
+	PATIENCE_DAEMON_ENABLED=true PATIENCE_DAEMON_AUTO_START=false \
+		PATIENCE_DAEMON_SOCKET="$T/none.sock" run --separate-stderr \
+		patience fixed -a 1 -r 2 -w 1s -- true
+	assert_status 0
+	assert_contains "$stderr" "$T/none.sock"
+	printf 'daemon_enabled = true\ndaemon_auto_start = true\ndaemon_socket = "%s"\n' \
+		"$SOCK" >"$T/.patience.toml"
+	run --separate-stderr patience fixed -a 1 -r 2 -w 1s --resource-id from:config -- true
+	assert_status 0
+	refute_contains "$stderr" "unavailable"
+	run patience daemon status
+	assert_status 0
+	assert_contains "$output" "from:config"
+}
+
+@test "auto-start brings up a detached daemon; daemon stop/status/restart" {
+	run patience daemon status
+	assert_status 1
+	assert_contains "$output" "no patience-daemon"
+	run --separate-stderr patience dio -r 3 -w 1s -o 0,100ms --daemon --resource-id t:auto -- true
+	assert_status 0
+	refute_contains "$stderr" "unavailable"
+	local pid
+	pid=$(daemon_pid)
+	[[ -n $pid ]] && alive "$pid"
+	run patience daemon status
+	assert_status 0
+	assert_contains "$output" "t:auto"
+	assert_contains "$output" "3 per 1s"
+	run patience daemon status --json
+	assert_eq "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["pid"])' <<<"$output")" "$pid"
+	run patience daemon restart
+	assert_status 0
+	[[ $(daemon_pid) != "$pid" ]]
+	! alive "$pid"
+	run patience daemon stop
+	assert_status 0
+	assert_contains "$output" "stopped"
+	[[ ! -S $SOCK ]]
+	run patience daemon frobnicate
+	assert_status 125
+	assert_contains "$output" "frobnicate"
+}
+
+@test "a second daemon on the same socket refuses, naming the first" {
+	start_daemon
+	run --separate-stderr "$PT_BIN/patience-daemon"
+	assert_status 1
+	assert_contains "$stderr" "another daemon (pid $(daemon_pid)) is serving $SOCK"
+	run patience daemon status
+	assert_status 0
+}
+
+@test "socket 0600 in a 0700 directory; SIGTERM removes it and exits 0" {
+	start_daemon
+	assert_eq "$(stat -c %a "$XDG_RUNTIME_DIR/patience")" 700
+	assert_eq "$(stat -c %a "$SOCK")" 600
+	local pid
+	pid=$(daemon_pid)
+	kill -TERM "$pid"
+	local i
+	for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.05; done
+	! alive "$pid"
+	[[ ! -e $SOCK ]]
+	grep -q "stopped" "$T/daemon.log" || grep -qi "exit" "$T/daemon.log"
+}
+
+@test "junk, wrong types and oversized lines get errors; the daemon serves on" {
+	start_daemon
+	run ask 'this is not json'
+	assert_contains "$output" '"code":"bad_json"'
+	run ask '{"v":1,"op":"acquire","resource":7}'
+	assert_contains "$output" '"code":"bad_request"'
+	assert_contains "$output" 'resource'
+	run ask '{"v":9,"op":"hello"}'
+	assert_contains "$output" '"code":"unsupported_version"'
+	run ask '{"v":1,"op":"explode"}'
+	assert_contains "$output" '"code":"unknown_op"'
+	run ask '{"v":1,"op":"acquire","resource":"x","limit":1e300,"window_ms":1000}'
+	assert_contains "$output" '"code":"bad_request"'
+	run ask '{"v":1,"op":"acquire","resource":"x","limit":1,"window_ms":1000,"offsets_ms":[0,500]}'
+	assert_contains "$output" '"code":"infeasible"'
+	# 200 KiB without a newline, then a good request on the same connection.
+	run sh -c "{ head -c 200000 /dev/zero | tr '\\0' x; printf '\\n{\"v\":1,\"op\":\"hello\"}\\n'; } |
+		socat -t 2 - UNIX-CONNECT:$SOCK"
+	assert_contains "${lines[0]}" '"code":"line_too_long"'
+	assert_contains "${lines[1]}" '"ok":true'
+	head -c 100000 /dev/urandom | socat -t 1 - "UNIX-CONNECT:$SOCK" >/dev/null || true
+	run patience fixed -a 1 -r 2 -w 1s --daemon --no-daemon-auto-start -- true
+	assert_status 0
+	refute_contains "$output" "unavailable"
+	alive "$(daemon_pid)"
+}
+
+@test "1,000 idle connections: the daemon still serves a client promptly" {
+	start_daemon
+	coproc FLOOD { "$PT_BIN/sock_flood" "$SOCK" 1000 3>&-; }
+	local line flood=$FLOOD_PID
+	read -r line <&"${FLOOD[0]}"
+	assert_eq "$line" "open 1000"
+	local t0
+	t0=$(now_ms)
+	run --separate-stderr patience fixed -a 1 -r 2 -w 1s --daemon --no-daemon-auto-start -- true
+	assert_status 0
+	refute_contains "$stderr" "unavailable"
+	(($(now_ms) - t0 < 1000))
+	run patience daemon status
+	assert_contains "$output" "clients    1001 of 1024"
+	exec {FLOOD[1]}>&-
+	wait "$flood" || true
+}
+
+@test "max clients: one too many is told too_many_clients, the rest are served" {
+	start_daemon --max-clients 3
+	coproc FLOOD { "$PT_BIN/sock_flood" "$SOCK" 3 3>&-; }
+	local line
+	local flood=$FLOOD_PID
+	read -r line <&"${FLOOD[0]}"
+	run patience daemon status
+	assert_status 1
+	assert_contains "$output" "too_many_clients"
+	exec {FLOOD[1]}>&-
+	wait "$flood" || true
+	sleep 0.2
+	run ask '{"v":1,"op":"hello"}'
+	assert_contains "$output" '"ok":true'
+}
+
+@test "config limits win over acquire; SIGHUP reloads them" {
+	printf '[rate_limiting.resources]\n"api:external:*" = { limit = 7, window = "1m" }\n' \
+		>"$T/daemon.toml"
+	start_daemon --config "$T/daemon.toml"
+	run ask '{"v":1,"op":"acquire","resource":"api:external:example.com","limit":100,"window_ms":1000}'
+	assert_contains "$output" '"limit":7,"window_ms":60000'
+	run ask '{"v":1,"op":"set_limit","resource":"api:external:example.com","limit":9,"window_ms":1000}'
+	assert_contains "$output" '"code":"bad_request"'
+	printf '[rate_limiting.resources]\n"api:external:*" = { limit = 8, window = "1m" }\n' \
+		>"$T/daemon.toml"
+	kill -HUP "$(daemon_pid)"
+	sleep 0.3
+	run patience daemon status
+	assert_contains "$output" "8 per 1m (from config)"
+	run "$PT_BIN/patience-daemon" --check-config --config "$T/daemon.toml"
+	assert_status 0
+	printf '[rate_limiting.resources]\n"x" = { limit = 0, window = "1m" }\n' >"$T/bad.toml"
+	run --separate-stderr "$PT_BIN/patience-daemon" --check-config --config "$T/bad.toml"
+	assert_status 125
+	assert_contains "$stderr" "bad.toml:2"
+}
+
+@test "another uid cannot see, fill or release my resources" {
+	[[ $(id -u) -eq 0 ]] || skip "needs root to run a client as nobody"
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	local dir
+	dir=$(mktemp -d /tmp/pt-tenancy.XXXXXX)
+	chmod 755 "$dir"
+	SOCK="$dir/d.sock"
+	start_daemon --socket "$SOCK" --socket-mode 0666
+	coproc HOLDER { socat - "UNIX-CONNECT:$SOCK" 3>&-; }
+	local reply id
+	echo '{"v":1,"op":"acquire","resource":"mine","limit":2,"window_ms":3600000,"offsets_ms":[0,1800000]}' >&"${HOLDER[1]}"
+	read -r reply <&"${HOLDER[0]}"
+	id=$(sed -n 's/.*"reservation":\([0-9]*\).*/\1/p' <<<"$reply")
+	[[ -n $id ]]
+	as_nobody() {
+		printf '%s\n' "$1" | setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			socat -t 2 - "UNIX-CONNECT:$SOCK"
+	}
+	run as_nobody '{"v":1,"op":"resources"}'
+	assert_eq "$output" '{"ok":true,"resources":[]}'
+	run as_nobody "{\"v\":1,\"op\":\"release\",\"reservation\":$id}"
+	assert_contains "$output" '"code":"not_found"'
+	# nobody's "mine" is a resource of its own: not full, granted at once.
+	run as_nobody '{"v":1,"op":"acquire","resource":"mine","limit":1,"window_ms":3600000,"max_wait_ms":0}'
+	assert_contains "$output" '"ok":true'
+	run ask '{"v":1,"op":"resources"}'
+	assert_contains "$output" '"limit":2'
+	assert_contains "$output" '"reserved":1'
+	run ask "{\"v\":1,\"op\":\"release\",\"reservation\":$id}"
+	assert_contains "$output" '"released":1'
+	kill "$HOLDER_PID" 2>/dev/null || true
+	kill -TERM "$(cat "$dir/daemon.pid")"
+	sleep 0.2
+	rm -rf "$dir"
+}
+
+@test "the systemd user unit verifies" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+	sed "s|%h/.local/bin/patience-daemon|$PT_BIN/patience-daemon|" \
+		"$PT_SRC/packaging/patience-daemon.service" >"$T/patience-daemon.service"
+	# Its Documentation= pages must be found too.
+	mkdir -p "$T/man/man1"
+	ln -s "$PT_SRC"/docs/*.1 "$T/man/man1/"
+	MANPATH="$T/man" run systemd-analyze verify "$T/patience-daemon.service"
+	echo "$output"
+	assert_status 0
+}
