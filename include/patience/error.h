@@ -17,4 +17,11 @@ enum pt_error {
 /* A short lower-case description of code, never NULL. */
 const char *pt_strerror(int code);
 
+#include <stddef.h>
+
+/* printf into the caller's error buffer err (err_len bytes); nothing when
+ * err is NULL or err_len 0. */
+void pt_set_error(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

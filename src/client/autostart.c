@@ -15,28 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/clock.h"
 #include "patience/error.h"
 
 #define DAEMON_NAME "patience-daemon"
 #define RETRY_MS 20
 #define CLOSE_MAX 65536 /* fallback bound when close_range is missing */
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Joins dir (n bytes of it) and name into out; 0 when it does not fit. */
 static int join(char *out, size_t len, const char *dir, size_t n, const char *name)
@@ -128,7 +112,7 @@ static int spawn_detached(const char *exe, const char *socket_path, char *err, s
 	int status = 0;
 	pid_t pid = fork();
 	if (pid < 0) {
-		set_err(err, err_len, "cannot start %s: fork: %s", exe, strerror(errno));
+		pt_set_error(err, err_len, "cannot start %s: fork: %s", exe, strerror(errno));
 		return PT_EIO;
 	}
 	if (pid == 0) {
@@ -142,7 +126,7 @@ static int spawn_detached(const char *exe, const char *socket_path, char *err, s
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		set_err(err, err_len, "cannot start %s: fork or setsid failed", exe);
+		pt_set_error(err, err_len, "cannot start %s: fork or setsid failed", exe);
 		return PT_EIO;
 	}
 	return PT_OK;
@@ -152,13 +136,13 @@ static int await_daemon(pt_client *c, const char *exe, const char *socket_path, 
 			int64_t timeout_ms, char *err, size_t err_len)
 {
 	char why[256];
-	int64_t deadline = now_ms() + wait_ms;
+	int64_t deadline = pt_monotonic_ms() + wait_ms;
 	for (;;) {
 		int rc = pt_client_connect(c, socket_path, timeout_ms, why, sizeof why);
 		if (rc == PT_OK)
 			return rc;
-		if (rc == PT_EINVAL || now_ms() >= deadline) {
-			set_err(err, err_len,
+		if (rc == PT_EINVAL || pt_monotonic_ms() >= deadline) {
+			pt_set_error(err, err_len,
 				"started %s, but it did not answer within %lld ms: %s", exe,
 				(long long)wait_ms, why);
 			return rc;
@@ -173,11 +157,11 @@ int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
 	char exe[PATH_MAX], sock[PATH_MAX];
 	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
 	if (!find_daemon(exe, sizeof exe)) {
-		set_err(err, err_len, DAEMON_NAME " not found next to patience or on PATH");
+		pt_set_error(err, err_len, DAEMON_NAME " not found next to patience or on PATH");
 		return PT_ENOENT;
 	}
 	if (!absolute(socket_path, sock, sizeof sock)) {
-		set_err(err, err_len, "cannot make socket path \"%s\" absolute", socket_path);
+		pt_set_error(err, err_len, "cannot make socket path \"%s\" absolute", socket_path);
 		return PT_EINVAL;
 	}
 	int rc = spawn_detached(exe, sock, err, err_len);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/clock.h"
 #include "patience/error.h"
 
 #ifndef PATIENCE_VERSION
@@ -22,23 +23,6 @@
 /* Integers up to 2^53 survive the trip through a JSON double exactly. */
 #define EXACT_MAX 9007199254740992.0
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd until deadline (0: none). 1 ready, 0 timed out,
  * -1 poll failed. POLLHUP and POLLERR count as ready: the send or recv
  * that follows reports them. */
@@ -46,7 +30,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
-		int64_t left = deadline ? deadline - now_ms() : -1;
+		int64_t left = deadline ? deadline - pt_monotonic_ms() : -1;
 		if (deadline && left <= 0)
 			return 0;
 		int n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
@@ -82,7 +66,7 @@ static int fail_io(pt_client *c, char *err, size_t err_len, const char *fmt, ...
 
 static int64_t deadline_of(const pt_client *c)
 {
-	return c->timeout_ms > 0 ? now_ms() + c->timeout_ms : 0;
+	return c->timeout_ms > 0 ? pt_monotonic_ms() + c->timeout_ms : 0;
 }
 
 /* send_all's answer when the daemon has closed its end: its last words
@@ -213,9 +197,9 @@ static const char *error_code(const cJSON *reply, char *err, size_t err_len)
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
 	const char *c = cJSON_IsString(code) ? code->valuestring : "unknown";
 	if (cJSON_IsString(msg))
-		set_err(err, err_len, "daemon: %s: %s", c, msg->valuestring);
+		pt_set_error(err, err_len, "daemon: %s: %s", c, msg->valuestring);
 	else
-		set_err(err, err_len, "daemon: %s", c);
+		pt_set_error(err, err_len, "daemon: %s", c);
 	return c;
 }
 
@@ -255,7 +239,7 @@ static int drop(pt_client *c)
 
 static int wrong_version(pt_client *c, const char *path, char *err, size_t err_len)
 {
-	set_err(err, err_len, "daemon on %s does not speak protocol %d", path, PROTOCOL_VERSION);
+	pt_set_error(err, err_len, "daemon on %s does not speak protocol %d", path, PROTOCOL_VERSION);
 	pt_client_close(c);
 	return PT_EINVAL;
 }
@@ -286,7 +270,7 @@ static int hello(pt_client *c, const char *path, char *err, size_t err_len)
 
 static int no_daemon(pt_client *c, const char *path, char *err, size_t err_len)
 {
-	set_err(err, err_len, "no daemon on %s", path);
+	pt_set_error(err, err_len, "no daemon on %s", path);
 	pt_client_close(c);
 	return PT_ENOENT;
 }
@@ -324,7 +308,7 @@ static int open_socket(pt_client *c, const struct sockaddr_un *sa, char *err, si
 		if (errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "connect to %s: %s", sa->sun_path,
 				       strerror(errno));
-		if (deadline && now_ms() >= deadline)
+		if (deadline && pt_monotonic_ms() >= deadline)
 			return fail_io(c, err, err_len,
 				       "daemon on %s did not accept within %lld ms", sa->sun_path,
 				       (long long)c->timeout_ms);
@@ -339,7 +323,7 @@ int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms,
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
 	if (strlen(socket_path) >= sizeof sa.sun_path) {
-		set_err(err, err_len, "socket path \"%s\" is longer than %zu bytes", socket_path,
+		pt_set_error(err, err_len, "socket path \"%s\" is longer than %zu bytes", socket_path,
 			sizeof sa.sun_path - 1);
 		return PT_EINVAL;
 	}
@@ -409,11 +393,11 @@ static int check_acquire(const pt_acquire_req *r, char *err, size_t err_len)
 	for (size_t i = 0; i < r->k && r->offsets; i++)
 		in_range = in_range && exact(r->offsets[i]);
 	if (!r->resource || (r->k && !r->offsets)) {
-		set_err(err, err_len, "acquire: no resource or no offsets");
+		pt_set_error(err, err_len, "acquire: no resource or no offsets");
 		return PT_EINVAL;
 	}
 	if (!in_range) {
-		set_err(err, err_len, "acquire: a value is beyond 2^53 ms");
+		pt_set_error(err, err_len, "acquire: a value is beyond 2^53 ms");
 		return PT_EINVAL;
 	}
 	return PT_OK;
@@ -481,17 +465,18 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 	return rc;
 }
 
-int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, char *err,
-		      size_t err_len)
+int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
+		      char *err, size_t err_len)
 {
 	cJSON *reply = NULL, *request = new_request("release");
 	if (reservation > (uint64_t)EXACT_MAX || !exact(from_ms)) {
 		cJSON_Delete(request);
-		set_err(err, err_len, "release: a value is beyond 2^53");
+		pt_set_error(err, err_len, "release: a value is beyond 2^53");
 		return PT_EINVAL;
 	}
 	if (!request || !add_int(request, "reservation", (int64_t)reservation) ||
-	    !add_opt(request, "from_ms", from_ms)) {
+	    !add_opt(request, "from_ms", from_ms) ||
+	    (unused && !cJSON_AddTrueToObject(request, "unused"))) {
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}

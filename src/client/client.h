@@ -5,6 +5,7 @@
 #define PT_CLIENT_CLIENT_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,8 +70,9 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 
 /* release: PT_OK (also when the daemon says not_found: nothing to free);
  * PT_EINVAL (any other error reply, message in err); PT_EIO as
- * pt_client_request. from_ms 0: now. */
-int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, char *err,
-		      size_t err_len);
+ * pt_client_request. from_ms 0: now. unused: the starts from from_ms on
+ * were never used, so the daemon frees them even where they are past. */
+int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
+		      char *err, size_t err_len);
 
 #endif

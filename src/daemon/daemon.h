@@ -167,9 +167,11 @@ pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *na
 int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
 			pt_placement *out);
 
-/* Drop reservation id's starts at or after max(from_ms, now_ms).
- * PT_ENOENT when there is no such live reservation of uid. */
-int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms,
+/* Drop reservation id's starts at or after max(from_ms, now_ms); with
+ * unused, at or after from_ms even when past: the client says it never used
+ * them (it woke too late). PT_ENOENT when uid has no such live reservation
+ * (with unused: none kept, up to a window after its last start). */
+int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms, bool unused,
 		       int64_t now_ms, size_t *released);
 
 /* Set a resource's limit (creating it). PT_EINVAL when the config file

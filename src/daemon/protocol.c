@@ -143,6 +143,17 @@ static int need_int(req *q, const char *key, int64_t min, int64_t max, int64_t *
 	return rc ? rc : fail(q, "bad_request", "missing field \"%s\"", key);
 }
 
+static int get_bool(req *q, const char *key, bool *out)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(q->root, key);
+	if (!item)
+		return 0;
+	if (!cJSON_IsBool(item))
+		return fail(q, "bad_request", "field \"%s\": expected true or false", key);
+	*out = cJSON_IsTrue(item);
+	return 1;
+}
+
 static int get_string(req *q, const char *key, const char **out)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(q->root, key);
@@ -251,8 +262,8 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p)
 	put_int(q, out, "expires_ms", p->expires_ms);
 	q->durable = true;
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
-	       ": %zu starts from %+" PRId64 " ms", q->c->id, q->c->uid, a->resource,
-	       p->reservation, a->k, p->start_ms - q->now);
+	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ")", q->c->id, q->c->uid,
+	       a->resource, p->reservation, a->k, p->start_ms - q->now, p->start_ms);
 }
 
 static int op_acquire(req *q)
@@ -290,11 +301,14 @@ static int op_acquire(req *q)
 static int op_release(req *q)
 {
 	int64_t id = 0, from = q->now;
+	bool unused = false;
 	size_t released;
 	if (need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
-	    get_int(q, "from_ms", 0, PT_JSON_INT_MAX, &from) < 0)
+	    get_int(q, "from_ms", 0, PT_JSON_INT_MAX, &from) < 0 ||
+	    get_bool(q, "unused", &unused) < 0)
 		return -1;
-	if (pt_registry_cancel(&q->d->reg, q->c->uid, (uint64_t)id, from, q->now, &released))
+	if (pt_registry_cancel(&q->d->reg, q->c->uid, (uint64_t)id, from, unused, q->now,
+			       &released))
 		return fail(q, "not_found", "no reservation %" PRId64, id);
 	put_int(q, start(q, true), "released", (int64_t)released);
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): reservation %" PRId64

@@ -614,14 +614,21 @@ static bool rsv_live(const pt_reservation *v, int64_t now_ms)
 	return v->last_ms >= now_ms && v->expires_ms > now_ms;
 }
 
-int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms,
+/* Kept after its last start for one window more, so that a client that woke
+ * too late can still give that start back unused. */
+static bool rsv_kept(const pt_reservation *v, int64_t now_ms)
+{
+	return v->expires_ms > now_ms && v->last_ms + v->res->dio.window_ms >= now_ms;
+}
+
+int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_ms, bool unused,
 		       int64_t now_ms, size_t *released)
 {
 	pt_reservation *v = rsv_find(r, id);
 	*released = 0;
-	if (!v || v->res->uid != uid || !rsv_live(v, now_ms))
+	if (!v || v->res->uid != uid || !(unused ? rsv_kept(v, now_ms) : rsv_live(v, now_ms)))
 		return PT_ENOENT;
-	if (from_ms < now_ms)
+	if (from_ms < now_ms && !unused)
 		from_ms = now_ms;
 	*released = pt_dio_cancel(&v->res->dio, id, from_ms);
 	if (*released)
@@ -707,7 +714,7 @@ static size_t expire_reservations(pt_registry *r, int64_t now_ms)
 		pt_reservation **p = &r->rsv_slots[i];
 		while (*p) {
 			pt_reservation *v = *p;
-			if (rsv_live(v, now_ms)) {
+			if (rsv_kept(v, now_ms)) {
 				p = &v->chain;
 				continue;
 			}

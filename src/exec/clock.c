@@ -9,6 +9,11 @@ int64_t pt_monotonic_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t pt_monotonic_ms(void)
+{
+	return pt_monotonic_ns() / PT_NS_PER_MS;
+}
+
 int64_t pt_realtime_ms(void)
 {
 	struct timespec ts;

@@ -8,6 +8,7 @@
 #define PT_NS_PER_MS INT64_C(1000000)
 
 int64_t pt_monotonic_ns(void);
+int64_t pt_monotonic_ms(void);
 int64_t pt_realtime_ms(void);
 
 #endif

@@ -1,5 +1,8 @@
 #include "patience/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *pt_strerror(int code)
 {
 	switch (code) {
@@ -12,4 +15,14 @@ const char *pt_strerror(int code)
 	case PT_EIO: return "input/output error";
 	}
 	return "unknown error";
+}
+
+void pt_set_error(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
 }

@@ -11,16 +11,6 @@
 
 #include "patience/error.h"
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 /* The XDG base directory spec says to ignore empty and relative values. */
 static const char *xdg_dir(const char *name)
 {
@@ -63,7 +53,7 @@ static int mkdir_if_missing(const char *dir, char *err, size_t err_len)
 	int saved = errno;
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return PT_OK;
-	set_err(err, err_len, "cannot create directory \"%s\": %s", dir, strerror(saved));
+	pt_set_error(err, err_len, "cannot create directory \"%s\": %s", dir, strerror(saved));
 	return PT_EIO;
 }
 
@@ -88,20 +78,20 @@ static int check_private(const char *dir, char *err, size_t err_len)
 {
 	struct stat st;
 	if (lstat(dir, &st) < 0) {
-		set_err(err, err_len, "cannot inspect \"%s\": %s", dir, strerror(errno));
+		pt_set_error(err, err_len, "cannot inspect \"%s\": %s", dir, strerror(errno));
 		return PT_EIO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		set_err(err, err_len, "\"%s\" is not a directory", dir);
+		pt_set_error(err, err_len, "\"%s\" is not a directory", dir);
 		return PT_EINVAL;
 	}
 	if (st.st_uid != geteuid()) {
-		set_err(err, err_len, "\"%s\" is owned by uid %lu, not by us", dir,
+		pt_set_error(err, err_len, "\"%s\" is owned by uid %lu, not by us", dir,
 			(unsigned long)st.st_uid);
 		return PT_EINVAL;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		set_err(err, err_len, "\"%s\" is writable by others (mode %03o)", dir,
+		pt_set_error(err, err_len, "\"%s\" is writable by others (mode %03o)", dir,
 			(unsigned)(st.st_mode & 07777));
 		return PT_EINVAL;
 	}
@@ -126,7 +116,7 @@ int pt_make_private_dir_for(const char *file_path, char *err, size_t err_len)
 {
 	char dir[PATH_MAX];
 	if (!file_path || !file_path[0] || dir_of(file_path, dir, sizeof dir) != PT_OK) {
-		set_err(err, err_len, "bad path \"%s\"", file_path ? file_path : "");
+		pt_set_error(err, err_len, "bad path \"%s\"", file_path ? file_path : "");
 		return PT_EINVAL;
 	}
 	int rc = make_parents(dir, err, err_len);
@@ -135,7 +125,7 @@ int pt_make_private_dir_for(const char *file_path, char *err, size_t err_len)
 	if (mkdir(dir, 0700) == 0) {
 		chmod(dir, 0700); /* as for the parents */
 	} else if (errno != EEXIST) {
-		set_err(err, err_len, "cannot create directory \"%s\": %s", dir, strerror(errno));
+		pt_set_error(err, err_len, "cannot create directory \"%s\": %s", dir, strerror(errno));
 		return PT_EIO;
 	}
 	return check_private(dir, err, err_len); /* whatever exists must pass */

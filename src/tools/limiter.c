@@ -9,15 +9,10 @@
 
 #define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
 
-static int64_t mono_ms(void)
-{
-	return pt_monotonic_ns() / PT_NS_PER_MS;
-}
-
 /* realtime - monotonic, in ms, read now. */
 static int64_t clock_offset_ms(void)
 {
-	return pt_realtime_ms() - mono_ms();
+	return pt_realtime_ms() - pt_monotonic_ms();
 }
 
 static void say_fallback(limiter *l, const char *why)
@@ -63,18 +58,22 @@ int limiter_init(limiter *l, const run_plan *plan)
 	return 0;
 }
 
+/* Give back the held grant's starts from from_mono_ms on: never used, so
+ * the daemon frees them even when their time has passed (we woke late).
+ * The grant's own clock offset converts back to exactly its start times. */
 static void release_held(limiter *l, int64_t from_mono_ms)
 {
 	char err[256];
 	if (l->held && l->client.fd >= 0)
-		pt_client_release(&l->client, l->held, from_mono_ms + clock_offset_ms(), err,
+		pt_client_release(&l->client, l->held, from_mono_ms + l->held_offset_ms, true, err,
 				  sizeof err);
 	l->held = 0;
 }
 
 void limiter_release(limiter *l)
 {
-	release_held(l, mono_ms());
+	/* A start in this very millisecond may be the one just used. */
+	release_held(l, pt_monotonic_ms() + 1);
 	pt_client_close(&l->client);
 	pt_dio_release(&l->local);
 }
@@ -104,6 +103,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		return -1;
 	}
 	l->held = g.reservation;
+	l->held_offset_ms = offset;
 	l->guard_ms = g.guard_ms;
 	*base = g.start_ms - offset;
 	return 0;
@@ -122,7 +122,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 			return base;
 	}
 	l->guard_ms = l->plan->guard_ms;
-	pt_dio_expire(&l->local, mono_ms());
+	pt_dio_expire(&l->local, pt_monotonic_ms());
 	/* The offsets were checked against this limit, so only memory can fail,
 	 * and then starting unscheduled is no worse than not starting. */
 	if (pt_dio_acquire(&l->local, l->local_id, not_before_ms, offsets, k, &base) != PT_OK)

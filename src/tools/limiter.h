@@ -22,6 +22,7 @@ typedef struct limiter {
 	pt_dio local;
 	uint64_t local_id;   /* id of our local reservation */
 	uint64_t held;       /* daemon reservation we hold, 0: none */
+	int64_t held_offset_ms; /* its realtime - monotonic, as converted */
 	int64_t guard_ms;
 } limiter;
 
@@ -31,8 +32,8 @@ int limiter_init(limiter *l, const run_plan *plan);
 void limiter_release(limiter *l);
 
 /* Reserve k starts base+offsets[i] with base >= not_before_ms (monotonic),
- * first giving back the earlier grant's starts at or after cancel_from_ms.
- * Returns base. */
+ * first giving back the earlier grant's starts at or after cancel_from_ms,
+ * which must all be unused. Returns base. */
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms);
 

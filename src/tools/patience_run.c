@@ -41,11 +41,6 @@ typedef struct retry_state {
 	run_report report;
 } retry_state;
 
-static int64_t now_ms(void)
-{
-	return pt_monotonic_ns() / PT_NS_PER_MS;
-}
-
 /* environ without our variables, plus them; attempt_var is updated in place. */
 static int build_env(retry_state *st)
 {
@@ -163,8 +158,8 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	if (plan->limited && limiter_init(&st->lim, plan) < 0)
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
-		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, now_ms(),
-						  now_ms());
+		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, pt_monotonic_ms(),
+						  pt_monotonic_ms());
 	return 0;
 }
 
@@ -312,7 +307,7 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 /* Woke up for attempt n at start_ms: still on time? Else the next time. */
 static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms)
 {
-	int64_t now = now_ms();
+	int64_t now = pt_monotonic_ms();
 	if (!st->plan->limited || now <= start_ms + limiter_guard_ms(&st->lim))
 		return start_ms;
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
@@ -414,7 +409,7 @@ static int retry_loop(retry_state *st)
 	attempt_outcome o = {0};
 	pt_attempt_result r;
 	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->grant_base_ms
-		: plan->limited ? limited_start_ms(st, now_ms(), now_ms()) : now_ms();
+		: plan->limited ? limited_start_ms(st, pt_monotonic_ms(), pt_monotonic_ms()) : pt_monotonic_ms();
 	for (int n = 1;; n++) {
 		int stop = wait_for_attempt(st, n, start_ms, &o);
 		if (stop)
@@ -430,7 +425,7 @@ static int retry_loop(retry_state *st)
 				pt_error("%s; not retrying", o.reason);
 			return finish(st, &o, n, o.exit_code);
 		}
-		int64_t now = now_ms();
+		int64_t now = pt_monotonic_ms();
 		start_ms = next_start_ms(st, n + 1, now);
 		if (past_deadline(st, n + 1, start_ms, &o)) {
 			pt_error("%s; not retrying", o.reason);

@@ -9,10 +9,9 @@ setup() {
 	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
 	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
 	STATE="$XDG_STATE_HOME/patience/state.db"
+	# The attempts run $PT_BIN/stamp: it logs its start (CLOCK_REALTIME ns)
+	# to $LOG and fails, so that patience retries.
 	export LOG="$T/starts.log"
-	# stamp: log this start (CLOCK_REALTIME ns) and fail, so patience retries.
-	printf '#!/bin/sh\ndate +%%s%%N >>"$LOG"\nexit 1\n' >"$T/bin/stamp"
-	chmod +x "$T/bin/stamp"
 }
 
 teardown() {
@@ -40,22 +39,24 @@ start_daemon() {
 # ask JSON: send one request line to the daemon, print its reply.
 ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
 
-# crowd N ATTEMPTS [patience options...]: N patience processes at once, each
-# retrying stamp ATTEMPTS times under 20 starts per 2 s through the daemon.
+# crowd N [patience options...]: N patience processes at once, each retrying
+# stamp without end under 20 starts per 2 s through the daemon, so that
+# demand stays above the limit until stop_crowd.
 crowd() {
-	local n=$1 attempts=$2 i
-	shift 2
+	local n=$1 i
+	shift
 	CROWD=()
 	for ((i = 0; i < n; i++)); do
-		"$PT_BIN/patience" fixed -d 0 -a "$attempts" -r 20 -w 2s --daemon \
-			--resource-id test:shared -q "$@" -- stamp 2>>"$T/clients.err" 3>&- &
+		"$PT_BIN/patience" fixed -d 0 -a 1000 -r 20 -w 2s --daemon \
+			--resource-id test:shared -q "$@" -- "$PT_BIN/stamp" 2>>"$T/clients.err" 3>&- &
 		CROWD+=("$!")
 		BG_PIDS+=("$!")
 	done
 }
 
-wait_crowd() {
+stop_crowd() {
 	local p
+	kill -TERM "${CROWD[@]}" 2>/dev/null || true
 	for p in "${CROWD[@]}"; do
 		wait "$p" || true
 	done
@@ -63,30 +64,30 @@ wait_crowd() {
 
 @test "32 processes share 20 starts per 2s: no window over, >= 95% used" {
 	start_daemon
-	crowd 32 5
-	wait_crowd
+	crowd 32
+	sleep 13
+	stop_crowd
 	run "$PT_BIN/window_check" 20 2000 "$LOG" --min-utilization 95
 	echo "$output" >&3
 	assert_status 0
-	assert_contains "$output" "starts 160,"
 	refute_contains "$(cat "$T/clients.err")" "unavailable"
 }
 
 @test "the daemon killed with -9 mid-run comes back with its grants: no violation" {
 	start_daemon
-	crowd 32 5
-	sleep 3
+	crowd 32
+	sleep 5
 	local old
 	old=$(daemon_pid)
 	kill -KILL "$old"
 	# The clients' auto-start and this restart race; either way one daemon
 	# on the same state file serves the rest.
 	"$PT_BIN/patience" daemon start >/dev/null
-	wait_crowd
-	run "$PT_BIN/window_check" 20 2000 "$LOG"
+	sleep 8
+	stop_crowd
+	run "$PT_BIN/window_check" 20 2000 "$LOG" --min-utilization 95
 	echo "$output" >&3
 	assert_status 0
-	assert_contains "$output" "starts 160,"
 	local new
 	new=$(daemon_pid)
 	[[ -n $new && $new != "$old" ]]
@@ -119,7 +120,7 @@ wait_crowd() {
 
 @test "no daemon and auto-start off: one warning, then local limits" {
 	run --separate-stderr patience fixed -d 0 -a 4 -r 2 -w 1s --daemon --no-daemon-auto-start \
-		--resource-id test:local -- stamp
+		--resource-id test:local -- "$PT_BIN/stamp"
 	assert_status 1
 	assert_eq "$(grep -c 'daemon unavailable' <<<"$stderr")" 1
 	assert_contains "$stderr" "using local limits"

@@ -391,8 +391,8 @@ static void test_error_codes(void **state)
 	assert_non_null(strstr(f->err, "not_found"));
 	assert_int_equal(pt_client_acquire(&f->c, &req, &g, f->err, sizeof f->err), PT_EINVAL);
 	assert_non_null(strstr(f->err, "why bad_request"));
-	assert_int_equal(pt_client_release(&f->c, 17, 0, f->err, sizeof f->err), PT_OK);
-	assert_int_equal(pt_client_release(&f->c, 17, 0, f->err, sizeof f->err), PT_EINVAL);
+	assert_int_equal(pt_client_release(&f->c, 17, 0, false, f->err, sizeof f->err), PT_OK);
+	assert_int_equal(pt_client_release(&f->c, 17, 0, false, f->err, sizeof f->err), PT_EINVAL);
 	assert_true(f->c.fd >= 0); /* error replies keep the connection */
 }
 
@@ -402,10 +402,10 @@ static void test_release_request(void **state)
 	START(f, {HELLO_OK, 0}, {"{\"ok\":true,\"released\":2}\n", 0},
 	      {"{\"ok\":true,\"released\":0}\n", 0});
 	assert_int_equal(connect_fake(f), PT_OK);
-	assert_int_equal(pt_client_release(&f->c, 17, INT64_C(1795430400500), f->err,
+	assert_int_equal(pt_client_release(&f->c, 17, INT64_C(1795430400500), false, f->err,
 					   sizeof f->err),
 			 PT_OK);
-	assert_int_equal(pt_client_release(&f->c, 18, 0, f->err, sizeof f->err), PT_OK);
+	assert_int_equal(pt_client_release(&f->c, 18, 0, false, f->err, sizeof f->err), PT_OK);
 	cJSON *r = logged(f, 1);
 	assert_string_equal(str(r, "op"), "release");
 	assert_int_equal(num(r, "reservation"), 17);

@@ -166,7 +166,7 @@ static void test_uid_isolation(void **state)
 	assert_int_equal(pt_registry_acquire(&r, &b, T0, &p2), PT_OK);
 	assert_int_equal(p2.start_ms, T0);
 	/* another uid's reservation is not found, and stays */
-	assert_int_equal(pt_registry_cancel(&r, 1001, p1.reservation, T0, T0, &released),
+	assert_int_equal(pt_registry_cancel(&r, 1001, p1.reservation, T0, false, T0, &released),
 			 PT_ENOENT);
 	assert_int_equal(pt_dio_count_between(&pt_registry_find(&r, 1000, "api")->dio, T0,
 					      INT64_MAX), 1);
@@ -192,23 +192,51 @@ static void test_release(void **state)
 	assert_int_equal(pt_registry_init(&r, NULL), PT_OK);
 	assert_int_equal(pt_registry_acquire(&r, &a, T0, &p), PT_OK);
 	/* release from a future time keeps the earlier starts */
-	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, T0 + 15000, T0, &released),
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, T0 + 15000, false, T0, &released),
 			 PT_OK);
 	assert_int_equal(released, 1);
 	/* a from in the past counts from now: the start at T0 stays */
-	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, T0 + 1, &released), PT_OK);
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, false, T0 + 1, &released), PT_OK);
 	assert_int_equal(released, 1);
 	const pt_dio *d = &pt_registry_find(&r, 5, "r")->dio;
 	assert_int_equal(d->count, 1);
 	assert_int_equal(d->starts[0].at_ms, T0);
 	/* nothing ahead any more: the reservation is gone */
-	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, T0 + 1, &released),
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, false, T0 + 1, &released),
 			 PT_ENOENT);
-	assert_int_equal(pt_registry_cancel(&r, 5, 999, 0, T0, &released), PT_ENOENT);
+	assert_int_equal(pt_registry_cancel(&r, 5, 999, 0, false, T0, &released), PT_ENOENT);
 	/* the freed slot is used again */
 	a = req(5, "r", 1, 1000, one, 1);
 	assert_int_equal(pt_registry_acquire(&r, &a, T0 + 1, &p), PT_OK);
 	assert_int_equal(p.start_ms, T0 + 1020);
+	pt_registry_release(&r);
+}
+
+/* A client that woke too late gives its past, unused start back, and may
+ * then start at once instead of a window later. */
+static void test_release_unused(void **state)
+{
+	pt_registry r;
+	pt_placement p;
+	size_t released;
+	pt_acquire a = req(5, "r", 1, 1000, one, 1);
+	assert_int_equal(pt_registry_init(&r, NULL), PT_OK);
+	assert_int_equal(pt_registry_acquire(&r, &a, T0, &p), PT_OK);
+	assert_int_equal(pt_registry_cancel(&r, 6, p.reservation, T0, true, T0 + 50, &released),
+			 PT_ENOENT); /* not another uid's */
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, T0, true, T0 + 50, &released),
+			 PT_OK);
+	assert_int_equal(released, 1);
+	assert_int_equal(pt_registry_acquire(&r, &a, T0 + 50, &p), PT_OK);
+	assert_int_equal(p.start_ms, T0 + 50);
+	/* kept for a window after its last start, then gone */
+	pt_registry_expire(&r, T0 + 50 + 1000);
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, T0 + 50, true, T0 + 1050,
+					    &released), PT_OK);
+	assert_int_equal(pt_registry_acquire(&r, &a, T0 + 1050, &p), PT_OK);
+	pt_registry_expire(&r, T0 + 1050 + 1001);
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, T0 + 1050, true, T0 + 2051,
+					    &released), PT_ENOENT);
 	pt_registry_release(&r);
 }
 
@@ -293,7 +321,7 @@ static void test_ttl_expiry(void **state)
 	/* ttl over: the unused starts go, the reservation with them */
 	pt_registry_expire(&r, T0 + 2000);
 	assert_int_equal(d->count, 1);
-	assert_int_equal(pt_registry_cancel(&r, 3, p.reservation, 0, T0 + 2000, &released),
+	assert_int_equal(pt_registry_cancel(&r, 3, p.reservation, 0, false, T0 + 2000, &released),
 			 PT_ENOENT);
 	/* the past start ages out once older than W + g */
 	pt_registry_expire(&r, T0 + 10110);
@@ -418,7 +446,7 @@ static void fill(pt_registry *r, pt_owner *owner)
 		a.owner = i % 5 ? NULL : owner;
 		assert_int_equal(pt_registry_acquire(r, &a, T0 + i * 100, &p), PT_OK);
 		if (i % 7 == 0)
-			assert_int_equal(pt_registry_cancel(r, a.uid, p.reservation, T0 + 700000,
+			assert_int_equal(pt_registry_cancel(r, a.uid, p.reservation, T0 + 700000, false,
 							     T0 + i * 100, &released), PT_OK);
 	}
 	assert_int_equal(pt_registry_set_limit(r, 1000, "lim", 7, 7000, &res), PT_OK);
@@ -547,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_infeasible_and_wait_too_long),
 		cmocka_unit_test(test_uid_isolation),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_release_unused),
 		cmocka_unit_test(test_set_limit),
 		cmocka_unit_test(test_config_limits),
 		cmocka_unit_test(test_ttl_expiry),
