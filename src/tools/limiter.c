@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "patience/duration.h"
 #include "patience/error.h"
 
 #define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
@@ -15,9 +16,11 @@ static int64_t clock_offset_ms(void)
 	return pt_realtime_ms() - pt_monotonic_ms();
 }
 
+/* Even with --quiet: the run no longer shares its limit, which whoever set
+ * up the daemon needs to know. */
 static void say_fallback(limiter *l, const char *why)
 {
-	if (l->said_fallback || l->plan->quiet)
+	if (l->said_fallback)
 		return;
 	l->said_fallback = true;
 	fprintf(stderr, "patience: daemon unavailable (%s); using local limits\n", why);
@@ -78,12 +81,35 @@ void limiter_release(limiter *l)
 	pt_dio_release(&l->local);
 }
 
+bool limiter_refused(const limiter *l)
+{
+	return l->refused;
+}
+
+bool limiter_wants_daemon(const limiter *l)
+{
+	return l->plan->daemon_enabled && !l->held;
+}
+
 int64_t limiter_guard_ms(const limiter *l)
 {
 	return l->guard_ms;
 }
 
-/* Ask the daemon; returns 0 and *base (monotonic) or -1 to go local. */
+/* The resource's shared limit, not ours, governs its starts: say so once. */
+static void say_shared_limit(limiter *l, const pt_grant *g)
+{
+	char ours[32], theirs[32];
+	pt_duration_format(l->plan->window_ms, ours, sizeof ours);
+	pt_duration_format(g->window_ms, theirs, sizeof theirs);
+	l->said_limit = true;
+	fprintf(stderr, "patience: the daemon holds \"%s\" at %lld per %s, which applies "
+		"instead of %lld per %s\n", l->plan->resource_id, (long long)g->limit, theirs,
+		(long long)l->plan->rate_limit, ours);
+}
+
+/* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
+ * -1 to go local. */
 static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
 			int64_t *base)
 {
@@ -98,10 +124,18 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		.client_id = client_id,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
+	if (rc != PT_OK && rc != PT_EIO) {
+		/* It answered, and said no: going local would break the shared limit. */
+		pt_error("the daemon refused \"%s\": %s", p->resource_id, err);
+		l->refused = true;
+		return 0;
+	}
 	if (rc != PT_OK) {
 		say_fallback(l, err);
 		return -1;
 	}
+	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms))
+		say_shared_limit(l, &g);
 	l->held = g.reservation;
 	l->held_offset_ms = offset;
 	l->guard_ms = g.guard_ms;

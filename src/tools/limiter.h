@@ -19,6 +19,8 @@ typedef struct limiter {
 	pt_client client;
 	bool said_fallback;  /* the one warning has been printed */
 	bool start_failed;   /* an auto-start did not bring a daemon up */
+	bool said_limit;     /* told that the daemon's limit differs from ours */
+	bool refused;        /* the daemon answered an acquire with an error */
 	pt_dio local;
 	uint64_t local_id;   /* id of our local reservation */
 	uint64_t held;       /* daemon reservation we hold, 0: none */
@@ -36,6 +38,12 @@ void limiter_release(limiter *l);
  * which must all be unused. Returns base. */
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms);
+
+/* Did the daemon refuse our acquire (e.g. infeasible under its limit)?
+ * The run must stop then: local limits would break the shared one. */
+bool limiter_refused(const limiter *l);
+/* Should the daemon be asked again: it is on, and our grant is local. */
+bool limiter_wants_daemon(const limiter *l);
 
 /* How late a start may be before it must be granted again. */
 int64_t limiter_guard_ms(const limiter *l);

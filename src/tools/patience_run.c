@@ -275,16 +275,20 @@ static int64_t dio_start_ms(retry_state *st, int n, int64_t now)
 	const run_plan *plan = st->plan;
 	size_t i = (size_t)n - 1;
 	int64_t target = st->grant_base_ms + plan->offsets[i];
-	if (now <= target + limiter_guard_ms(&st->lim))
+	bool local = limiter_wants_daemon(&st->lim);
+	if (now <= target + limiter_guard_ms(&st->lim) && !local)
 		return target;
+	if (local && now <= target)
+		now = target; /* on local limits: ask the daemon again for the rest */
 	int64_t rest[PT_DIO_MAX_OFFSETS];
 	size_t k = plan->n_offsets - i;
 	for (size_t j = 0; j < k; j++)
 		rest[j] = plan->offsets[i + j] - plan->offsets[i];
 	int64_t base = limiter_grant(&st->lim, rest, k, now, target);
 	st->grant_base_ms = base - plan->offsets[i];
-	report_verbose(&st->report, "Attempt %d/%d is past its grant; rescheduled.", n,
-		       plan->attempts);
+	if (!local)
+		report_verbose(&st->report, "Attempt %d/%d is past its grant; rescheduled.", n,
+			       plan->attempts);
 	return base;
 }
 
@@ -304,11 +308,15 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 	return st->plan->limited ? limited_start_ms(st, start, start) : start;
 }
 
-/* Woke up for attempt n at start_ms: still on time? Else the next time. */
-static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms)
+/* Woke up for attempt n at start_ms: still on time? Else the next time.
+ * On local limits, the first wake also asks the daemon again. */
+static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms, bool first_wake)
 {
 	int64_t now = pt_monotonic_ms();
-	if (!st->plan->limited || now <= start_ms + limiter_guard_ms(&st->lim))
+	if (!st->plan->limited)
+		return start_ms;
+	bool ask_daemon = first_wake && limiter_wants_daemon(&st->lim);
+	if (now <= start_ms + limiter_guard_ms(&st->lim) && !ask_daemon)
 		return start_ms;
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
@@ -334,7 +342,11 @@ static bool past_deadline(const retry_state *st, int n, int64_t start_ms, attemp
 static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_outcome *o)
 {
 	o->verdict = JUDGED_GIVE_UP;
-	for (;;) {
+	for (bool first_wake = true;;) {
+		if (st->plan->limited && limiter_refused(&st->lim)) {
+			snprintf(o->reason, sizeof o->reason, "the daemon refused the rate limit");
+			return PT_EXIT_INTERNAL;
+		}
 		if (past_deadline(st, n, start_ms, o))
 			return PT_EXIT_TIMEOUT;
 		int sig = pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
@@ -344,7 +356,8 @@ static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_ou
 			o->interrupted = true;
 			return 128 + sig;
 		}
-		int64_t again = recheck_start_ms(st, n, start_ms); /* woke too late? */
+		int64_t again = recheck_start_ms(st, n, start_ms, first_wake); /* too late? */
+		first_wake = false;
 		if (again == start_ms)
 			return 0;
 		start_ms = again;

@@ -328,3 +328,35 @@ stop_crowd() {
 	echo "$output"
 	assert_status 0
 }
+
+@test "the daemon's limit governs: a refusal stops the run (125), a different limit is named" {
+	start_daemon
+	run ask '{"v":1,"op":"set_limit","resource":"test:one","limit":1,"window_ms":1000}'
+	assert_contains "$output" '"ok":true'
+	run --separate-stderr patience dio -r 5 -w 1s -o 0,100ms --daemon --resource-id test:one -- "$PT_BIN/stamp"
+	assert_status 125
+	assert_contains "$stderr" 'the daemon refused "test:one": daemon: infeasible'
+	refute_contains "$stderr" "local limits"
+	[[ ! -e $LOG ]]
+	run --separate-stderr patience fixed -a 2 -d 0 -r 5 -w 1s --daemon --resource-id test:one -- "$PT_BIN/stamp"
+	assert_status 1
+	assert_contains "$stderr" 'the daemon holds "test:one" at 1 per 1s, which applies instead of 5 per 1s'
+	run "$PT_BIN/window_check" 1 1000 "$LOG"
+	assert_status 0
+}
+
+@test "a diophantine run that started on local limits moves to the daemon when it comes" {
+	"$PT_BIN/patience" dio -r 5 -w 10s -o 0,1s,2s --daemon --no-daemon-auto-start \
+		--resource-id test:late -- "$PT_BIN/stamp" 2>"$T/dio.err" 3>&- &
+	local runner=$!
+	BG_PIDS+=("$runner")
+	sleep 0.5
+	start_daemon
+	wait "$runner" || true
+	assert_eq "$(grep -c 'using local limits' "$T/dio.err")" 1
+	assert_eq "$(wc -l <"$LOG")" 3
+	# Attempts 2 and 3 were granted by the daemon.
+	run ask '{"v":1,"op":"resources"}'
+	assert_contains "$output" '"resource":"test:late"'
+	assert_contains "$output" '"in_window":2'
+}
