@@ -77,7 +77,7 @@ static int apply_flags(pt_config *cfg, const cli_args *args)
 	return 0;
 }
 
-static int load_config(pt_config *cfg, const cli_args *args)
+int load_config(pt_config *cfg, const cli_args *args)
 {
 	static const char *const prefixes[] = {"PATIENCE"};
 	char err[512];
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 		pt_error("out of memory");
 		return PT_EXIT_INTERNAL;
 	}
-	int rc = argc > 1 && strcmp(argv[1], "daemon") == 0 ? daemon_ctl(argc - 1, argv + 1)
+	int rc = argc > 1 && strcmp(argv[1], "daemon") == 0 ? daemon_ctl(argc - 1, argv + 1, &cfg)
 							     : run(argc, argv, &cfg, signal_fd);
 	pt_config_release(&cfg);
 	return rc;

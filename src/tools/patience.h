@@ -93,8 +93,14 @@ void run_print_schedule(const run_plan *plan);
 /* Run the plan; returns patience's exit code. */
 int run_plan_execute(const run_plan *plan, int signal_fd);
 
-/* `patience daemon ...`; argv[0] is "daemon". Returns the exit code. */
-int daemon_ctl(int argc, char **argv);
+/* Layer the config files (args->config_file, else the usual ones), the
+ * PATIENCE_* environment and the flags of args onto cfg. Returns 0, or
+ * patience's exit code after printing why. */
+int load_config(pt_config *cfg, const cli_args *args);
+
+/* `patience daemon ...`; argv[0] is "daemon". cfg: the settings, before
+ * any file is read. Returns the exit code. */
+int daemon_ctl(int argc, char **argv, pt_config *cfg);
 
 /* "patience: message" on stderr. */
 void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -33,6 +33,27 @@ static void ctl_usage(void)
 	       "  restart  stop, then start\n");
 }
 
+/* --daemon-socket, else daemon_socket or daemon.socket_path of the config
+ * files and PATIENCE_* variables, as a run reads them, else the default. */
+static int find_socket(ctl_args *a, pt_config *cfg)
+{
+	static const cli_args no_flags;
+	if (a->socket[0])
+		return 0;
+	if (load_config(cfg, &no_flags))
+		return 1;
+	const char *path = pt_config_get(cfg, "daemon_socket")->text;
+	if (!path)
+		path = pt_config_get(cfg, "daemon.socket_path")->text;
+	if (path)
+		snprintf(a->socket, sizeof a->socket, "%s", path);
+	else if (pt_default_socket_path(a->socket, sizeof a->socket) != PT_OK) {
+		pt_error("daemon: cannot work out the socket path; give --daemon-socket");
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_ctl(int argc, char **argv, ctl_args *a)
 {
 	static const struct option longs[] = {{"daemon-socket", required_argument, NULL, 's'},
@@ -58,10 +79,6 @@ static int parse_ctl(int argc, char **argv, ctl_args *a)
 		return 1;
 	}
 	a->verb = argv[optind];
-	if (!a->socket[0] && pt_default_socket_path(a->socket, sizeof a->socket) != PT_OK) {
-		pt_error("daemon: cannot work out the socket path; give --daemon-socket");
-		return 1;
-	}
 	return 0;
 }
 
@@ -197,12 +214,14 @@ static int ctl_status(const ctl_args *a)
 	return 0;
 }
 
-int daemon_ctl(int argc, char **argv)
+int daemon_ctl(int argc, char **argv, pt_config *cfg)
 {
 	ctl_args a;
 	int rc = parse_ctl(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : PT_EXIT_INTERNAL;
+	if (find_socket(&a, cfg))
+		return PT_EXIT_INTERNAL;
 	if (strcmp(a.verb, "start") == 0)
 		return ctl_start(&a);
 	if (strcmp(a.verb, "stop") == 0)

@@ -144,6 +144,10 @@ stop_crowd() {
 	run patience daemon status
 	assert_status 0
 	assert_contains "$output" "from:config"
+	# patience daemon finds the socket the same way.
+	PATIENCE_DAEMON_SOCKET="$T/none.sock" run patience daemon status
+	assert_status 1
+	assert_contains "$output" "no patience-daemon on $T/none.sock"
 }
 
 @test "auto-start brings up a detached daemon; daemon stop/status/restart" {
