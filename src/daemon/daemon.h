@@ -136,7 +136,7 @@ typedef struct pt_placement {
 
 typedef struct pt_resource_usage {
 	const pt_resource *res;
-	size_t reserved;      /* starts at or after now */
+	size_t reserved;      /* starts after now (one at now is in_window) */
 	size_t in_window;     /* starts in (now - window, now] */
 	int64_t next_free_ms; /* when one more start would fit */
 } pt_resource_usage;

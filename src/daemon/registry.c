@@ -825,7 +825,7 @@ static pt_resource_usage usage_of(const pt_resource *res, int64_t now_ms)
 	static const int64_t zero = 0;
 	const pt_dio *d = &res->dio;
 	pt_resource_usage u = {.res = res};
-	u.reserved = pt_dio_count_between(d, now_ms, INT64_MAX);
+	u.reserved = pt_dio_count_between(d, now_ms + 1, INT64_MAX);
 	u.in_window = pt_dio_count_between(d, now_ms - d->window_ms + 1, now_ms + 1);
 	if (pt_dio_find(d, now_ms, &zero, 1, &u.next_free_ms) != PT_OK)
 		u.next_free_ms = now_ms;

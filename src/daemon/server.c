@@ -233,7 +233,7 @@ void pt_server_commit(pt_daemon *d)
 		clients++;
 		conn_flush_held(c, rc != PT_OK);
 	}
-	if (dirty && pt_log_enabled(PT_LOG_DEBUG))
+	if (dirty && clients && pt_log_enabled(PT_LOG_DEBUG))
 		pt_log(PT_LOG_DEBUG, "batch committed after %" PRId64 " ms; replies sent to %zu "
 		       "clients", pt_daemon_mono_ms() - d->batch_since_ms, clients);
 }
