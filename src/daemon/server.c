@@ -5,9 +5,9 @@
  * longer one earns one line_too_long reply, and its bytes are dropped up
  * to the next newline; the connection stays.
  *
- * Group commit: a request that wrote to the store's batch has its reply
- * held, and so has every later reply on that connection (replies stay in
- * order). The first write of a batch makes the commit event active; it
+ * Group commit: a request whose reply reports a write (a grant, a limit)
+ * has its reply held, and so has every later reply on that connection
+ * (replies stay in order); a release's write joins the batch unwaited. The first write of a batch makes the commit event active; it
  * runs at a lower priority than all I/O, so every request read in this
  * loop turn joins the batch before it commits once. Then the held replies
  * go out (a durable one becomes "internal" if the commit failed). A loop
@@ -257,8 +257,11 @@ static int conn_line(pt_conn *c, const char *line, size_t len)
 	bool wrote = d->reg.writes != writes && pt_registry_dirty(&d->reg);
 	if (wrote)
 		pt_server_wrote(d);
+	/* Only a grant or a limit waits for the commit: a release that is lost
+	 * with a failed batch only leaves its starts reserved until their ttl. */
+	bool must_wait = durable && wrote;
 	int rc = conn_send(c, reply ? reply : pt_protocol_internal_reply,
-			   wrote || c->held_first, durable && wrote);
+			   must_wait || c->held_first, must_wait);
 	free(reply);
 	return rc;
 }
@@ -454,6 +457,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	pt_daemon *d = arg;
 	(void)fd;
 	(void)what;
+	if (d->store && pt_store_checkpoint(d->store) != PT_OK)
+		pt_log(PT_LOG_WARN, "checkpoint of the state file failed");
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
 	pt_server_wrote(d);
 }

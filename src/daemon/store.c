@@ -22,8 +22,9 @@
 
 /* Migration i takes the schema from version i to i + 1 and records it in
  * user_version; the file's user_version says which ones it has had. The
- * meta table keeps the largest reservation id ever written, because the
- * starts holding it may be gone by the next restart. */
+ * meta table keeps a bound on the reservation ids ever written, because the
+ * starts holding them may be gone by the next restart: it is raised a
+ * block of ids at a time, so that most commits do not touch it. */
 static const char *const migrations[] = {
 	"CREATE TABLE resources(uid INTEGER NOT NULL, name TEXT NOT NULL,"
 	" lim INTEGER NOT NULL, window_ms INTEGER NOT NULL, guard_ms INTEGER NOT NULL,"
@@ -35,6 +36,17 @@ static const char *const migrations[] = {
 	"CREATE INDEX starts_expires ON starts(expires_ms);"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;",
+	/* Fewer pages per commit: the starts keyed by what releases look up,
+	 * and one index, on at_ms, for both kinds of expiry. */
+	"CREATE TABLE starts2(reservation INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL, resource TEXT NOT NULL, expires_ms INTEGER NOT NULL,"
+	" PRIMARY KEY(reservation, at_ms)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO starts2(reservation, at_ms, uid, resource, expires_ms)"
+	" SELECT reservation, at_ms, uid, resource, expires_ms FROM starts;"
+	"DROP TABLE starts;"
+	"ALTER TABLE starts2 RENAME TO starts;"
+	"CREATE INDEX starts_at ON starts(at_ms);"
+	"PRAGMA user_version = 2;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -68,12 +80,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " WHERE excluded.value > meta.value",
 	[ST_RELEASE] = "DELETE FROM starts WHERE reservation = ?1 AND at_ms >= ?2",
 	[ST_EXPIRE_PAST] = "DELETE FROM starts WHERE at_ms < ?1",
-	[ST_EXPIRE_TTL] = "DELETE FROM starts WHERE expires_ms <= ?1 AND at_ms >= ?1",
+	/* Future starts are few (every one is some reservation's): at_ms
+	 * finds them, and their ttl is checked row by row. */
+	[ST_EXPIRE_TTL] = "DELETE FROM starts WHERE at_ms >= ?1 AND expires_ms <= ?1",
 	[ST_LOAD_RESOURCES] = "SELECT uid, name, lim, window_ms, guard_ms, source"
 			      " FROM resources ORDER BY uid, name",
-	/* rowid breaks ties in insertion order at no cost: the index has it. */
+	/* Ids grow with every grant, so they break ties in grant order. */
 	[ST_LOAD_STARTS] = "SELECT reservation, uid, resource, at_ms, expires_ms"
-			   " FROM starts ORDER BY at_ms, rowid",
+			   " FROM starts ORDER BY at_ms, reservation",
 	[ST_MAX_RESERVATION] =
 		"SELECT max(coalesce((SELECT value FROM meta WHERE key = 'max_reservation'), 0),"
 		" coalesce((SELECT max(reservation) FROM starts), 0))",
@@ -85,7 +99,10 @@ struct pt_store {
 	bool batch;         /* the caller's batch is open */
 	bool failed;        /* a write in it failed: it can only be rolled back */
 	uint64_t batch_max; /* largest reservation id put in the batch */
+	uint64_t id_bound;  /* meta's bound on the ids, as committed */
 };
+
+#define ID_BLOCK 4096 /* ids the meta bound is raised by at a time */
 
 static int open_error(sqlite3 *db, const char *path, char *err, size_t err_len)
 {
@@ -132,7 +149,10 @@ static int set_journal(sqlite3 *db, const char *path, char *err, size_t err_len)
 		return open_error(db, path, err, err_len);
 	if (!ok)
 		return PT_EIO;
-	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+	/* Checkpoints (each an fsync) only when pt_store_checkpoint says, off
+	 * the path of a reply; a WAL grown large is cut back after one. */
+	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;"
+			 " PRAGMA journal_size_limit = 4194304", NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(db, path, err, err_len);
 	return PT_OK;
 }
@@ -275,12 +295,15 @@ int pt_store_begin(pt_store *s)
 	return PT_OK;
 }
 
-static int save_max_reservation(pt_store *s)
+/* Raise meta's bound past the batch's ids, a block at a time. */
+static int save_max_reservation(pt_store *s, uint64_t *bound)
 {
-	if (!s->batch_max)
+	*bound = s->id_bound;
+	if (s->batch_max <= s->id_bound)
 		return PT_OK;
+	*bound = s->batch_max <= INT64_MAX - ID_BLOCK ? s->batch_max + ID_BLOCK : INT64_MAX;
 	sqlite3_stmt *st = s->st[ST_PUT_MAX];
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->batch_max);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)*bound);
 	return run(st);
 }
 
@@ -290,9 +313,12 @@ int pt_store_commit(pt_store *s)
 {
 	if (!s->batch)
 		return PT_OK;
-	int rc = s->failed ? PT_EIO : save_max_reservation(s);
+	uint64_t bound = s->id_bound;
+	int rc = s->failed ? PT_EIO : save_max_reservation(s, &bound);
 	if (rc == PT_OK)
 		rc = run(s->st[ST_COMMIT]);
+	if (rc == PT_OK)
+		s->id_bound = bound;
 	if (rc && !sqlite3_get_autocommit(s->db))
 		run(s->st[ST_ROLLBACK]);
 	end_batch(s);
@@ -442,6 +468,14 @@ int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_
 {
 	int rc = load_resources(s, on_resource, ctx);
 	return rc ? rc : load_starts(s, on_start, ctx);
+}
+
+int pt_store_checkpoint(pt_store *s)
+{
+	if (s->batch)
+		return PT_OK;
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? PT_OK : PT_EIO;
 }
 
 int pt_store_max_reservation(pt_store *s, uint64_t *out)

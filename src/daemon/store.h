@@ -60,7 +60,13 @@ typedef int (*pt_store_start_fn)(void *ctx, const pt_store_start *st);
 int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_fn on_start,
 		  void *ctx);
 
-/* The largest reservation id ever stored (0 if none), so ids never repeat. */
+/* Copy the WAL into the database file (PASSIVE: never waits for readers).
+ * Nothing while a batch is open. The store never checkpoints by itself, so
+ * its owner calls this when a pause costs least (the daemon: once a second). */
+int pt_store_checkpoint(pt_store *s);
+
+/* At least the largest reservation id ever stored (0 if none), so that ids
+ * never repeat. */
 int pt_store_max_reservation(pt_store *s, uint64_t *out);
 
 #endif

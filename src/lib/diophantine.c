@@ -280,8 +280,9 @@ static int dio_grow(pt_dio *d, size_t extra)
 	if (extra > max - d->count)
 		return PT_ENOMEM;
 	need = d->count + extra;
-	cap = d->capacity < 8 ? 16 : d->capacity;
-	cap = cap <= max / 2 ? cap * 2 : max;
+	/* From what is needed, doubling: a daemon holds one pt_dio per resource,
+	 * most of them with a few starts. */
+	cap = d->capacity <= max / 2 ? d->capacity * 2 : max;
 	if (cap < need)
 		cap = need;
 	p = realloc(d->starts, cap * sizeof(*p));
