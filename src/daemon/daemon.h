@@ -251,7 +251,7 @@ typedef struct pt_daemon {
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */
 	ino_t socket_ino;
-	struct event *listen_ev, *accept_retry_ev, *commit_ev, *tick_ev;
+	struct event *listen_ev, *accept_retry_ev, *commit_ev, *checkpoint_ev, *tick_ev;
 	struct event *signal_ev[3];
 	const struct timeval *idle_tv; /* a libevent common timeout, or NULL */
 	pt_conn *conns; /* every connection */

@@ -7,7 +7,8 @@
  *
  * Group commit: a request whose reply reports a write (a grant, a limit)
  * has its reply held, and so has every later reply on that connection
- * (replies stay in order); a release's write joins the batch unwaited. The first write of a batch makes the commit event active; it
+ * (replies stay in order). A release's write joins the open batch without
+ * starting a commit: the next grant's commit, or the 1 s tick, takes it. The first write of a batch makes the commit event active; it
  * runs at a lower priority than all I/O, so every request read in this
  * loop turn joins the batch before it commits once. Then the held replies
  * go out (a durable one becomes "internal" if the commit failed). A loop
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -58,6 +60,17 @@ static void on_commit(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pt_server_commit(arg);
+}
+
+/* After a commit's replies have gone out: the fsync of a checkpoint then
+ * delays no reply that was ready. */
+static void on_checkpoint(evutil_socket_t fd, short what, void *arg)
+{
+	pt_daemon *d = arg;
+	(void)fd;
+	(void)what;
+	if (pt_store_checkpoint(d->store) != PT_OK)
+		pt_log(PT_LOG_WARN, "state \"%s\": checkpoint failed", d->opt.state_path);
 }
 
 void pt_server_wrote(pt_daemon *d)
@@ -146,10 +159,32 @@ static int conn_check_bound(pt_conn *c, size_t had_unsent)
 	return -1;
 }
 
-static int conn_write(pt_conn *c, const char *text, size_t len)
+/* Sends the pieces at once when nothing waits before them, so that most
+ * replies cost one sendmsg and no change to the write event; what the socket
+ * does not take now waits in the bufferevent. 0, or -1 (out of memory). */
+static int conn_emit(pt_conn *c, struct iovec *iov, int n)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	if (evbuffer_add(out, text, len) == 0 && evbuffer_add(out, "\n", 1) == 0)
+	size_t sent = 0;
+	if (evbuffer_get_length(out) == 0) {
+		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+		ssize_t w = sendmsg(bufferevent_getfd(c->bev), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		sent = w > 0 ? (size_t)w : 0; /* errors: the bufferevent will meet them */
+	}
+	for (int i = 0; i < n; i++) {
+		size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+		sent -= skip;
+		if (skip < iov[i].iov_len &&
+		    evbuffer_add(out, (char *)iov[i].iov_base + skip, iov[i].iov_len - skip) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int conn_write(pt_conn *c, const char *text, size_t len)
+{
+	struct iovec iov[] = {{(void *)text, len}, {"\n", 1}};
+	if (conn_emit(c, iov, 2) == 0)
 		return 0;
 	pt_log(PT_LOG_ERROR, "client %" PRIu64 ": out of memory for a reply: dropped", c->id);
 	conn_close(c);
@@ -200,10 +235,10 @@ static int conn_flush_held(pt_conn *c, bool failed)
 	size_t had = evbuffer_get_length(out);
 	int rc = 0;
 	for (pt_reply *r = c->held_first; r && rc == 0; r = r->next) {
-		if (failed && r->durable)
-			rc = evbuffer_add_printf(out, "%s\n", pt_protocol_internal_reply) < 0 ? -1 : 0;
-		else
-			rc = evbuffer_add(out, r->text, r->len);
+		struct iovec internal[] = {{(void *)pt_protocol_internal_reply,
+					    strlen(pt_protocol_internal_reply)}, {"\n", 1}};
+		struct iovec text = {r->text, r->len};
+		rc = failed && r->durable ? conn_emit(c, internal, 2) : conn_emit(c, &text, 1);
 	}
 	held_free(c);
 	if (rc != 0) {
@@ -233,6 +268,8 @@ void pt_server_commit(pt_daemon *d)
 		clients++;
 		conn_flush_held(c, rc != PT_OK);
 	}
+	if (d->store && pt_store_wal_full(d->store))
+		event_active(d->checkpoint_ev, EV_TIMEOUT, 1);
 	if (dirty && clients && pt_log_enabled(PT_LOG_DEBUG))
 		pt_log(PT_LOG_DEBUG, "batch committed after %" PRId64 " ms; replies sent to %zu "
 		       "clients", pt_daemon_mono_ms() - d->batch_since_ms, clients);
@@ -255,11 +292,12 @@ static int conn_line(pt_conn *c, const char *line, size_t len)
 	bool durable;
 	char *reply = pt_protocol_answer(d, c, line, len, pt_daemon_now_ms(), &durable);
 	bool wrote = d->reg.writes != writes && pt_registry_dirty(&d->reg);
-	if (wrote)
-		pt_server_wrote(d);
-	/* Only a grant or a limit waits for the commit: a release that is lost
-	 * with a failed batch only leaves its starts reserved until their ttl. */
+	/* Only a grant or a limit waits for a commit. A release's write joins
+	 * the next one (another grant's, or the tick's): lost with a crash, it
+	 * only leaves its starts reserved until their ttl. */
 	bool must_wait = durable && wrote;
+	if (must_wait)
+		pt_server_wrote(d);
 	int rc = conn_send(c, reply ? reply : pt_protocol_internal_reply,
 			   must_wait || c->held_first, must_wait);
 	free(reply);
@@ -457,8 +495,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	pt_daemon *d = arg;
 	(void)fd;
 	(void)what;
-	if (d->store && pt_store_checkpoint(d->store) != PT_OK)
-		pt_log(PT_LOG_WARN, "checkpoint of the state file failed");
+	if (d->store)
+		on_checkpoint(-1, 0, d);
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
 	pt_server_wrote(d);
 }
@@ -513,9 +551,11 @@ int pt_server_start(pt_daemon *d, char *err, size_t err_len)
 	d->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, on_accept, d);
 	d->accept_retry_ev = evtimer_new(d->base, on_accept_retry, d);
 	d->commit_ev = event_new(d->base, -1, 0, on_commit, d);
+	d->checkpoint_ev = event_new(d->base, -1, 0, on_checkpoint, d);
 	d->tick_ev = event_new(d->base, -1, EV_PERSIST, on_tick, d);
-	if (!d->listen_ev || !d->accept_retry_ev || !d->commit_ev || !d->tick_ev ||
-	    event_priority_set(d->commit_ev, PT_PRIORITY_COMMIT) != 0 ||
+	if (!d->listen_ev || !d->accept_retry_ev || !d->commit_ev || !d->checkpoint_ev ||
+	    !d->tick_ev || event_priority_set(d->commit_ev, PT_PRIORITY_COMMIT) != 0 ||
+	    event_priority_set(d->checkpoint_ev, PT_PRIORITY_COMMIT) != 0 ||
 	    event_add(d->listen_ev, NULL) != 0 || event_add(d->tick_ev, &tick) != 0)
 		return snprintf(err, err_len, "cannot set up the event loop"), -1;
 	if (d->opt.idle_timeout_ms > 0) {
@@ -552,7 +592,8 @@ void pt_server_release(pt_daemon *d)
 	d->stopping = true;
 	while (d->conns)
 		conn_close(d->conns);
-	struct event **evs[] = {&d->listen_ev, &d->accept_retry_ev, &d->commit_ev, &d->tick_ev};
+	struct event **evs[] = {&d->listen_ev, &d->accept_retry_ev, &d->commit_ev,
+				&d->checkpoint_ev, &d->tick_ev};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
 		if (*evs[i])
 			event_free(*evs[i]);

@@ -19,6 +19,9 @@
 /* Long enough for an sqlite3 shell reading the file or a checkpoint,
  * short enough that the event loop is never stuck for long. */
 #define STORE_BUSY_TIMEOUT_MS 1000
+/* A checkpoint once the WAL holds this many pages (4 MiB): after it the WAL
+ * is written again from its start, in blocks the file already has. */
+#define STORE_WAL_FRAMES 1000
 
 /* Migration i takes the schema from version i to i + 1 and records it in
  * user_version; the file's user_version says which ones it has had. The
@@ -100,6 +103,7 @@ struct pt_store {
 	bool failed;        /* a write in it failed: it can only be rolled back */
 	uint64_t batch_max; /* largest reservation id put in the batch */
 	uint64_t id_bound;  /* meta's bound on the ids, as committed */
+	int wal_frames;     /* frames in the WAL after the last commit */
 };
 
 #define ID_BLOCK 4096 /* ids the meta bound is raised by at a time */
@@ -135,6 +139,10 @@ static int query_int(sqlite3 *db, const char *sql, sqlite3_int64 *out)
 static int set_journal(sqlite3 *db, const char *path, char *err, size_t err_len)
 {
 	sqlite3_stmt *st;
+	/* The daemon owns its file: no file locks per transaction, and the WAL
+	 * index in its own memory. Nothing else may open the file meanwhile. */
+	if (sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK)
+		return open_error(db, path, err, err_len);
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
 		return open_error(db, path, err, err_len);
 	int rc = sqlite3_step(st);
@@ -150,9 +158,9 @@ static int set_journal(sqlite3 *db, const char *path, char *err, size_t err_len)
 	if (!ok)
 		return PT_EIO;
 	/* Checkpoints (each an fsync) only when pt_store_checkpoint says, off
-	 * the path of a reply; a WAL grown large is cut back after one. */
+	 * the path of a reply; a WAL grown larger than that is cut back. */
 	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;"
-			 " PRAGMA journal_size_limit = 4194304", NULL, NULL, NULL) != SQLITE_OK)
+			 " PRAGMA journal_size_limit = 8388608", NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(db, path, err, err_len);
 	return PT_OK;
 }
@@ -195,6 +203,15 @@ static int prepare_all(pt_store *s, const char *path, char *err, size_t err_len)
 	return PT_OK;
 }
 
+/* SQLite's report after each commit: how large the WAL has grown. */static int count_wal_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	pt_store *s = ctx;
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
 static int open_db(pt_store *s, const char *path, char *err, size_t err_len)
 {
 	/* NOMUTEX: the store is not shared between threads. No URI names, so
@@ -205,6 +222,8 @@ static int open_db(pt_store *s, const char *path, char *err, size_t err_len)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	int rc = set_journal(s->db, path, err, err_len);
+	/* After set_journal: wal_autocheckpoint replaces the hook. */
+	sqlite3_wal_hook(s->db, count_wal_frames, s);
 	if (rc == PT_OK)
 		rc = migrate(s->db, path, err, err_len);
 	if (rc == PT_OK)
@@ -475,8 +494,16 @@ int pt_store_checkpoint(pt_store *s)
 	if (s->batch)
 		return PT_OK;
 	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc == SQLITE_OK)
+		s->wal_frames = 0;
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? PT_OK : PT_EIO;
 }
+
+bool pt_store_wal_full(const pt_store *s)
+{
+	return s->wal_frames >= STORE_WAL_FRAMES;
+}
+
 
 int pt_store_max_reservation(pt_store *s, uint64_t *out)
 {

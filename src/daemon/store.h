@@ -7,6 +7,7 @@
 #ifndef PT_DAEMON_STORE_H
 #define PT_DAEMON_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,8 +63,10 @@ int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_
 
 /* Copy the WAL into the database file (PASSIVE: never waits for readers).
  * Nothing while a batch is open. The store never checkpoints by itself, so
- * its owner calls this when a pause costs least (the daemon: once a second). */
+ * its owner calls this when a pause costs least: once pt_store_wal_full
+ * says so, after the replies of a commit have gone out. */
 int pt_store_checkpoint(pt_store *s);
+bool pt_store_wal_full(const pt_store *s);
 
 /* At least the largest reservation id ever stored (0 if none), so that ids
  * never repeat. */

@@ -465,7 +465,10 @@ static void test_restore(void **state)
 	assert_true(pt_registry_dirty(&r1));
 	assert_int_equal(pt_registry_commit(&r1), PT_OK);
 	assert_false(pt_registry_dirty(&r1));
-	/* a second daemon reads the file: the same state */
+	/* the daemon stops (r1 goes on in memory), the next reads the file:
+	 * the same state */
+	pt_store_close(s1);
+	r1.store = NULL;
 	s2 = open_store(f);
 	assert_int_equal(pt_registry_init(&r2, s2), PT_OK);
 	assert_int_equal(pt_registry_restore(&r2, T0 + 4000, err, sizeof err), PT_OK);
@@ -478,7 +481,6 @@ static void test_restore(void **state)
 	static const int64_t two[] = {0, 3000};
 	pt_acquire a = req(1000, "api", 3, 2000, two, 2);
 	assert_int_equal(pt_registry_acquire(&r1, &a, T0 + 4000, &p1), PT_OK);
-	assert_int_equal(pt_registry_commit(&r1), PT_OK); /* one writer at a time */
 	assert_int_equal(pt_registry_acquire(&r2, &a, T0 + 4000, &p2), PT_OK);
 	assert_int_equal(p1.start_ms, p2.start_ms);
 	assert_int_equal(p1.reservation, 41);
@@ -488,42 +490,48 @@ static void test_restore(void **state)
 	pt_registry_commit(&r2);
 	pt_registry_release(&r1);
 	pt_registry_release(&r2);
-	pt_store_close(s1);
 	pt_store_close(s2);
 }
 
-/* A write the store refuses grants nothing: another store holds the
- * file's write lock, so this one's batch cannot begin (after the busy
- * timeout). */
+/* A write the store refuses grants nothing: a trigger (made before the
+ * daemon owns the file) refuses the start at T0 + 1020, and the rest of
+ * that batch fails with it. */
 static void test_refused_write_grants_nothing(void **state)
 {
 	fixture *f = *state;
-	pt_store *s1 = open_store(f), *s2 = open_store(f);
+	pt_store_close(open_store(f));
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON starts"
+				      " WHEN NEW.at_ms = 1795430401020"
+				      " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	pt_store *s = open_store(f);
 	pt_registry r;
 	pt_placement p;
 	const pt_resource *res;
 	pt_acquire a = req(1, "u", 1, 1000, one, 1);
-	assert_int_equal(pt_registry_init(&r, s1), PT_OK);
+	assert_int_equal(pt_registry_init(&r, s), PT_OK);
 	assert_int_equal(pt_registry_acquire(&r, &a, T0, &p), PT_OK);
 	assert_int_equal(pt_registry_commit(&r), PT_OK);
-	assert_int_equal(pt_store_begin(s2), PT_OK);
 	assert_int_equal(pt_registry_acquire(&r, &a, T0, &p), PT_EIO);
 	assert_int_equal(pt_registry_set_limit(&r, 1, "u", 5, 5000, &res), PT_EIO);
 	assert_int_equal(pt_registry_acquire(&r, &(pt_acquire){.uid = 1, .resource = "new",
 			 .limit = 1, .window_ms = 1000, .offsets = one, .k = 1, .max_wait_ms = -1},
 			 T0, &p), PT_EIO);
-	pt_store_rollback(s2);
+	assert_int_equal(pt_registry_commit(&r), PT_EIO);
 	res = pt_registry_find(&r, 1, "u");
 	assert_int_equal(res->dio.count, 1);
 	assert_int_equal(res->dio.limit, 1);
 	assert_null(pt_registry_find(&r, 1, "new"));
 	/* the next batch works, and the refused grant's slot is free */
+	a.not_before_ms = T0 + 1021;
 	assert_int_equal(pt_registry_acquire(&r, &a, T0, &p), PT_OK);
-	assert_int_equal(p.start_ms, T0 + 1020);
+	assert_int_equal(p.start_ms, T0 + 1021);
 	assert_int_equal(pt_registry_commit(&r), PT_OK);
 	pt_registry_release(&r);
-	pt_store_close(s1);
-	pt_store_close(s2);
+	pt_store_close(s);
 }
 
 /* A batch whose commit fails takes back every grant and limit it held.
