@@ -2,6 +2,7 @@
 #include "client/client.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -151,10 +153,28 @@ static int await_daemon(pt_client *c, const char *exe, const char *socket_path, 
 	}
 }
 
+/* Many clients find the daemon gone at once (it died under all of them):
+ * only the one that gets this lock beside the socket starts one, the others
+ * wait for it. -1: no lock could be made (start anyway: the daemon's own pid
+ * lock keeps it to one). */
+static int take_start_lock(const char *sock, bool *mine)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(sock, '/');
+	*mine = true;
+	if (!slash || !join(path, sizeof path, sock, (size_t)(slash - sock), "autostart.lock"))
+		return -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		*mine = false;
+	return fd;
+}
+
 int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
 			int64_t timeout_ms, char *err, size_t err_len)
 {
 	char exe[PATH_MAX], sock[PATH_MAX];
+	bool mine;
 	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
 	if (!find_daemon(exe, sizeof exe)) {
 		pt_set_error(err, err_len, DAEMON_NAME " not found next to patience or on PATH");
@@ -164,8 +184,11 @@ int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
 		pt_set_error(err, err_len, "cannot make socket path \"%s\" absolute", socket_path);
 		return PT_EINVAL;
 	}
-	int rc = spawn_detached(exe, sock, err, err_len);
-	if (rc != PT_OK)
-		return rc;
-	return await_daemon(c, exe, socket_path, wait_ms, timeout_ms, err, err_len);
+	int lock = take_start_lock(sock, &mine);
+	int rc = mine ? spawn_detached(exe, sock, err, err_len) : PT_OK;
+	if (rc == PT_OK)
+		rc = await_daemon(c, exe, socket_path, wait_ms, timeout_ms, err, err_len);
+	if (lock >= 0)
+		close(lock);
+	return rc;
 }

@@ -167,7 +167,7 @@ pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *na
 int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
 			pt_placement *out);
 
-/* Drop reservation id's starts at or after max(from_ms, now_ms); with
+/* Drop reservation id's starts at or after max(from_ms, now_ms + 1); with
  * unused, at or after from_ms even when past: the client says it never used
  * them (it woke too late). PT_ENOENT when uid has no such live reservation
  * (with unused: none kept, up to a window after its last start). */

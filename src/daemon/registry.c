@@ -628,8 +628,9 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 	*released = 0;
 	if (!v || v->res->uid != uid || !(unused ? rsv_kept(v, now_ms) : rsv_live(v, now_ms)))
 		return PT_ENOENT;
-	if (from_ms < now_ms && !unused)
-		from_ms = now_ms;
+	/* A start at this very millisecond may be the one the client just made. */
+	if (from_ms <= now_ms && !unused)
+		from_ms = now_ms + 1;
 	*released = pt_dio_cancel(&v->res->dio, id, from_ms);
 	if (*released)
 		store_release(r, id, from_ms);

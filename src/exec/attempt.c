@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/clock.h"
@@ -17,6 +18,8 @@
 /* After an attempt we stopped, output still queued for a reader that does
  * not read is dropped after this long rather than hang the retry loop. */
 #define DRAIN_BUDGET_NS (1000 * PT_NS_PER_MS)
+/* How long the rest of a stopped command's group may take to follow it. */
+#define GROUP_GRACE_NS (250 * PT_NS_PER_MS)
 
 /* Everything one attempt's supervision loop tracks. */
 typedef struct supervisor {
@@ -251,6 +254,17 @@ static void drain_output(supervisor *s)
 	pt_relay_close(&s->out[1]);
 }
 
+/* Until the group is gone (or only zombies, which kill(2) still finds, are
+ * left), at most GROUP_GRACE_NS and never past the SIGKILL already due. */
+static void await_group(supervisor *s)
+{
+	int64_t until = pt_monotonic_ns() + GROUP_GRACE_NS;
+	if (s->kill_at && s->kill_at < until)
+		until = s->kill_at;
+	while (kill(-s->pid, 0) == 0 && pt_monotonic_ns() < until)
+		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+}
+
 static void finish(supervisor *s)
 {
 	pt_attempt_result *r = s->result;
@@ -258,9 +272,12 @@ static void finish(supervisor *s)
 	close_fd(&s->in);
 	if (s->has_terminal)
 		take_back_terminal();
-	/* What we had to stop must not leave stragglers in its group. */
-	if (r->end != PT_END_EXITED)
+	/* What we had to stop must not leave stragglers in its group; those
+	 * still handling the forwarded signal get a moment to finish. */
+	if (r->end != PT_END_EXITED) {
+		await_group(s);
 		kill(-s->pid, SIGKILL);
+	}
 	if (r->end == PT_END_EXITED && WIFSIGNALED(s->wstatus)) {
 		r->end = PT_END_KILLED;
 		r->signal = WTERMSIG(s->wstatus);

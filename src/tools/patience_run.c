@@ -36,6 +36,7 @@ typedef struct retry_state {
 	pt_backoff backoff;
 	limiter lim;          /* when plan->limited */
 	int64_t grant_base_ms; /* diophantine: when offset 0 of the current grant falls */
+	int64_t last_start_ms; /* when the last attempt was let start (its grant) */
 	int64_t started_ns;
 	int64_t deadline_ns;
 	run_report report;
@@ -305,7 +306,12 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
 	int64_t start = now + pt_backoff_next(&st->backoff, (unsigned)n - 1);
-	return st->plan->limited ? limited_start_ms(st, start, start) : start;
+	if (!st->plan->limited)
+		return start;
+	/* The last start was used, even when the attempt ended within its
+	 * millisecond: give back only what comes after it. */
+	int64_t unused_from = start > st->last_start_ms ? start : st->last_start_ms + 1;
+	return limited_start_ms(st, start, unused_from);
 }
 
 /* Woke up for attempt n at start_ms: still on time? Else the next time.
@@ -337,10 +343,12 @@ static bool past_deadline(const retry_state *st, int n, int64_t start_ms, attemp
 	return true;
 }
 
-/* Sleep until attempt n may start. Returns 0, or an exit code to stop with
- * (and the reason in o). */
-static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_outcome *o)
+/* Sleep until attempt n may start, at *start_at (moved when it had to be
+ * granted again). Returns 0, or an exit code to stop with (and the reason
+ * in o). */
+static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_outcome *o)
 {
+	int64_t start_ms = *start_at;
 	o->verdict = JUDGED_GIVE_UP;
 	for (bool first_wake = true;;) {
 		if (st->plan->limited && limiter_refused(&st->lim)) {
@@ -360,7 +368,7 @@ static int wait_for_attempt(retry_state *st, int n, int64_t start_ms, attempt_ou
 		first_wake = false;
 		if (again == start_ms)
 			return 0;
-		start_ms = again;
+		*start_at = start_ms = again;
 	}
 }
 
@@ -424,9 +432,10 @@ static int retry_loop(retry_state *st)
 	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->grant_base_ms
 		: plan->limited ? limited_start_ms(st, pt_monotonic_ms(), pt_monotonic_ms()) : pt_monotonic_ms();
 	for (int n = 1;; n++) {
-		int stop = wait_for_attempt(st, n, start_ms, &o);
+		int stop = wait_for_attempt(st, n, &start_ms, &o);
 		if (stop)
 			return finish(st, &o, n - 1, stop);
+		st->last_start_ms = start_ms;
 		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS);
 		if (run_attempt(st, n, plan->command, true, &r) < 0)
 			return PT_EXIT_INTERNAL;

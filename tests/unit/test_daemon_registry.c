@@ -202,7 +202,7 @@ static void test_release(void **state)
 	assert_int_equal(d->count, 1);
 	assert_int_equal(d->starts[0].at_ms, T0);
 	/* nothing ahead any more: the reservation is gone */
-	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, false, T0 + 1, &released),
+	assert_int_equal(pt_registry_cancel(&r, 5, p.reservation, 0, false, T0 + 2, &released),
 			 PT_ENOENT);
 	assert_int_equal(pt_registry_cancel(&r, 5, 999, 0, false, T0, &released), PT_ENOENT);
 	/* the freed slot is used again */
