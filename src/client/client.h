@@ -27,6 +27,7 @@ typedef struct pt_acquire_req {
 	int64_t not_before_ms; /* CLOCK_REALTIME ms; 0: now */
 	int64_t max_wait_ms;   /* 0: no bound */
 	int64_t ttl_ms;        /* 0: the daemon's default */
+	int64_t guard_ms;      /* 0: the daemon's default (used if this creates the resource) */
 	const char *client_id;
 } pt_acquire_req;
 

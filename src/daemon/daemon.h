@@ -121,6 +121,7 @@ typedef struct pt_acquire {
 	int64_t not_before_ms; /* the base is at or after max(now, this) */
 	int64_t max_wait_ms;   /* < 0: no bound */
 	int64_t ttl_ms;        /* <= 0: the default, counted from the start */
+	int64_t guard_ms;      /* > 0: the guard when this acquire creates the resource */
 	int64_t priority;      /* recorded only */
 	const char *client_id; /* may be NULL */
 	pt_owner *owner;       /* the connection it came on; NULL: none */

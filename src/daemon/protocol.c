@@ -240,6 +240,7 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
 	    get_int(q, "not_before_ms", 0, q->now + PT_DURATION_MAX_MS, &a->not_before_ms) < 0 ||
 	    get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &a->max_wait_ms) < 0 ||
 	    get_int(q, "ttl_ms", 1, PT_DURATION_MAX_MS, &a->ttl_ms) < 0 ||
+	    get_int(q, "guard_ms", 1, PT_DURATION_MAX_MS, &a->guard_ms) < 0 ||
 	    get_int(q, "priority", -PT_JSON_INT_MAX, PT_JSON_INT_MAX, &a->priority) < 0 ||
 	    get_string(q, "client_id", &a->client_id) < 0)
 		return -1;

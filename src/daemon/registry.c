@@ -496,7 +496,8 @@ static int acquire_resource(pt_registry *r, const pt_acquire *a, pt_resource **o
 	}
 	if (!limits_ok(limit, window_ms))
 		return PT_EINVAL;
-	*out = res_create(r, a->uid, a->resource, limit, window_ms, pt_dio_default_guard(window_ms),
+	int64_t guard = a->guard_ms > 0 ? a->guard_ms : pt_dio_default_guard(window_ms);
+	*out = res_create(r, a->uid, a->resource, limit, window_ms, guard,
 			  c ? PT_LIMIT_CONFIG : PT_LIMIT_ACQUIRE);
 	*created = *out != NULL;
 	return *out ? PT_OK : PT_ENOMEM;

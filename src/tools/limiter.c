@@ -103,9 +103,11 @@ static void say_shared_limit(limiter *l, const pt_grant *g)
 	pt_duration_format(l->plan->window_ms, ours, sizeof ours);
 	pt_duration_format(g->window_ms, theirs, sizeof theirs);
 	l->said_limit = true;
-	fprintf(stderr, "patience: the daemon holds \"%s\" at %lld per %s, which applies "
-		"instead of %lld per %s\n", l->plan->resource_id, (long long)g->limit, theirs,
-		(long long)l->plan->rate_limit, ours);
+	char guard[32];
+	pt_duration_format(g->guard_ms, guard, sizeof guard);
+	fprintf(stderr, "patience: the daemon holds \"%s\" at %lld per %s (guard %s), which "
+		"applies instead of %lld per %s\n", l->plan->resource_id, (long long)g->limit,
+		theirs, guard, (long long)l->plan->rate_limit, ours);
 }
 
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
@@ -121,7 +123,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	pt_acquire_req req = {
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
-		.client_id = client_id,
+		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
 	if (rc != PT_OK && rc != PT_EIO) {
@@ -134,7 +136,8 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		say_fallback(l, err);
 		return -1;
 	}
-	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms))
+	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
+			       (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);
 	l->held = g.reservation;
 	l->held_offset_ms = offset;

@@ -68,6 +68,7 @@ typedef struct run_plan {
 	/* rate limit: always for diophantine, with -r/-w for the others */
 	bool limited;
 	int64_t rate_limit, window_ms, guard_ms;
+	bool guard_given; /* --guard (or its setting): sent to the daemon too */
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
 	char resource_id[512];

@@ -142,8 +142,9 @@ static int plan_rate_limit(const pt_config *cfg, run_plan *plan)
 			 get_text(cfg, "window"));
 		return PT_EXIT_INTERNAL;
 	}
-	plan->guard_ms = get_text(cfg, "guard") ? get_ms(cfg, "guard")
-						: pt_dio_default_guard(plan->window_ms);
+	plan->guard_given = get_text(cfg, "guard") != NULL;
+	plan->guard_ms = plan->guard_given ? get_ms(cfg, "guard")
+					   : pt_dio_default_guard(plan->window_ms);
 	plan->n_offsets = 1; /* every attempt is one start, placed on its own */
 	return 0;
 }

@@ -344,7 +344,7 @@ stop_crowd() {
 	[[ ! -e $LOG ]]
 	run --separate-stderr patience fixed -a 2 -d 0 -r 5 -w 1s --daemon --resource-id test:one -- "$PT_BIN/stamp"
 	assert_status 1
-	assert_contains "$stderr" 'the daemon holds "test:one" at 1 per 1s, which applies instead of 5 per 1s'
+	assert_contains "$stderr" 'the daemon holds "test:one" at 1 per 1s (guard 20ms), which applies instead of 5 per 1s'
 	run "$PT_BIN/window_check" 1 1000 "$LOG"
 	assert_status 0
 }
@@ -363,4 +363,32 @@ stop_crowd() {
 	run ask '{"v":1,"op":"resources"}'
 	assert_contains "$output" '"resource":"test:late"'
 	assert_contains "$output" '"in_window":2'
+}
+
+@test "--guard sets the guard of a resource the daemon creates" {
+	start_daemon
+	run --separate-stderr patience fixed -a 1 -r 2 -w 1s --guard 200ms --daemon --resource-id t:guard -- true
+	assert_status 0
+	run ask '{"v":1,"op":"resources"}'
+	assert_contains "$output" '"resource":"t:guard","limit":2,"window_ms":1000,"guard_ms":200'
+	# Another guard for it now is named, not applied.
+	run --separate-stderr patience fixed -a 1 -r 2 -w 1s --guard 50ms --daemon --resource-id t:guard -- true
+	assert_contains "$stderr" '(guard 200ms)'
+}
+
+@test "an idle connection is closed after --idle-timeout; one waiting for its start is not" {
+	start_daemon --idle-timeout 300ms
+	sleep 5 3>&- | socat -t 0.1 - "UNIX-CONNECT:$SOCK" 3>&- &
+	local idle=$!
+	coproc HOLDER { socat - "UNIX-CONNECT:$SOCK" 3>&-; }
+	local reply
+	echo '{"v":1,"op":"acquire","resource":"wait","limit":2,"window_ms":60000,"offsets_ms":[0,30000]}' >&"${HOLDER[1]}"
+	read -r reply <&"${HOLDER[0]}"
+	assert_contains "$reply" '"ok":true'
+	sleep 1
+	! alive "$idle"
+	echo '{"v":1,"op":"hello"}' >&"${HOLDER[1]}"
+	read -r reply <&"${HOLDER[0]}"
+	assert_contains "$reply" '"ok":true'
+	kill "$HOLDER_PID" 2>/dev/null || true
 }
