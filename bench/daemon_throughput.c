@@ -31,10 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_sock.h"
 
 #define MAX_CLIENTS 64
 #define RESOURCE "bench-throughput"
@@ -83,12 +83,6 @@ typedef struct result {
 	long not_found;
 } result;
 
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static int samples_add(samples *s, double v)
 {
@@ -119,41 +113,7 @@ static double percentile(const samples *s, double p)
 
 /* ---- the daemon: JSON lines over a Unix socket ---- */
 
-/* Connects to path, retrying while the daemon comes up; -1 with err. */
-static int unix_connect(const char *path, char *err, size_t err_len)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return snprintf(err, err_len, "%s: path too long", path), -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	for (double until = now_us() + CONNECT_WAIT_MS * 1e3;;) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return snprintf(err, err_len, "socket: %s", strerror(errno)), -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-			return fd;
-		int e = errno;
-		close(fd);
-		if ((e != ENOENT && e != ECONNREFUSED) || now_us() > until)
-			return snprintf(err, err_len, "%s: %s", path, strerror(e)), -1;
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Sends one request line, returns its reply line (NUL-terminated, without
  * the newline, valid until the next call) or NULL with c->err set. */
@@ -163,7 +123,7 @@ static const char *daemon_call(client *c, const char *req, size_t len)
 	memmove(c->in, c->in + c->line, c->have - c->line);
 	c->have -= c->line;
 	c->line = 0;
-	if (write_all(c->fd, req, len) < 0) {
+	if (bench_write_all(c->fd, req, len) < 0) {
 		snprintf(c->err, sizeof c->err, "daemon: write: %s", strerror(errno));
 		return NULL;
 	}
@@ -311,7 +271,7 @@ static long daemon_pid(const char *path)
 	static client c;
 	const char *reply, *p;
 	long pid = -1;
-	c.fd = unix_connect(path, c.err, sizeof c.err);
+	c.fd = bench_connect(path, CONNECT_WAIT_MS, c.err, sizeof c.err);
 	if (c.fd >= 0 && (reply = daemon_call(&c, req, sizeof req - 1)) &&
 	    (p = strstr(reply, "\"pid\":")))
 		pid = strtol(p + strlen("\"pid\":"), NULL, 10);
@@ -352,7 +312,7 @@ static int client_connect(client *c)
 					c->rc ? c->rc->errstr : "out of memory"), -1;
 		return 0;
 	}
-	c->fd = unix_connect(c->job->path, c->err, sizeof c->err);
+	c->fd = bench_connect(c->job->path, CONNECT_WAIT_MS, c->err, sizeof c->err);
 	return c->fd < 0 ? -1 : 0;
 }
 
@@ -382,12 +342,12 @@ static void *client_run(void *arg)
 	pthread_barrier_wait(&c->job->barrier);
 	if (rc != 0)
 		return NULL;
-	double t = now_us(), until = t + c->job->seconds * 1e6;
+	double t = bench_now_us(), until = t + c->job->seconds * 1e6;
 	c->start_us = t;
 	while (t < until) {
 		if (client_op(c) != 0)
 			break;
-		double done = now_us();
+		double done = bench_now_us();
 		if (samples_add(&c->lat, done - t) < 0) {
 			snprintf(c->err, sizeof c->err, "out of memory");
 			break;

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench_sock.h"
 
 #define BATCH 1000
 #define REQUEST_MAX 160
@@ -27,48 +27,8 @@ typedef struct conn {
 	size_t have, line;
 } conn;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
-/* Connects to path, retrying while the daemon comes up. */
-static int unix_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return fprintf(stderr, "rss_resources: %s: path too long\n", path), -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	for (double until = now_ms() + CONNECT_WAIT_MS;;) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return fprintf(stderr, "rss_resources: socket: %s\n", strerror(errno)), -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-			return fd;
-		int e = errno;
-		close(fd);
-		if ((e != ENOENT && e != ECONNREFUSED) || now_ms() > until)
-			return fprintf(stderr, "rss_resources: %s: %s\n", path, strerror(e)), -1;
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return fprintf(stderr, "rss_resources: write: %s\n", strerror(errno)), -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* The next reply line (NUL-terminated, without its newline, valid until
  * the next call), or NULL. */
@@ -109,7 +69,7 @@ static long long status_field(conn *c, const char *key)
 {
 	static const char req[] = "{\"v\":1,\"op\":\"status\"}\n";
 	const char *reply;
-	if (write_all(c->fd, req, sizeof req - 1) < 0 || !(reply = read_line(c)))
+	if (bench_write_all(c->fd, req, sizeof req - 1) < 0 || !(reply = read_line(c)))
 		return -1;
 	return field(reply, key);
 }
@@ -139,8 +99,8 @@ static int acquire_batch(conn *c, long from, int n)
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
 					"{\"v\":1,\"op\":\"acquire\",\"resource\":\"bench-rss-%07ld\","
 					"\"limit\":10,\"window_ms\":3600000}\n", from + i);
-	if (write_all(c->fd, buf, len) < 0)
-		return -1;
+	if (bench_write_all(c->fd, buf, len) < 0)
+		return fprintf(stderr, "rss_resources: write: %s\n", strerror(errno)), -1;
 	for (int i = 0; i < n; i++) {
 		const char *reply = read_line(c);
 		if (!reply)
@@ -166,17 +126,18 @@ int main(int argc, char **argv)
 	long total = argc > 2 ? atol(argv[2]) : 100000;
 	if (total < 1 || total > 10000000)
 		return fprintf(stderr, "rss_resources: RESOURCES 1-10000000\n"), 2;
-	if ((c.fd = unix_connect(argv[1])) < 0)
-		return 1;
+	char err[256];
+	if ((c.fd = bench_connect(argv[1], CONNECT_WAIT_MS, err, sizeof err)) < 0)
+		return fprintf(stderr, "rss_resources: %s\n", err), 1;
 	long long pid = status_field(&c, "pid"), before = status_field(&c, "resources");
 	long rss0 = proc_kib(pid, "VmRSS");
 	if (pid <= 0 || rss0 < 0)
 		return fprintf(stderr, "rss_resources: cannot read the daemon's status\n"), 1;
-	double start = now_ms();
+	double start = bench_now_us() / 1e3;
 	for (long done = 0; done < total; done += BATCH)
 		if (acquire_batch(&c, done, total - done < BATCH ? (int)(total - done) : BATCH) < 0)
 			return 1;
-	double elapsed = now_ms() - start;
+	double elapsed = bench_now_us() / 1e3 - start;
 	long long after = status_field(&c, "resources");
 	long rss = proc_kib(pid, "VmRSS"), hwm = proc_kib(pid, "VmHWM");
 	if (after - before != total)
