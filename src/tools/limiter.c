@@ -45,10 +45,11 @@ static void connect_daemon(limiter *l)
 		say_fallback(l, err);
 }
 
-int limiter_init(limiter *l, const run_plan *plan)
+int limiter_init(limiter *l, const run_plan *plan, const run_report *report)
 {
 	memset(l, 0, sizeof *l);
 	l->plan = plan;
+	l->report = report;
 	l->client.fd = -1;
 	l->local_id = 1;
 	l->guard_ms = plan->guard_ms;
@@ -99,12 +100,11 @@ int64_t limiter_guard_ms(const limiter *l)
 /* The resource's shared limit, not ours, governs its starts: say so once. */
 static void say_shared_limit(limiter *l, const pt_grant *g)
 {
-	char ours[32], theirs[32];
+	char ours[32], theirs[32], guard[32];
 	pt_duration_format(l->plan->window_ms, ours, sizeof ours);
 	pt_duration_format(g->window_ms, theirs, sizeof theirs);
-	l->said_limit = true;
-	char guard[32];
 	pt_duration_format(g->guard_ms, guard, sizeof guard);
+	l->said_limit = true;
 	fprintf(stderr, "patience: the daemon holds \"%s\" at %lld per %s (guard %s), which "
 		"applies instead of %lld per %s\n", l->plan->resource_id, (long long)g->limit,
 		theirs, guard, (long long)l->plan->rate_limit, ours);
@@ -134,8 +134,12 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	}
 	if (rc != PT_OK) {
 		say_fallback(l, err);
+		l->shared = false;
 		return -1;
 	}
+	if (!l->shared)
+		report_verbose(l->report, "Sharing \"%s\" through patience-daemon.", p->resource_id);
+	l->shared = true;
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
 			       (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);

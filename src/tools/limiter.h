@@ -13,13 +13,16 @@
 #include "client/client.h"
 #include "patience.h"
 #include "patience/diophantine.h"
+#include "run_report.h"
 
 typedef struct limiter {
 	const run_plan *plan;
+	const run_report *report; /* for -v lines */
 	pt_client client;
 	bool said_fallback;  /* the one warning has been printed */
 	bool start_failed;   /* an auto-start did not bring a daemon up */
 	bool said_limit;     /* told that the daemon's limit differs from ours */
+	bool shared;         /* the last grant came from the daemon */
 	bool refused;        /* the daemon answered an acquire with an error */
 	pt_dio local;
 	uint64_t local_id;   /* id of our local reservation */
@@ -29,7 +32,7 @@ typedef struct limiter {
 } limiter;
 
 /* Returns 0, or -1 after printing why (out of memory). */
-int limiter_init(limiter *l, const run_plan *plan);
+int limiter_init(limiter *l, const run_plan *plan, const run_report *report);
 /* Give back every start not yet used, close the connection. */
 void limiter_release(limiter *l);
 

@@ -156,7 +156,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		}
 		st->watching = true;
 	}
-	if (plan->limited && limiter_init(&st->lim, plan) < 0)
+	if (plan->limited && limiter_init(&st->lim, plan, &st->report) < 0)
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, pt_monotonic_ms(),

@@ -154,9 +154,10 @@ stop_crowd() {
 	run patience daemon status
 	assert_status 1
 	assert_contains "$output" "no patience-daemon"
-	run --separate-stderr patience dio -r 3 -w 1s -o 0,100ms --daemon --resource-id t:auto -- true
+	run --separate-stderr patience dio -r 3 -w 1s -o 0,100ms --daemon --resource-id t:auto -v -- true
 	assert_status 0
 	refute_contains "$stderr" "unavailable"
+	assert_contains "$stderr" 'Sharing "t:auto" through patience-daemon.'
 	local pid
 	pid=$(daemon_pid)
 	[[ -n $pid ]] && alive "$pid"
