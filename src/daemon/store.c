@@ -19,9 +19,10 @@
 /* Long enough for an sqlite3 shell reading the file or a checkpoint,
  * short enough that the event loop is never stuck for long. */
 #define STORE_BUSY_TIMEOUT_MS 1000
-/* A checkpoint once the WAL holds this many pages (4 MiB): after it the WAL
- * is written again from its start, in blocks the file already has. */
-#define STORE_WAL_FRAMES 1000
+/* A checkpoint once the WAL holds this many pages (16 MiB): after it the
+ * WAL is written again from its start, in blocks the file already has.
+ * Each costs two fsyncs on the loop, so not too often under load. */
+#define STORE_WAL_FRAMES 4000
 
 /* Migration i takes the schema from version i to i + 1 and records it in
  * user_version; the file's user_version says which ones it has had. The
@@ -160,7 +161,7 @@ static int set_journal(sqlite3 *db, const char *path, char *err, size_t err_len)
 	/* Checkpoints (each an fsync) only when pt_store_checkpoint says, off
 	 * the path of a reply; a WAL grown larger than that is cut back. */
 	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;"
-			 " PRAGMA journal_size_limit = 8388608", NULL, NULL, NULL) != SQLITE_OK)
+			 " PRAGMA journal_size_limit = 16777216", NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(db, path, err, err_len);
 	return PT_OK;
 }
