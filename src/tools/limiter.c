@@ -87,6 +87,11 @@ bool limiter_refused(const limiter *l)
 	return l->refused;
 }
 
+bool limiter_shared(const limiter *l)
+{
+	return l->shared;
+}
+
 bool limiter_wants_daemon(const limiter *l)
 {
 	return l->plan->daemon_enabled && !l->held;
@@ -134,7 +139,6 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	}
 	if (rc != PT_OK) {
 		say_fallback(l, err);
-		l->shared = false;
 		return -1;
 	}
 	if (!l->shared)
@@ -162,6 +166,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 		if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before_ms, &base) == 0)
 			return base;
 	}
+	l->shared = false;
 	l->guard_ms = l->plan->guard_ms;
 	pt_dio_expire(&l->local, pt_monotonic_ms());
 	/* The offsets were checked against this limit, so only memory can fail,

@@ -45,6 +45,8 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 /* Did the daemon refuse our acquire (e.g. infeasible under its limit)?
  * The run must stop then: local limits would break the shared one. */
 bool limiter_refused(const limiter *l);
+/* Did the current grant come from the daemon? */
+bool limiter_shared(const limiter *l);
 /* Should the daemon be asked again: it is on, and our grant is local. */
 bool limiter_wants_daemon(const limiter *l);
 

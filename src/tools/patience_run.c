@@ -436,7 +436,8 @@ static int retry_loop(retry_state *st)
 		if (stop)
 			return finish(st, &o, n - 1, stop);
 		st->last_start_ms = start_ms;
-		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS);
+		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS,
+				     !plan->limited ? NULL : limiter_shared(&st->lim) ? "daemon" : "local");
 		if (run_attempt(st, n, plan->command, true, &r) < 0)
 			return PT_EXIT_INTERNAL;
 		judge(plan, &r, &o);

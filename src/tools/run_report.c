@@ -48,10 +48,11 @@ void report_verbose(const run_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-void report_attempt_start(run_report *r, int n, int64_t started_ms)
+void report_attempt_start(run_report *r, int n, int64_t started_ms, const char *granted_by)
 {
 	attempt_record *a = &r->attempts[n - 1];
 	a->started_ms = started_ms;
+	a->granted_by = granted_by;
 	a->delay_ms = -1;
 	r->count = n;
 	report_note(r, "Attempt %d/%d starting...", n, r->plan->attempts);
@@ -92,6 +93,8 @@ static cJSON *attempts_json(const run_report *r)
 		cJSON_AddNumberToObject(o, "duration_ms", (double)a->duration_ms);
 		if (a->delay_ms >= 0)
 			cJSON_AddNumberToObject(o, "delay_ms", (double)a->delay_ms);
+		if (a->granted_by)
+			cJSON_AddStringToObject(o, "granted_by", a->granted_by);
 		cJSON_AddItemToArray(list, o);
 	}
 	return list;

@@ -15,6 +15,7 @@ typedef struct attempt_record {
 	int64_t duration_ms;
 	int64_t delay_ms;    /* wait before the next attempt, -1: none */
 	const char *outcome; /* "succeeded", "failed", "timed_out", ... (static) */
+	const char *granted_by; /* rate-limited runs: "daemon" or "local" (static) */
 } attempt_record;
 
 typedef struct run_report {
@@ -26,7 +27,9 @@ typedef struct run_report {
 int run_report_init(run_report *r, const run_plan *plan);
 void run_report_release(run_report *r);
 
-void report_attempt_start(run_report *r, int n, int64_t started_ms);
+/* granted_by: who placed its start under the rate limit ("daemon",
+ * "local"), NULL without one. */
+void report_attempt_start(run_report *r, int n, int64_t started_ms, const char *granted_by);
 /* Record attempt n's end; reason is a phrase such as "exit code 1". */
 void report_attempt_end(run_report *r, int n, int exit_code, int64_t duration_ms,
 			const char *outcome, const char *reason);

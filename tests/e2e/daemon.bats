@@ -351,7 +351,7 @@ stop_crowd() {
 }
 
 @test "a diophantine run that started on local limits moves to the daemon when it comes" {
-	"$PT_BIN/patience" dio -r 5 -w 10s -o 0,1s,2s --daemon --no-daemon-auto-start \
+	"$PT_BIN/patience" dio -r 5 -w 10s -o 0,1s,2s --daemon --no-daemon-auto-start --json \
 		--resource-id test:late -- "$PT_BIN/stamp" 2>"$T/dio.err" 3>&- &
 	local runner=$!
 	BG_PIDS+=("$runner")
@@ -360,6 +360,9 @@ stop_crowd() {
 	wait "$runner" || true
 	assert_eq "$(grep -c 'using local limits' "$T/dio.err")" 1
 	assert_eq "$(wc -l <"$LOG")" 3
+	# --json says who granted each start.
+	assert_contains "$(tail -n 1 "$T/dio.err")" '"attempt":1,"outcome":"failed"'
+	assert_eq "$(tail -n 1 "$T/dio.err" | python3 -c 'import json,sys; print(" ".join(a["granted_by"] for a in json.load(sys.stdin)["attempt_log"]))')" "local daemon daemon"
 	# Attempts 2 and 3 were granted by the daemon.
 	run ask '{"v":1,"op":"resources"}'
 	assert_contains "$output" '"resource":"test:late"'
