@@ -1,0 +1,243 @@
+/* rpr MODE [options] -- COMMAND [ARGS...]: the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/signals.h"
+#include "patience/duration.h"
+#include "patience/error.h"
+#include "rpr.h"
+
+#ifndef PATIENCE_VERSION
+#define PATIENCE_VERSION "0.1.0"
+#endif
+
+enum {
+	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
+	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV,
+	OPT_HELP = 'h', OPT_VERSION = 'V',
+};
+
+typedef struct rpr_option {
+	const char *name;
+	int id;
+	const char *metavar; /* NULL: a switch */
+	const char *help;
+} rpr_option;
+
+static const rpr_option options[] = {
+	{"every", 'e', "DUR", "start a run every DUR, on a fixed schedule (interval: required)"},
+	{"times", 't', "N", "stop after N runs (count: required)"},
+	{"for", 'f', "DUR", "start no run after DUR (duration: required)"},
+	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
+	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
+	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
+	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
+	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
+	{"quiet", 'q', NULL, "no statistics at the end"},
+	{"verbose", 'v', NULL, "a line on stderr for every run and skipped tick"},
+	{"stats-only", OPT_STATS_ONLY, NULL, "discard the command's output; only the statistics"},
+	{"export-json", OPT_EXPORT_JSON, "FILE", "write every run to FILE as JSON"},
+	{"export-csv", OPT_EXPORT_CSV, "FILE", "write every run to FILE as CSV"},
+	{"help", OPT_HELP, NULL, "show this help"},
+	{"version", OPT_VERSION, NULL, "show the version"},
+};
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct {
+	const char *names[4];
+	rpr_mode mode;
+} modes[] = {
+	{{"interval", "int", "i", NULL}, RPR_INTERVAL},
+	{{"count", "cnt", "c", NULL}, RPR_COUNT},
+	{{"duration", "dur", "d", NULL}, RPR_DURATION},
+};
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "rpr: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return RPR_EXIT_USAGE;
+}
+
+static void print_help(void)
+{
+	printf("usage: rpr MODE [options] -- command [args...]\n\n"
+	       "Run command over and over on a schedule that never drifts, and print\n"
+	       "statistics at the end (on stderr; the command's output passes through).\n\n"
+	       "Modes:\n"
+	       "  interval|int|i   every --every, the first run at once, until stopped\n"
+	       "  count|cnt|c      --times runs, --every apart (default: back to back)\n"
+	       "  duration|dur|d   runs for --for, --every apart (default: back to back)\n\n"
+	       "Options:\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		char left[40], shortname[8] = "    ";
+		if (options[i].id < 256)
+			snprintf(shortname, sizeof shortname, "-%c, ", options[i].id);
+		snprintf(left, sizeof left, "%s--%s%s%s", shortname, options[i].name,
+			 options[i].metavar ? " " : "", options[i].metavar ? options[i].metavar : "");
+		printf("  %-26s %s\n", left, options[i].help);
+	}
+	printf("\nA run that outlasts its interval makes rpr skip the ticks it covered (as\n"
+	       "systemd timers do); they are counted. Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
+	       "Exit status: 0 when no run failed, 1 when some run failed, 2 on a usage\n"
+	       "error, 128+N when stopped by signal N (130 for Ctrl-C).\n\n"
+	       "Examples:\n"
+	       "  rpr interval --every 30s -- patience exponential -- curl -fsS https://example.com/\n"
+	       "  rpr count -t 100 --export-csv runs.csv -- ./probe.sh\n"
+	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n");
+}
+
+static void build_getopt(struct option *longs, char *shorts)
+{
+	char *p = shorts;
+	*p++ = '+';
+	*p++ = ':';
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		longs[i] = (struct option){options[i].name,
+					   options[i].metavar ? required_argument : no_argument, NULL,
+					   options[i].id};
+		if (options[i].id < 256) {
+			*p++ = (char)options[i].id;
+			if (options[i].metavar)
+				*p++ = ':';
+		}
+	}
+	longs[N_OPTIONS] = (struct option){0};
+	*p = '\0';
+}
+
+static int parse_duration(const char *flag, const char *text, int64_t *out)
+{
+	if (pt_duration_parse(text, out) == PT_OK)
+		return 0;
+	return usage_error("--%s: invalid value \"%s\": expected a duration such as 500ms, 30s "
+			   "or 1h30m", flag, text);
+}
+
+static int parse_count(const char *flag, const char *text, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > INT64_C(1000000000))
+		return usage_error("--%s: invalid value \"%s\": expected a whole number from 1 to "
+				   "1000000000", flag, text);
+	*out = v;
+	return 0;
+}
+
+static const char *option_name(int id)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].id == id)
+			return options[i].name;
+	return "?";
+}
+
+/* One option; 0, -1 for --help/--version (done), or an exit code. */
+static int take_option(int id, rpr_plan *p)
+{
+	const char *name = option_name(id);
+	switch (id) {
+	case 'e': return parse_duration(name, optarg, &p->every_ms);
+	case 't': return parse_count(name, optarg, &p->times);
+	case 'f': return parse_duration(name, optarg, &p->for_ms);
+	case OPT_UNTIL_SUCCESS: p->until_success = true; return 0;
+	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
+	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
+	case OPT_TIMEOUT: return parse_duration(name, optarg, &p->timeout_ms);
+	case OPT_KILL_AFTER: return parse_duration(name, optarg, &p->kill_after_ms);
+	case 'q': p->quiet = true; return 0;
+	case 'v': p->verbose = true; return 0;
+	case OPT_STATS_ONLY: p->stats_only = true; return 0;
+	case OPT_EXPORT_JSON: p->export_json = optarg; return 0;
+	case OPT_EXPORT_CSV: p->export_csv = optarg; return 0;
+	case OPT_HELP: print_help(); return -1;
+	case OPT_VERSION: printf("rpr %s\n", PATIENCE_VERSION); return -1;
+	}
+	return RPR_EXIT_USAGE;
+}
+
+static int find_mode(const char *word, rpr_mode *out)
+{
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		for (size_t j = 0; modes[i].names[j]; j++)
+			if (strcmp(word, modes[i].names[j]) == 0)
+				return *out = modes[i].mode, 0;
+	return usage_error("unknown mode \"%s\": expected interval, count or duration "
+			   "(see rpr --help)", word);
+}
+
+/* What each mode needs, and what makes no sense together. */
+static int check_plan(const rpr_plan *p)
+{
+	if (p->mode == RPR_INTERVAL && p->every_ms <= 0)
+		return usage_error("interval needs --every DUR above 0 (as in rpr interval -e 30s "
+				   "-- CMD)");
+	if (p->mode == RPR_COUNT && !p->times)
+		return usage_error("count needs --times N (as in rpr count -t 10 -- CMD)");
+	if (p->mode == RPR_DURATION && p->for_ms <= 0)
+		return usage_error("duration needs --for DUR above 0 (as in rpr duration -f 5m "
+				   "-- CMD)");
+	if (p->until_success && p->until_failure)
+		return usage_error("--until-success and --until-failure exclude each other");
+	if (!p->command || !p->command[0])
+		return usage_error("no command given: put it after --, as in rpr interval -e 30s "
+				   "-- curl URL");
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, rpr_plan *p)
+{
+	struct option longs[N_OPTIONS + 1];
+	char shorts[2 * N_OPTIONS + 3];
+	int c, rc;
+	*p = (rpr_plan){.kill_after_ms = 5000};
+	if (argc < 2)
+		return usage_error("no mode given: rpr interval|count|duration [options] -- CMD "
+				   "(see rpr --help)");
+	if (argv[1][0] == '-') {
+		optind = 1; /* only --help or --version may come before the mode */
+	} else {
+		if ((rc = find_mode(argv[1], &p->mode)))
+			return rc;
+		optind = 2;
+	}
+	build_getopt(longs, shorts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return usage_error("%s option \"%s\" (see rpr --help)",
+					   c == '?' ? "unknown" : "missing value for",
+					   argv[optind - 1]);
+		if ((rc = take_option(c, p)))
+			return rc;
+	}
+	if (optind == 1)
+		return usage_error("no mode given: rpr interval|count|duration [options] -- CMD");
+	p->command = argv + optind;
+	return check_plan(p);
+}
+
+int main(int argc, char **argv)
+{
+	rpr_plan plan;
+	int rc = parse_args(argc, argv, &plan);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	int signal_fd = pt_signals_install();
+	if (signal_fd < 0) {
+		fprintf(stderr, "rpr: cannot install signal handlers: %s\n", strerror(errno));
+		return RPR_EXIT_USAGE;
+	}
+	return rpr_execute(&plan, signal_fd);
+}

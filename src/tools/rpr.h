@@ -1,0 +1,40 @@
+/* rpr: run a command over and over, on a drift-free schedule.
+ *   rpr.c      the option table, argument parsing, --help, main
+ *   rpr_run.c  the run loop, the statistics report and the exports */
+#ifndef PT_TOOLS_RPR_H
+#define PT_TOOLS_RPR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes, as the Go rpr's. */
+enum {
+	RPR_EXIT_OK = 0,     /* no run failed */
+	RPR_EXIT_FAILED = 1, /* some run failed */
+	RPR_EXIT_USAGE = 2,  /* usage or config error */
+};
+
+typedef enum rpr_mode {
+	RPR_INTERVAL, /* every --every, first run at once */
+	RPR_COUNT,    /* --times runs, --every apart (default: back to back) */
+	RPR_DURATION, /* runs for --for, --every apart (default: back to back) */
+} rpr_mode;
+
+typedef struct rpr_plan {
+	rpr_mode mode;
+	int64_t every_ms;   /* 0: the next run starts when the last ends */
+	int64_t times;      /* 0: no bound */
+	int64_t for_ms;     /* 0: no bound */
+	int64_t timeout_ms; /* per run; 0: none */
+	int64_t kill_after_ms;
+	int64_t max_failures; /* 0: no bound */
+	bool until_success, until_failure;
+	bool quiet, verbose, stats_only;
+	const char *export_json, *export_csv;
+	char **command;
+} rpr_plan;
+
+/* Run the plan; returns rpr's exit code. */
+int rpr_execute(const rpr_plan *plan, int signal_fd);
+
+#endif

@@ -1,0 +1,297 @@
+/* rpr's run loop: tick k starts at t0 + k * every on CLOCK_MONOTONIC (sleeps
+ * to absolute deadlines, so ticks never accumulate drift), runs one at a
+ * time, skips the ticks a long run covered, and stops on the plan's
+ * conditions or a signal (forwarded to the running command first). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/attempt.h"
+#include "exec/clock.h"
+#include "exec/wait.h"
+#include "patience/run_stats.h"
+#include "patience/ticks.h"
+#include "rpr.h"
+
+extern char **environ;
+
+typedef struct run_record {
+	int64_t start_ms; /* CLOCK_REALTIME, epoch ms */
+	double duration_ms;
+	int exit_code;
+	bool timed_out;
+} run_record;
+
+typedef struct rpr_state {
+	const rpr_plan *plan;
+	int signal_fd;
+	FILE *report;     /* our stderr (kept when --stats-only silences the command) */
+	FILE *json, *csv; /* opened before the first run, so a bad path fails at once */
+	pt_run_stats stats;
+	run_record *runs;
+	size_t n_runs, cap_runs;
+} rpr_state;
+
+static int open_export(rpr_state *st, const char *path, FILE **out)
+{
+	if (!path)
+		return 0;
+	if (!(*out = fopen(path, "w"))) {
+		fprintf(st->report, "rpr: cannot write \"%s\": %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --stats-only: the command's stdout and stderr go to /dev/null, ours stay. */
+static int silence_command(rpr_state *st)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	if (saved < 0 || null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+	    !(st->report = fdopen(saved, "w")))
+		return -1;
+	close(null);
+	return 0;
+}
+
+static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
+{
+	*st = (rpr_state){.plan = plan, .signal_fd = signal_fd, .report = stderr};
+	pt_run_stats_init(&st->stats);
+	if (plan->stats_only && silence_command(st) < 0) {
+		fprintf(stderr, "rpr: cannot silence the command: %s\n", strerror(errno));
+		return -1;
+	}
+	if (open_export(st, plan->export_json, &st->json) < 0 ||
+	    open_export(st, plan->export_csv, &st->csv) < 0) {
+		if (st->json)
+			fclose(st->json);
+		return -1;
+	}
+	return 0;
+}
+
+static int record(rpr_state *st, const run_record *r)
+{
+	if (st->n_runs == st->cap_runs) {
+		size_t cap = st->cap_runs ? st->cap_runs * 2 : 64;
+		run_record *p = realloc(st->runs, cap * sizeof *p);
+		if (!p)
+			return -1;
+		st->runs = p;
+		st->cap_runs = cap;
+	}
+	st->runs[st->n_runs++] = *r;
+	return 0;
+}
+
+/* The exit code a run counts with, as timeout(1) would give it. */
+static int run_exit_code(const pt_attempt_result *res)
+{
+	switch (res->end) {
+	case PT_END_EXITED: return res->status;
+	case PT_END_KILLED: return 128 + res->signal;
+	case PT_END_TIMED_OUT:
+	case PT_END_DEADLINE: return 124;
+	case PT_END_NOT_STARTED: return res->spawn_errno == ENOENT ? 127 : 126;
+	case PT_END_INTERRUPTED: return 128 + res->signal;
+	}
+	return 1;
+}
+
+/* One run. Returns 0, 128+N when a signal ends rpr, or an exit code when
+ * the command cannot be run at all. */
+static int run_once(rpr_state *st, run_record *r)
+{
+	const rpr_plan *p = st->plan;
+	pt_attempt_spec spec = {
+		.argv = p->command,
+		.envp = environ,
+		.timeout_ns = p->timeout_ms * PT_NS_PER_MS,
+		.kill_after_ns = p->kill_after_ms * PT_NS_PER_MS,
+		.signal_fd = st->signal_fd,
+	};
+	pt_attempt_result res;
+	r->start_ms = pt_realtime_ms();
+	if (pt_attempt_run(&spec, &res) < 0) {
+		fprintf(st->report, "rpr: cannot supervise the command: %s\n", strerror(errno));
+		return RPR_EXIT_USAGE;
+	}
+	r->duration_ms = (double)(res.ended_ns - res.started_ns) / (double)PT_NS_PER_MS;
+	r->exit_code = run_exit_code(&res);
+	r->timed_out = res.end == PT_END_TIMED_OUT;
+	if (res.end == PT_END_INTERRUPTED)
+		return 128 + res.signal;
+	if (res.end == PT_END_NOT_STARTED) {
+		fprintf(st->report, "rpr: cannot run \"%s\": %s\n", p->command[0],
+			strerror(res.spawn_errno));
+		return RPR_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static bool should_stop(const rpr_state *st, const run_record *r)
+{
+	const rpr_plan *p = st->plan;
+	bool ok = r->exit_code == 0;
+	return (p->times && st->stats.runs >= p->times) || (p->until_success && ok) ||
+	       (p->until_failure && !ok) ||
+	       (p->max_failures && st->stats.failed >= p->max_failures);
+}
+
+/* When the run after tick k may start: its tick, or now when back to back. */
+static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
+{
+	const rpr_plan *p = st->plan;
+	int64_t now = pt_monotonic_ms(), skipped;
+	if (!p->every_ms)
+		return now;
+	*k = pt_ticks_next(t0, p->every_ms, *k, now, &skipped);
+	st->stats.skipped += skipped;
+	if (skipped && p->verbose)
+		fprintf(st->report, "rpr: the last run outlasted its interval: %lld tick%s "
+			"skipped\n", (long long)skipped, skipped == 1 ? "" : "s");
+	return pt_ticks_at(t0, p->every_ms, *k);
+}
+
+static int run_loop(rpr_state *st)
+{
+	const rpr_plan *p = st->plan;
+	int64_t t0 = pt_monotonic_ms(), k = 0, start = t0;
+	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
+	while (start < end) {
+		int sig = pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
+		if (sig)
+			return 128 + sig;
+		run_record r;
+		int rc = run_once(st, &r);
+		if (rc == RPR_EXIT_USAGE)
+			return rc;
+		/* A run cut short by a signal counts, as failed, and ends rpr. */
+		pt_run_stats_add(&st->stats, r.duration_ms, rc == 0 && r.exit_code == 0);
+		if (record(st, &r) < 0)
+			return RPR_EXIT_USAGE;
+		if (rc)
+			return rc;
+		if (p->verbose)
+			fprintf(st->report, "rpr: run %lld exited %d after %.1f ms\n",
+				(long long)st->stats.runs, r.exit_code, r.duration_ms);
+		if (should_stop(st, &r))
+			break;
+		start = next_start(st, t0, &k);
+	}
+	return 0;
+}
+
+/* "12.3 ms", or "1.234 s" from a second up. */
+static void format_ms(double ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%.1f ms", ms);
+	else
+		snprintf(buf, len, "%.3f s", ms / 1000);
+}
+
+static void print_stats(const rpr_state *st)
+{
+	const pt_run_stats *s = &st->stats;
+	char mean[32], sd[32], min[32], max[32];
+	double rate = s->runs ? 100.0 * (double)s->succeeded / (double)s->runs : 0;
+	fprintf(st->report, "rpr: %lld run%s: %lld succeeded, %lld failed (%.1f%% success)",
+		(long long)s->runs, s->runs == 1 ? "" : "s", (long long)s->succeeded,
+		(long long)s->failed, rate);
+	if (s->skipped)
+		fprintf(st->report, "; %lld tick%s skipped", (long long)s->skipped,
+			s->skipped == 1 ? "" : "s");
+	fprintf(st->report, "\n");
+	if (!s->runs)
+		return;
+	format_ms(s->mean_ms, mean, sizeof mean);
+	format_ms(pt_run_stats_stddev(s), sd, sizeof sd);
+	format_ms(s->min_ms, min, sizeof min);
+	format_ms(s->max_ms, max, sizeof max);
+	fprintf(st->report, "  Time (mean ± σ):   %10s ± %s\n", mean, sd);
+	fprintf(st->report, "  Range (min … max): %10s … %s\n", min, max);
+}
+
+static cJSON *summary_json(const pt_run_stats *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "runs", (double)s->runs);
+	cJSON_AddNumberToObject(o, "succeeded", (double)s->succeeded);
+	cJSON_AddNumberToObject(o, "failed", (double)s->failed);
+	cJSON_AddNumberToObject(o, "skipped", (double)s->skipped);
+	cJSON_AddNumberToObject(o, "mean_ms", s->mean_ms);
+	cJSON_AddNumberToObject(o, "stddev_ms", pt_run_stats_stddev(s));
+	cJSON_AddNumberToObject(o, "min_ms", s->min_ms);
+	cJSON_AddNumberToObject(o, "max_ms", s->max_ms);
+	return o;
+}
+
+static int write_json(const rpr_state *st)
+{
+	cJSON *root = cJSON_CreateObject(), *runs = cJSON_AddArrayToObject(root, "runs");
+	for (size_t i = 0; runs && i < st->n_runs; i++) {
+		const run_record *r = &st->runs[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "run", (double)(i + 1));
+		cJSON_AddNumberToObject(o, "start_ms", (double)r->start_ms);
+		cJSON_AddNumberToObject(o, "duration_ms", r->duration_ms);
+		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+		cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
+		cJSON_AddItemToArray(runs, o);
+	}
+	cJSON_AddItemToObject(root, "summary", summary_json(&st->stats));
+	char *text = cJSON_Print(root);
+	int rc = text && fprintf(st->json, "%s\n", text) >= 0 ? 0 : -1;
+	cJSON_free(text);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int write_csv(const rpr_state *st)
+{
+	int rc = fprintf(st->csv, "run,start_ms,duration_ms,exit_code,timed_out\n") < 0;
+	for (size_t i = 0; !rc && i < st->n_runs; i++) {
+		const run_record *r = &st->runs[i];
+		rc = fprintf(st->csv, "%zu,%lld,%.3f,%d,%s\n", i + 1, (long long)r->start_ms,
+			     r->duration_ms, r->exit_code,
+			     r->timed_out ? "true" : "false") < 0;
+	}
+	return rc ? -1 : 0;
+}
+
+/* Write and close an export; 0, or -1 after saying why. */
+static int finish_export(const rpr_state *st, FILE *f, const char *path,
+			 int (*write)(const rpr_state *))
+{
+	if (!f)
+		return 0;
+	int rc = write(st);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc)
+		fprintf(st->report, "rpr: cannot write \"%s\": %s\n", path, strerror(errno));
+	return rc;
+}
+
+int rpr_execute(const rpr_plan *plan, int signal_fd)
+{
+	rpr_state st;
+	if (state_init(&st, plan, signal_fd) < 0)
+		return RPR_EXIT_USAGE;
+	int rc = run_loop(&st);
+	if (!plan->quiet)
+		print_stats(&st);
+	if (finish_export(&st, st.json, plan->export_json, write_json) < 0 ||
+	    finish_export(&st, st.csv, plan->export_csv, write_csv) < 0)
+		rc = rc ? rc : RPR_EXIT_USAGE;
+	free(st.runs);
+	if (rc)
+		return rc;
+	return st.stats.failed ? RPR_EXIT_FAILED : RPR_EXIT_OK;
+}

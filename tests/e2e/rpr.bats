@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# rpr with real commands: modes, stop conditions, skipped ticks, exports,
+# exit codes, and composition with patience.
+
+load helpers
+
+rpr() { "$PT_BIN/rpr" "$@"; }
+
+# json_runs FILE EXPR: a Python expression over the export j, printed.
+json_export() {
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+@test "count: --times runs back to back, statistics on stderr, output untouched" {
+	run --separate-stderr rpr count -t 3 -- echo hello
+	assert_status 0
+	assert_eq "$output" "$(printf 'hello\nhello\nhello')"
+	assert_contains "$stderr" "rpr: 3 runs: 3 succeeded, 0 failed (100.0% success)"
+	assert_contains "$stderr" "Time (mean ± σ):"
+	assert_contains "$stderr" "Range (min … max):"
+}
+
+@test "a failed run makes the exit status 1; --quiet drops the statistics" {
+	run --separate-stderr rpr count -t 4 -q -- exit_with 0 3 0 0
+	assert_status 1
+	assert_eq "$stderr" ""
+	assert_eq "$(calls)" 4
+}
+
+@test "interval: ticks at t0 + k * every, no drift" {
+	run --separate-stderr rpr interval -e 100ms -t 10 --export-json runs.json -- true
+	assert_status 0
+	# every start within 25 ms of its tick (sanitizer builds are slower), from the first
+	run json_export runs.json 'max(abs(r["start_ms"] - j["runs"][0]["start_ms"] - 100 * i) for i, r in enumerate(j["runs"]))'
+	(( output <= 25 ))
+	assert_eq "$(json_export runs.json 'j["summary"]["runs"]')" 10
+}
+
+@test "a run longer than its interval skips the ticks it covered, and says so" {
+	run --separate-stderr rpr interval -e 100ms -t 3 -v -- sleep 0.25
+	assert_status 0
+	assert_contains "$stderr" "the last run outlasted its interval: 2 ticks skipped"
+	assert_contains "$stderr" "3 runs: 3 succeeded, 0 failed (100.0% success); 4 ticks skipped"
+}
+
+@test "duration: no run starts after --for" {
+	local t0
+	t0=$(now_ms)
+	run --separate-stderr rpr duration -f 500ms -e 100ms -- true
+	assert_status 0
+	assert_contains "$stderr" "rpr: 5 runs"
+	(($(now_ms) - t0 < 1500))
+}
+
+@test "--until-success, --until-failure and --max-failures stop the series" {
+	run --separate-stderr rpr count -t 10 --until-success -- fail_then_succeed 2
+	assert_status 1
+	assert_eq "$(calls)" 3
+	rm -f "$COUNTER"
+	run --separate-stderr rpr count -t 10 --until-failure -- exit_with 0 0 5 0
+	assert_status 1
+	assert_eq "$(calls)" 3
+	rm -f "$COUNTER"
+	run --separate-stderr rpr count -t 10 --max-failures 2 -- exit_with 1 0 1 0
+	assert_status 1
+	assert_eq "$(calls)" 3
+	assert_contains "$stderr" "3 runs: 1 succeeded, 2 failed"
+}
+
+@test "exports: JSON and CSV with one record per run" {
+	run --separate-stderr rpr count -t 3 --export-json r.json --export-csv r.csv -- exit_with 0 2 0
+	assert_status 1
+	assert_eq "$(json_export r.json '[r["exit_code"] for r in j["runs"]]')" "[0, 2, 0]"
+	assert_eq "$(json_export r.json 'j["summary"]["failed"]')" 1
+	assert_eq "$(head -n 1 r.csv)" "run,start_ms,duration_ms,exit_code,timed_out"
+	assert_eq "$(wc -l <r.csv)" 4
+	assert_eq "$(cut -d, -f1,4,5 r.csv | tail -n 3 | tr '\n' ' ')" "1,0,false 2,2,false 3,0,false "
+}
+
+@test "--timeout ends a run (124, timed out) and the series goes on" {
+	run --separate-stderr rpr count -t 2 --timeout 100ms --export-csv r.csv -- sleep 5
+	assert_status 1
+	assert_eq "$(cut -d, -f4,5 r.csv | tail -n 2 | tr '\n' ' ')" "124,true 124,true "
+}
+
+@test "--stats-only discards the command's output" {
+	run --separate-stderr rpr count -t 2 --stats-only -- sh -c 'echo out; echo err >&2'
+	assert_status 0
+	assert_eq "$output" ""
+	refute_contains "$stderr" "err"
+	assert_contains "$stderr" "2 runs: 2 succeeded"
+}
+
+@test "SIGINT ends rpr with 130 after the running command got it" {
+	"$PT_BIN/rpr" interval -e 10s -- sh -c 'trap "echo got-int >> marker; exit 1" INT; echo $$ >> pids; sleep 30 & wait' \
+		>"$T/rpr.out" 2>"$T/rpr.err" 3>&- &
+	local pid=$!
+	wait_for_lines pids 1
+	kill -INT "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_eq "$rc" 130
+	wait_for_lines marker 1 2
+	assert_contains "$(cat "$T/rpr.err")" "1 run: 0 succeeded, 1 failed"
+}
+
+@test "usage errors: exit 2 with the bad value named" {
+	run --separate-stderr rpr
+	assert_status 2
+	assert_contains "$stderr" "no mode given"
+	run --separate-stderr rpr sometimes -- true
+	assert_status 2
+	assert_contains "$stderr" 'unknown mode "sometimes"'
+	run --separate-stderr rpr interval -- true
+	assert_status 2
+	assert_contains "$stderr" "interval needs --every"
+	run --separate-stderr rpr count -t lots -- true
+	assert_status 2
+	assert_contains "$stderr" '--times: invalid value "lots"'
+	run --separate-stderr rpr interval -e 1s --bogus -- true
+	assert_status 2
+	assert_contains "$stderr" 'unknown option "--bogus"'
+	run --separate-stderr rpr count -t 1
+	assert_status 2
+	assert_contains "$stderr" "no command given"
+	run --separate-stderr rpr count -t 1 --export-json /nonexistent/dir/x.json -- true
+	assert_status 2
+	assert_contains "$stderr" 'cannot write "/nonexistent/dir/x.json"'
+	run --separate-stderr rpr count -t 1 -- no-such-command-here
+	assert_status 2
+	assert_contains "$stderr" 'cannot run "no-such-command-here"'
+	run rpr --help
+	assert_status 0
+	assert_contains "$output" "usage: rpr MODE"
+	run rpr --version
+	assert_status 0
+	assert_contains "$output" "rpr "
+}
+
+@test "rpr composes with patience" {
+	run --separate-stderr rpr count -t 2 -- "$PT_BIN/patience" fixed -a 3 -d 10ms -- fail_then_succeed 1
+	assert_status 0
+	assert_eq "$(calls)" 3
+	assert_contains "$stderr" "2 runs: 2 succeeded"
+}
