@@ -205,13 +205,10 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 	if (argc < 2)
 		return usage_error("no mode given: rpr interval|count|duration [options] -- CMD "
 				   "(see rpr --help)");
-	if (argv[1][0] == '-') {
-		optind = 1; /* only --help or --version may come before the mode */
-	} else {
-		if ((rc = find_mode(argv[1], &p->mode)))
-			return rc;
-		optind = 2;
-	}
+	bool mode_first = argv[1][0] != '-'; /* else only --help or --version */
+	if (mode_first && (rc = find_mode(argv[1], &p->mode)))
+		return rc;
+	optind = mode_first ? 2 : 1;
 	build_getopt(longs, shorts);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
@@ -222,8 +219,9 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 		if ((rc = take_option(c, p)))
 			return rc;
 	}
-	if (optind == 1)
-		return usage_error("no mode given: rpr interval|count|duration [options] -- CMD");
+	if (!mode_first)
+		return usage_error("the mode comes first: rpr interval|count|duration [options] "
+				   "-- CMD");
 	p->command = argv + optind;
 	return check_plan(p);
 }

@@ -110,6 +110,9 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	run --separate-stderr rpr
 	assert_status 2
 	assert_contains "$stderr" "no mode given"
+	run --separate-stderr rpr -e 1s interval -- true
+	assert_status 2
+	assert_contains "$stderr" "the mode comes first"
 	run --separate-stderr rpr sometimes -- true
 	assert_status 2
 	assert_contains "$stderr" 'unknown mode "sometimes"'
