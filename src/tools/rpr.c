@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "exec/signals.h"
 #include "patience/duration.h"
@@ -18,7 +20,7 @@
 
 enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
-	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV,
+	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -33,6 +35,8 @@ static const rpr_option options[] = {
 	{"every", 'e', "DUR", "start a run every DUR, on a fixed schedule (interval: required)"},
 	{"times", 't', "N", "stop after N runs (count: required)"},
 	{"for", 'f', "DUR", "start no run after DUR (duration: required)"},
+	{"cron", OPT_CRON, "EXPR", "run at the times of EXPR: 5 fields or @daily... (cron)"},
+	{"tz", OPT_TZ, "ZONE", "--cron's time zone, e.g. Europe/Berlin (local time)"},
 	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
@@ -55,6 +59,7 @@ static const struct {
 	{{"interval", "int", "i", NULL}, RPR_INTERVAL},
 	{{"count", "cnt", "c", NULL}, RPR_COUNT},
 	{{"duration", "dur", "d", NULL}, RPR_DURATION},
+	{{"cron", "cr", NULL, NULL}, RPR_CRON},
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -76,7 +81,8 @@ static void print_help(void)
 	       "Modes:\n"
 	       "  interval|int|i   every --every, the first run at once, until stopped\n"
 	       "  count|cnt|c      --times runs, --every apart (default: back to back)\n"
-	       "  duration|dur|d   runs for --for, --every apart (default: back to back)\n\n"
+	       "  duration|dur|d   runs for --for, --every apart (default: back to back)\n"
+	       "  cron|cr          at the times of --cron (Vixie cron), in --tz\n\n"
 	       "Options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char left[40], shortname[8] = "    ";
@@ -93,7 +99,8 @@ static void print_help(void)
 	       "Examples:\n"
 	       "  rpr interval --every 30s -- patience exponential -- curl -fsS https://example.com/\n"
 	       "  rpr count -t 100 --export-csv runs.csv -- ./probe.sh\n"
-	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n");
+	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n"
+	       "  rpr cron --cron '*/15 9-17 * * mon-fri' --tz Europe/Berlin -- ./report.sh\n");
 }
 
 static void build_getopt(struct option *longs, char *shorts)
@@ -135,6 +142,27 @@ static int parse_count(const char *flag, const char *text, int64_t *out)
 	return 0;
 }
 
+static int parse_cron(const char *text, rpr_plan *p)
+{
+	char err[256];
+	if (pt_cron_parse(text, &p->cron, err, sizeof err) == PT_OK)
+		return p->has_cron = true, 0;
+	return usage_error("--cron: %s", err);
+}
+
+/* An IANA zone name with its tzdata file: glibc would take an unknown one
+ * for UTC without a word. */
+static int check_zone(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	if (*zone && zone[0] != '/' && !strstr(zone, "..") && access(path, R_OK) == 0)
+		return 0;
+	return usage_error("--tz: unknown time zone \"%s\": expected an IANA name such as "
+			   "Europe/Berlin or America/New_York", zone);
+}
+
 static const char *option_name(int id)
 {
 	for (size_t i = 0; i < N_OPTIONS; i++)
@@ -161,6 +189,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_STATS_ONLY: p->stats_only = true; return 0;
 	case OPT_EXPORT_JSON: p->export_json = optarg; return 0;
 	case OPT_EXPORT_CSV: p->export_csv = optarg; return 0;
+	case OPT_CRON: return parse_cron(optarg, p);
+	case OPT_TZ: return check_zone(optarg) ? RPR_EXIT_USAGE : (p->tz = optarg, 0);
 	case OPT_HELP: print_help(); return -1;
 	case OPT_VERSION: printf("rpr %s\n", PATIENCE_VERSION); return -1;
 	}
@@ -188,6 +218,13 @@ static int check_plan(const rpr_plan *p)
 	if (p->mode == RPR_DURATION && p->for_ms <= 0)
 		return usage_error("duration needs --for DUR above 0 (as in rpr duration -f 5m "
 				   "-- CMD)");
+	if (p->mode == RPR_CRON && !p->has_cron)
+		return usage_error("cron needs --cron EXPR (as in rpr cron --cron '0 * * * *' -- CMD)");
+	if (p->mode != RPR_CRON && (p->has_cron || p->tz))
+		return usage_error("--cron and --tz go with the cron mode");
+	if (p->mode == RPR_CRON && p->every_ms)
+		return usage_error("--every does not go with the cron mode: its times come from "
+				   "--cron");
 	if (p->until_success && p->until_failure)
 		return usage_error("--until-success and --until-failure exclude each other");
 	if (!p->command || !p->command[0])
@@ -226,16 +263,29 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 	return check_plan(p);
 }
 
+extern char **environ;
+
 int main(int argc, char **argv)
 {
 	rpr_plan plan;
 	int rc = parse_args(argc, argv, &plan);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	/* The commands get the environment as it was: TZ is only rpr's. */
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	if (!(plan.envp = malloc((n + 1) * sizeof *plan.envp)))
+		return usage_error("out of memory");
+	memcpy(plan.envp, environ, (n + 1) * sizeof *plan.envp);
+	if (plan.tz && (setenv("TZ", plan.tz, 1) < 0 || (tzset(), 0)))
+		return usage_error("cannot set TZ: %s", strerror(errno));
 	int signal_fd = pt_signals_install();
 	if (signal_fd < 0) {
 		fprintf(stderr, "rpr: cannot install signal handlers: %s\n", strerror(errno));
 		return RPR_EXIT_USAGE;
 	}
-	return rpr_execute(&plan, signal_fd);
+	rc = rpr_execute(&plan, signal_fd);
+	free(plan.envp);
+	return rc;
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "patience/cron.h"
+
 /* Exit codes, as the Go rpr's. */
 enum {
 	RPR_EXIT_OK = 0,     /* no run failed */
@@ -18,6 +20,7 @@ typedef enum rpr_mode {
 	RPR_INTERVAL, /* every --every, first run at once */
 	RPR_COUNT,    /* --times runs, --every apart (default: back to back) */
 	RPR_DURATION, /* runs for --for, --every apart (default: back to back) */
+	RPR_CRON,     /* at the times of --cron, in --tz (default: local time) */
 } rpr_mode;
 
 typedef struct rpr_plan {
@@ -31,7 +34,11 @@ typedef struct rpr_plan {
 	bool until_success, until_failure;
 	bool quiet, verbose, stats_only;
 	const char *export_json, *export_csv;
+	pt_cron cron;       /* RPR_CRON */
+	bool has_cron;
+	const char *tz;     /* --tz; NULL: the local zone */
 	char **command;
+	char **envp;        /* the commands' environment: ours before --tz set TZ */
 } rpr_plan;
 
 /* Run the plan; returns rpr's exit code. */

@@ -8,16 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/wait.h"
+#include "patience/error.h"
 #include "patience/run_stats.h"
 #include "patience/ticks.h"
 #include "rpr.h"
-
-extern char **environ;
 
 typedef struct run_record {
 	int64_t start_ms; /* CLOCK_REALTIME, epoch ms */
@@ -34,6 +34,7 @@ typedef struct rpr_state {
 	pt_run_stats stats;
 	run_record *runs;
 	size_t n_runs, cap_runs;
+	time_t cron_last; /* cron: the time of the last run's schedule, epoch s */
 } rpr_state;
 
 static int open_export(rpr_state *st, const char *path, FILE **out)
@@ -110,7 +111,7 @@ static int run_once(rpr_state *st, run_record *r)
 	const rpr_plan *p = st->plan;
 	pt_attempt_spec spec = {
 		.argv = p->command,
-		.envp = environ,
+		.envp = p->envp,
 		.timeout_ns = p->timeout_ms * PT_NS_PER_MS,
 		.kill_after_ns = p->kill_after_ms * PT_NS_PER_MS,
 		.signal_fd = st->signal_fd,
@@ -143,27 +144,62 @@ static bool should_stop(const rpr_state *st, const run_record *r)
 	       (p->max_failures && st->stats.failed >= p->max_failures);
 }
 
+static void say_skipped(const rpr_state *st, int64_t skipped)
+{
+	if (skipped && st->plan->verbose)
+		fprintf(st->report, "rpr: the last run outlasted its interval: %lld tick%s "
+			"skipped\n", (long long)skipped, skipped == 1 ? "" : "s");
+}
+
+/* The local wall clock in the zone of TZ (set from --tz at start). */
+static int local_zone(time_t t, struct tm *out, void *ctx)
+{
+	(void)ctx;
+	return localtime_r(&t, out) ? 0 : -1;
+}
+
+/* Cron: the next scheduled time after now, as a monotonic deadline; the
+ * times a long run covered are skipped and counted. -1: none within years. */
+static int64_t next_cron(rpr_state *st)
+{
+	const pt_cron *c = &st->plan->cron;
+	int64_t now_ms = pt_realtime_ms(), skipped = 0;
+	time_t t, from = st->cron_last ? st->cron_last : (time_t)(now_ms / 1000);
+	if (pt_cron_next(c, from, local_zone, NULL, &t) != PT_OK)
+		return -1;
+	while ((int64_t)t * 1000 < now_ms) { /* passed while the last run went on */
+		skipped++;
+		if (pt_cron_next(c, t, local_zone, NULL, &t) != PT_OK)
+			return -1;
+	}
+	st->cron_last = t;
+	st->stats.skipped += skipped;
+	say_skipped(st, skipped);
+	return pt_monotonic_ms() + ((int64_t)t * 1000 - pt_realtime_ms());
+}
+
 /* When the run after tick k may start: its tick, or now when back to back. */
 static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 {
 	const rpr_plan *p = st->plan;
 	int64_t now = pt_monotonic_ms(), skipped;
+	if (p->mode == RPR_CRON)
+		return next_cron(st);
 	if (!p->every_ms)
 		return now;
 	*k = pt_ticks_next(t0, p->every_ms, *k, now, &skipped);
 	st->stats.skipped += skipped;
-	if (skipped && p->verbose)
-		fprintf(st->report, "rpr: the last run outlasted its interval: %lld tick%s "
-			"skipped\n", (long long)skipped, skipped == 1 ? "" : "s");
+	say_skipped(st, skipped);
 	return pt_ticks_at(t0, p->every_ms, *k);
 }
 
 static int run_loop(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
-	int64_t t0 = pt_monotonic_ms(), k = 0, start = t0;
+	int64_t t0 = pt_monotonic_ms(), k = 0;
+	int64_t start = p->mode == RPR_CRON ? next_cron(st) : t0;
 	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
-	while (start < end) {
+	while (start >= 0 && start < end) {
 		int sig = pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
 		if (sig)
 			return 128 + sig;

@@ -148,3 +148,21 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_eq "$(calls)" 3
 	assert_contains "$stderr" "2 runs: 2 succeeded"
 }
+
+@test "cron: runs at the schedule's minute, in --tz, without passing TZ on" {
+	run --separate-stderr rpr cron --cron '* * * * *' --tz Asia/Tokyo -t 1 --export-json c.json -- sh -c 'echo "TZ=${TZ:-unset}"'
+	assert_status 0
+	assert_eq "$output" "TZ=unset"
+	# on a whole minute, less than a second late
+	run json_export c.json 'j["runs"][0]["start_ms"] % 60000'
+	(( output < 1000 ))
+	run --separate-stderr rpr cron --cron '61 * * * *' -- true
+	assert_status 2
+	assert_contains "$stderr" 'field 1 (minute): invalid value "61"'
+	run --separate-stderr rpr cron --cron '* * * * *' --tz Mars/Base -- true
+	assert_status 2
+	assert_contains "$stderr" 'unknown time zone "Mars/Base"'
+	run --separate-stderr rpr interval -e 1s --cron '* * * * *' -- true
+	assert_status 2
+	assert_contains "$stderr" "go with the cron mode"
+}
