@@ -199,6 +199,10 @@ static int run_loop(rpr_state *st)
 	int64_t t0 = pt_monotonic_ms(), k = 0;
 	int64_t start = p->mode == RPR_CRON ? next_cron(st) : t0;
 	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
+	if (start < 0) {
+		fprintf(st->report, "rpr: --cron: the schedule has no time in the next 9 years\n");
+		return RPR_EXIT_USAGE;
+	}
 	while (start >= 0 && start < end) {
 		int sig = pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
 		if (sig)

@@ -162,6 +162,9 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	run --separate-stderr rpr cron --cron '* * * * *' --tz Mars/Base -- true
 	assert_status 2
 	assert_contains "$stderr" 'unknown time zone "Mars/Base"'
+	run --separate-stderr rpr cron --cron '0 0 30 2 *' -- true
+	assert_status 2
+	assert_contains "$stderr" "no time in the next 9 years"
 	run --separate-stderr rpr interval -e 1s --cron '* * * * *' -- true
 	assert_status 2
 	assert_contains "$stderr" "go with the cron mode"
