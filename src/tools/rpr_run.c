@@ -325,7 +325,7 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	if (state_init(&st, plan, signal_fd) < 0)
 		return RPR_EXIT_USAGE;
 	int rc = run_loop(&st);
-	if (!plan->quiet)
+	if (!plan->quiet && (rc != RPR_EXIT_USAGE || st.stats.runs))
 		print_stats(&st);
 	if (finish_export(&st, st.json, plan->export_json, write_json) < 0 ||
 	    finish_export(&st, st.csv, plan->export_csv, write_csv) < 0)
