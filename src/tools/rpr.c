@@ -21,6 +21,7 @@
 enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
+	OPT_UNTIL_PATTERN,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -40,6 +41,7 @@ static const rpr_option options[] = {
 	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
+	{"until-pattern", OPT_UNTIL_PATTERN, "RE", "stop after a run whose output matches RE"},
 	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
 	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
 	{"quiet", 'q', NULL, "no statistics at the end"},
@@ -182,6 +184,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_UNTIL_SUCCESS: p->until_success = true; return 0;
 	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
+	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_TIMEOUT: return parse_duration(name, optarg, &p->timeout_ms);
 	case OPT_KILL_AFTER: return parse_duration(name, optarg, &p->kill_after_ms);
 	case 'q': p->quiet = true; return 0;

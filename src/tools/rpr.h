@@ -32,6 +32,7 @@ typedef struct rpr_plan {
 	int64_t kill_after_ms;
 	int64_t max_failures; /* 0: no bound */
 	bool until_success, until_failure;
+	const char *until_pattern; /* stop after a run whose output matches (PCRE2) */
 	bool quiet, verbose, stats_only;
 	const char *export_json, *export_csv;
 	pt_cron cron;       /* RPR_CRON */

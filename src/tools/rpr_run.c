@@ -24,6 +24,7 @@ typedef struct run_record {
 	double duration_ms;
 	int exit_code;
 	bool timed_out;
+	bool matched; /* its output matched --until-pattern */
 } run_record;
 
 typedef struct rpr_state {
@@ -35,6 +36,8 @@ typedef struct rpr_state {
 	run_record *runs;
 	size_t n_runs, cap_runs;
 	time_t cron_last; /* cron: the time of the last run's schedule, epoch s */
+	pt_watch watch;   /* --until-pattern */
+	bool watching;
 } rpr_state;
 
 static int open_export(rpr_state *st, const char *path, FILE **out)
@@ -67,10 +70,20 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 		fprintf(stderr, "rpr: cannot silence the command: %s\n", strerror(errno));
 		return -1;
 	}
+	char err[512];
+	if (plan->until_pattern) {
+		if (pt_watch_init(&st->watch, plan->until_pattern, NULL, false, err, sizeof err) < 0) {
+			fprintf(st->report, "rpr: --until-pattern: %s\n", err);
+			return -1;
+		}
+		st->watching = true;
+	}
 	if (open_export(st, plan->export_json, &st->json) < 0 ||
 	    open_export(st, plan->export_csv, &st->csv) < 0) {
 		if (st->json)
 			fclose(st->json);
+		if (st->watching)
+			pt_watch_release(&st->watch);
 		return -1;
 	}
 	return 0;
@@ -115,6 +128,7 @@ static int run_once(rpr_state *st, run_record *r)
 		.timeout_ns = p->timeout_ms * PT_NS_PER_MS,
 		.kill_after_ns = p->kill_after_ms * PT_NS_PER_MS,
 		.signal_fd = st->signal_fd,
+		.watch = st->watching ? &st->watch : NULL,
 	};
 	pt_attempt_result res;
 	r->start_ms = pt_realtime_ms();
@@ -125,6 +139,7 @@ static int run_once(rpr_state *st, run_record *r)
 	r->duration_ms = (double)(res.ended_ns - res.started_ns) / (double)PT_NS_PER_MS;
 	r->exit_code = run_exit_code(&res);
 	r->timed_out = res.end == PT_END_TIMED_OUT;
+	r->matched = st->watching && res.verdict == PT_VERDICT_SUCCESS;
 	if (res.end == PT_END_INTERRUPTED)
 		return 128 + res.signal;
 	if (res.end == PT_END_NOT_STARTED) {
@@ -140,6 +155,7 @@ static bool should_stop(const rpr_state *st, const run_record *r)
 	const rpr_plan *p = st->plan;
 	bool ok = r->exit_code == 0;
 	return (p->times && st->stats.runs >= p->times) || (p->until_success && ok) ||
+	       r->matched ||
 	       (p->until_failure && !ok) ||
 	       (p->max_failures && st->stats.failed >= p->max_failures);
 }
@@ -331,6 +347,8 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	    finish_export(&st, st.csv, plan->export_csv, write_csv) < 0)
 		rc = rc ? rc : RPR_EXIT_USAGE;
 	free(st.runs);
+	if (st.watching)
+		pt_watch_release(&st.watch);
 	if (rc)
 		return rc;
 	return st.stats.failed ? RPR_EXIT_FAILED : RPR_EXIT_OK;

@@ -169,3 +169,13 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_status 2
 	assert_contains "$stderr" "go with the cron mode"
 }
+
+@test "--until-pattern stops after the run whose output matches" {
+	run --separate-stderr rpr count -t 10 --until-pattern '^attempt 3$' -- fail_then_succeed 0
+	assert_status 0
+	assert_eq "$(calls)" 3
+	assert_contains "$stderr" "3 runs"
+	run --separate-stderr rpr count -t 2 --until-pattern '(' -- true
+	assert_status 2
+	assert_contains "$stderr" "--until-pattern:"
+}
