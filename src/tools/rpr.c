@@ -21,7 +21,7 @@
 enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
-	OPT_UNTIL_PATTERN,
+	OPT_UNTIL_PATTERN, OPT_OVERLAP,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -42,6 +42,7 @@ static const rpr_option options[] = {
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
 	{"until-pattern", OPT_UNTIL_PATTERN, "RE", "stop after a run whose output matches RE"},
+	{"overlap", OPT_OVERLAP, "POLICY", "a run outlasts its interval: skip (the ticks) or queue"},
 	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
 	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
 	{"quiet", 'q', NULL, "no statistics at the end"},
@@ -95,7 +96,8 @@ static void print_help(void)
 		printf("  %-26s %s\n", left, options[i].help);
 	}
 	printf("\nA run that outlasts its interval makes rpr skip the ticks it covered (as\n"
-	       "systemd timers do); they are counted. Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
+	       "systemd timers do; they are counted), or with --overlap queue run them late,\n"
+	       "back to back. Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
 	       "Exit status: 0 when no run failed, 1 when some run failed, 2 on a usage\n"
 	       "error, 128+N when stopped by signal N (130 for Ctrl-C).\n\n"
 	       "Examples:\n"
@@ -144,6 +146,14 @@ static int parse_count(const char *flag, const char *text, int64_t *out)
 	return 0;
 }
 
+static int parse_overlap(const char *text, rpr_plan *p)
+{
+	if (strcmp(text, "skip") && strcmp(text, "queue"))
+		return usage_error("--overlap: invalid value \"%s\": expected skip or queue", text);
+	p->queue = strcmp(text, "queue") == 0;
+	return 0;
+}
+
 static int parse_cron(const char *text, rpr_plan *p)
 {
 	char err[256];
@@ -185,6 +195,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
+	case OPT_OVERLAP: return parse_overlap(optarg, p);
 	case OPT_TIMEOUT: return parse_duration(name, optarg, &p->timeout_ms);
 	case OPT_KILL_AFTER: return parse_duration(name, optarg, &p->kill_after_ms);
 	case 'q': p->quiet = true; return 0;

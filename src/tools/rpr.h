@@ -34,6 +34,7 @@ typedef struct rpr_plan {
 	bool until_success, until_failure;
 	const char *until_pattern; /* stop after a run whose output matches (PCRE2) */
 	bool quiet, verbose, stats_only;
+	bool queue; /* --overlap queue: ticks a long run covered run late, back to back */
 	const char *export_json, *export_csv;
 	pt_cron cron;       /* RPR_CRON */
 	bool has_cron;

@@ -203,6 +203,8 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 		return next_cron(st);
 	if (!p->every_ms)
 		return now;
+	if (p->queue) /* the next tick, however late: it runs at once */
+		return pt_ticks_at(t0, p->every_ms, ++*k);
 	*k = pt_ticks_next(t0, p->every_ms, *k, now, &skipped);
 	st->stats.skipped += skipped;
 	say_skipped(st, skipped);

@@ -179,3 +179,16 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_status 2
 	assert_contains "$stderr" "--until-pattern:"
 }
+
+@test "--overlap queue runs the covered ticks late instead of skipping them" {
+	local t0
+	t0=$(now_ms)
+	run --separate-stderr rpr interval -e 100ms -t 4 --overlap queue --export-csv q.csv -- sleep 0.25
+	assert_status 0
+	refute_contains "$stderr" "skipped"
+	# back to back: four runs of 250 ms take about 1 s, not 1.3 s
+	(($(now_ms) - t0 < 1250))
+	run --separate-stderr rpr interval -e 1s --overlap sometimes -- true
+	assert_status 2
+	assert_contains "$stderr" '--overlap: invalid value "sometimes": expected skip or queue'
+}
