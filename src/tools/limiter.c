@@ -23,7 +23,7 @@ static void say_fallback(limiter *l, const char *why)
 	if (l->said_fallback)
 		return;
 	l->said_fallback = true;
-	fprintf(stderr, "patience: daemon unavailable (%s); using local limits\n", why);
+	fprintf(stderr, "%s: daemon unavailable (%s); using local limits\n", l->cfg.tool, why);
 }
 
 /* Connect, starting a daemon when none answers: also when ours died
@@ -32,7 +32,7 @@ static void say_fallback(limiter *l, const char *why)
  * tried again, so a broken setup costs one wait, not one per attempt. */
 static void connect_daemon(limiter *l)
 {
-	const run_plan *p = l->plan;
+	const limiter_config *p = &l->cfg;
 	char err[256];
 	int rc = pt_client_connect(&l->client, p->daemon_socket, p->daemon_timeout_ms, err,
 				   sizeof err);
@@ -45,19 +45,18 @@ static void connect_daemon(limiter *l)
 		say_fallback(l, err);
 }
 
-int limiter_init(limiter *l, const run_plan *plan, const run_report *report)
+int limiter_init(limiter *l, const limiter_config *cfg)
 {
 	memset(l, 0, sizeof *l);
-	l->plan = plan;
-	l->report = report;
+	l->cfg = *cfg;
 	l->client.fd = -1;
 	l->local_id = 1;
-	l->guard_ms = plan->guard_ms;
-	if (pt_dio_init(&l->local, plan->rate_limit, plan->window_ms, plan->guard_ms) != PT_OK) {
-		pt_error("cannot set up the local limiter");
+	l->guard_ms = cfg->guard_ms;
+	if (pt_dio_init(&l->local, cfg->rate_limit, cfg->window_ms, cfg->guard_ms) != PT_OK) {
+		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
 		return -1;
 	}
-	if (plan->daemon_enabled)
+	if (cfg->daemon_enabled)
 		connect_daemon(l);
 	return 0;
 }
@@ -94,7 +93,7 @@ bool limiter_shared(const limiter *l)
 
 bool limiter_wants_daemon(const limiter *l)
 {
-	return l->plan->daemon_enabled && !l->held;
+	return l->cfg.daemon_enabled && !l->held;
 }
 
 int64_t limiter_guard_ms(const limiter *l)
@@ -106,13 +105,13 @@ int64_t limiter_guard_ms(const limiter *l)
 static void say_shared_limit(limiter *l, const pt_grant *g)
 {
 	char ours[32], theirs[32], guard[32];
-	pt_duration_format(l->plan->window_ms, ours, sizeof ours);
+	pt_duration_format(l->cfg.window_ms, ours, sizeof ours);
 	pt_duration_format(g->window_ms, theirs, sizeof theirs);
 	pt_duration_format(g->guard_ms, guard, sizeof guard);
 	l->said_limit = true;
-	fprintf(stderr, "patience: the daemon holds \"%s\" at %lld per %s (guard %s), which "
-		"applies instead of %lld per %s\n", l->plan->resource_id, (long long)g->limit,
-		theirs, guard, (long long)l->plan->rate_limit, ours);
+	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s (guard %s), which "
+		"applies instead of %lld per %s\n", l->cfg.tool, l->cfg.resource_id,
+		(long long)g->limit, theirs, guard, (long long)l->cfg.rate_limit, ours);
 }
 
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
@@ -120,10 +119,10 @@ static void say_shared_limit(limiter *l, const pt_grant *g)
 static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
 			int64_t *base)
 {
-	const run_plan *p = l->plan;
+	const limiter_config *p = &l->cfg;
 	char err[256], client_id[64];
 	pt_grant g;
-	snprintf(client_id, sizeof client_id, "patience pid %ld", (long)getpid());
+	snprintf(client_id, sizeof client_id, "%s pid %ld", p->tool, (long)getpid());
 	int64_t offset = clock_offset_ms();
 	pt_acquire_req req = {
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
@@ -133,7 +132,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
 	if (rc != PT_OK && rc != PT_EIO) {
 		/* It answered, and said no: going local would break the shared limit. */
-		pt_error("the daemon refused \"%s\": %s", p->resource_id, err);
+		fprintf(stderr, "%s: the daemon refused \"%s\": %s\n", p->tool, p->resource_id, err);
 		l->refused = true;
 		return 0;
 	}
@@ -141,8 +140,9 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		say_fallback(l, err);
 		return -1;
 	}
-	if (!l->shared)
-		report_verbose(l->report, "Sharing \"%s\" through patience-daemon.", p->resource_id);
+	if (!l->shared && p->verbose_prefix)
+		fprintf(stderr, "%sSharing \"%s\" through patience-daemon.\n", p->verbose_prefix,
+			p->resource_id);
 	l->shared = true;
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
 			       (p->guard_given && g.guard_ms != p->guard_ms)))
@@ -160,14 +160,14 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	int64_t base = not_before_ms;
 	release_held(l, cancel_from_ms);
 	pt_dio_cancel(&l->local, l->local_id, cancel_from_ms);
-	if (l->plan->daemon_enabled) {
+	if (l->cfg.daemon_enabled) {
 		if (l->client.fd < 0)
 			connect_daemon(l); /* reconnect, once per grant */
 		if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before_ms, &base) == 0)
 			return base;
 	}
 	l->shared = false;
-	l->guard_ms = l->plan->guard_ms;
+	l->guard_ms = l->cfg.guard_ms;
 	pt_dio_expire(&l->local, pt_monotonic_ms());
 	/* The offsets were checked against this limit, so only memory can fail,
 	 * and then starting unscheduled is no worse than not starting. */

@@ -11,13 +11,22 @@
 #include <stdint.h>
 
 #include "client/client.h"
-#include "patience.h"
 #include "patience/diophantine.h"
-#include "run_report.h"
+
+/* What a limited run asks for, whichever tool runs it. */
+typedef struct limiter_config {
+	const char *tool;        /* "patience", "rpr": names the messages */
+	const char *resource_id;
+	int64_t rate_limit, window_ms, guard_ms;
+	bool guard_given;        /* sent to the daemon for a resource it creates */
+	bool daemon_enabled, daemon_auto_start;
+	int64_t daemon_timeout_ms;
+	const char *daemon_socket;
+	const char *verbose_prefix; /* "[retry] ": say when the limit is shared; NULL: not */
+} limiter_config;
 
 typedef struct limiter {
-	const run_plan *plan;
-	const run_report *report; /* for -v lines */
+	limiter_config cfg;
 	pt_client client;
 	bool said_fallback;  /* the one warning has been printed */
 	bool start_failed;   /* an auto-start did not bring a daemon up */
@@ -31,8 +40,9 @@ typedef struct limiter {
 	int64_t guard_ms;
 } limiter;
 
-/* Returns 0, or -1 after printing why (out of memory). */
-int limiter_init(limiter *l, const run_plan *plan, const run_report *report);
+/* cfg is copied (its strings must outlive l). Returns 0, or -1 after
+ * printing why (out of memory). */
+int limiter_init(limiter *l, const limiter_config *cfg);
 /* Give back every start not yet used, close the connection. */
 void limiter_release(limiter *l);
 

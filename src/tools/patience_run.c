@@ -156,7 +156,15 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		}
 		st->watching = true;
 	}
-	if (plan->limited && limiter_init(&st->lim, plan, &st->report) < 0)
+	limiter_config lc = {
+		.tool = "patience", .resource_id = plan->resource_id,
+		.rate_limit = plan->rate_limit, .window_ms = plan->window_ms,
+		.guard_ms = plan->guard_ms, .guard_given = plan->guard_given,
+		.daemon_enabled = plan->daemon_enabled, .daemon_auto_start = plan->daemon_auto_start,
+		.daemon_timeout_ms = plan->daemon_timeout_ms, .daemon_socket = plan->daemon_socket,
+		.verbose_prefix = plan->verbose && !plan->quiet ? "[retry] " : NULL,
+	};
+	if (plan->limited && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, pt_monotonic_ms(),
