@@ -21,7 +21,8 @@
 enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
-	OPT_UNTIL_PATTERN, OPT_OVERLAP,
+	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
+	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -38,6 +39,12 @@ static const rpr_option options[] = {
 	{"for", 'f', "DUR", "start no run after DUR (duration: required)"},
 	{"cron", OPT_CRON, "EXPR", "run at the times of EXPR: 5 fields or @daily... (cron)"},
 	{"tz", OPT_TZ, "ZONE", "--cron's time zone, e.g. Europe/Berlin (local time)"},
+	{"rate", 'r', "N/W", "at most N starts in any window W, e.g. 10/1m (rate-limit)"},
+	{"guard", OPT_GUARD, "DUR", "safety margin on W (10ms + 1% of W)"},
+	{"resource-id", OPT_RESOURCE_ID, "ID", "the limited resource (derived from CMD)"},
+	{"daemon", OPT_DAEMON, NULL, "share the limit through patience-daemon"},
+	{"daemon-socket", OPT_DAEMON_SOCKET, "PATH", "the daemon's socket"},
+	{"no-daemon-auto-start", OPT_NO_DAEMON_AUTO_START, NULL, "do not start a daemon"},
 	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
@@ -63,6 +70,7 @@ static const struct {
 	{{"count", "cnt", "c", NULL}, RPR_COUNT},
 	{{"duration", "dur", "d", NULL}, RPR_DURATION},
 	{{"cron", "cr", NULL, NULL}, RPR_CRON},
+	{{"rate-limit", "rl", NULL, NULL}, RPR_RATE},
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -85,7 +93,9 @@ static void print_help(void)
 	       "  interval|int|i   every --every, the first run at once, until stopped\n"
 	       "  count|cnt|c      --times runs, --every apart (default: back to back)\n"
 	       "  duration|dur|d   runs for --for, --every apart (default: back to back)\n"
-	       "  cron|cr          at the times of --cron (Vixie cron), in --tz\n\n"
+	       "  cron|cr          at the times of --cron (Vixie cron), in --tz\n"
+	       "  rate-limit|rl    back to back, as often as --rate N/W allows; with\n"
+	       "                   --daemon, shared with every patience and rpr\n\n"
 	       "Options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char left[40], shortname[8] = "    ";
@@ -104,7 +114,8 @@ static void print_help(void)
 	       "  rpr interval --every 30s -- patience exponential -- curl -fsS https://example.com/\n"
 	       "  rpr count -t 100 --export-csv runs.csv -- ./probe.sh\n"
 	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n"
-	       "  rpr cron --cron '*/15 9-17 * * mon-fri' --tz Europe/Berlin -- ./report.sh\n");
+	       "  rpr cron --cron '*/15 9-17 * * mon-fri' --tz Europe/Berlin -- ./report.sh\n"
+	       "  rpr rate-limit -r 100/1m --daemon -t 500 -- ./call-api.sh\n");
 }
 
 static void build_getopt(struct option *longs, char *shorts)
@@ -144,6 +155,14 @@ static int parse_count(const char *flag, const char *text, int64_t *out)
 				   "1000000000", flag, text);
 	*out = v;
 	return 0;
+}
+
+static int parse_rate(const char *text, rpr_plan *p)
+{
+	if (pt_rate_parse(text, &p->rate_limit, &p->rate_window_ms) == PT_OK)
+		return 0;
+	return usage_error("--rate: invalid value \"%s\": expected N/W such as 10/1m or 5000/h",
+			   text);
 }
 
 static int parse_overlap(const char *text, rpr_plan *p)
@@ -196,6 +215,12 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
+	case 'r': return parse_rate(optarg, p);
+	case OPT_GUARD: p->guard_given = true; return parse_duration(name, optarg, &p->guard_ms);
+	case OPT_RESOURCE_ID: p->resource_id = optarg; return 0;
+	case OPT_DAEMON: p->daemon = true; return 0;
+	case OPT_DAEMON_SOCKET: p->daemon_socket = optarg; return 0;
+	case OPT_NO_DAEMON_AUTO_START: p->no_auto_start = true; return 0;
 	case OPT_TIMEOUT: return parse_duration(name, optarg, &p->timeout_ms);
 	case OPT_KILL_AFTER: return parse_duration(name, optarg, &p->kill_after_ms);
 	case 'q': p->quiet = true; return 0;
@@ -239,6 +264,15 @@ static int check_plan(const rpr_plan *p)
 	if (p->mode == RPR_CRON && p->every_ms)
 		return usage_error("--every does not go with the cron mode: its times come from "
 				   "--cron");
+	bool limited = p->rate_limit > 0;
+	if (p->mode == RPR_RATE && !limited)
+		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
+	if (p->mode != RPR_RATE && (limited || p->guard_given || p->daemon || p->resource_id))
+		return usage_error("--rate, --guard, --resource-id and --daemon go with the "
+				   "rate-limit mode");
+	if (p->mode == RPR_RATE && p->every_ms)
+		return usage_error("--every does not go with the rate-limit mode: the limit sets "
+				   "the pace");
 	if (p->until_success && p->until_failure)
 		return usage_error("--until-success and --until-failure exclude each other");
 	if (!p->command || !p->command[0])

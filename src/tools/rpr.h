@@ -21,6 +21,7 @@ typedef enum rpr_mode {
 	RPR_COUNT,    /* --times runs, --every apart (default: back to back) */
 	RPR_DURATION, /* runs for --for, --every apart (default: back to back) */
 	RPR_CRON,     /* at the times of --cron, in --tz (default: local time) */
+	RPR_RATE,     /* back to back, as often as --rate N/W allows (shared with --daemon) */
 } rpr_mode;
 
 typedef struct rpr_plan {
@@ -36,6 +37,10 @@ typedef struct rpr_plan {
 	bool quiet, verbose, stats_only;
 	bool queue; /* --overlap queue: ticks a long run covered run late, back to back */
 	const char *export_json, *export_csv;
+	/* RPR_RATE: the limit, and the daemon that shares it */
+	int64_t rate_limit, rate_window_ms, guard_ms;
+	bool guard_given, daemon, no_auto_start;
+	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
 	pt_cron cron;       /* RPR_CRON */
 	bool has_cron;
 	const char *tz;     /* --tz; NULL: the local zone */

@@ -14,7 +14,11 @@
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/wait.h"
+#include "limiter.h"
+#include "patience/diophantine.h"
 #include "patience/error.h"
+#include "patience/paths.h"
+#include "patience/resource_id.h"
 #include "patience/run_stats.h"
 #include "patience/ticks.h"
 #include "rpr.h"
@@ -38,6 +42,10 @@ typedef struct rpr_state {
 	time_t cron_last; /* cron: the time of the last run's schedule, epoch s */
 	pt_watch watch;   /* --until-pattern */
 	bool watching;
+	limiter lim;      /* rate-limit mode */
+	bool limited;
+	int64_t last_start_ms; /* rate-limit: the last run's granted start (monotonic) */
+	char resource_id[512], socket[4096];
 } rpr_state;
 
 static int open_export(rpr_state *st, const char *path, FILE **out)
@@ -62,6 +70,32 @@ static int silence_command(rpr_state *st)
 	return 0;
 }
 
+/* rate-limit mode: the limit, shared through the daemon with --daemon. */
+static int limiter_start(rpr_state *st)
+{
+	const rpr_plan *p = st->plan;
+	if (p->resource_id)
+		snprintf(st->resource_id, sizeof st->resource_id, "%s", p->resource_id);
+	else
+		pt_resource_id_from_command(p->command, st->resource_id, sizeof st->resource_id);
+	if (p->daemon_socket)
+		snprintf(st->socket, sizeof st->socket, "%s", p->daemon_socket);
+	else if (p->daemon && pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK)
+		fprintf(st->report, "rpr: cannot work out the daemon's socket; using local limits\n");
+	limiter_config lc = {
+		.tool = "rpr", .resource_id = st->resource_id,
+		.rate_limit = p->rate_limit, .window_ms = p->rate_window_ms,
+		.guard_ms = p->guard_given ? p->guard_ms : pt_dio_default_guard(p->rate_window_ms),
+		.guard_given = p->guard_given, .daemon_enabled = p->daemon && st->socket[0],
+		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = 2000,
+		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,
+	};
+	if (limiter_init(&st->lim, &lc) < 0)
+		return -1;
+	st->limited = true;
+	return 0;
+}
+
 static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 {
 	*st = (rpr_state){.plan = plan, .signal_fd = signal_fd, .report = stderr};
@@ -78,12 +112,16 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 		}
 		st->watching = true;
 	}
+	if (plan->mode == RPR_RATE && limiter_start(st) < 0)
+		return -1;
 	if (open_export(st, plan->export_json, &st->json) < 0 ||
 	    open_export(st, plan->export_csv, &st->csv) < 0) {
 		if (st->json)
 			fclose(st->json);
 		if (st->watching)
 			pt_watch_release(&st->watch);
+		if (st->limited)
+			limiter_release(&st->lim);
 		return -1;
 	}
 	return 0;
@@ -194,6 +232,14 @@ static int64_t next_cron(rpr_state *st)
 	return pt_monotonic_ms() + ((int64_t)t * 1000 - pt_realtime_ms());
 }
 
+/* rate-limit: the first start the limit allows from not_before on, first
+ * giving back the held grant's starts from unused_from on. */
+static int64_t rate_start(rpr_state *st, int64_t not_before, int64_t unused_from)
+{
+	static const int64_t one_start[] = {0};
+	return limiter_grant(&st->lim, one_start, 1, not_before, unused_from);
+}
+
 /* When the run after tick k may start: its tick, or now when back to back. */
 static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 {
@@ -201,6 +247,8 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 	int64_t now = pt_monotonic_ms(), skipped;
 	if (p->mode == RPR_CRON)
 		return next_cron(st);
+	if (p->mode == RPR_RATE)
+		return rate_start(st, now, now > st->last_start_ms ? now : st->last_start_ms + 1);
 	if (!p->every_ms)
 		return now;
 	if (p->queue) /* the next tick, however late: it runs at once */
@@ -215,7 +263,8 @@ static int run_loop(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
 	int64_t t0 = pt_monotonic_ms(), k = 0;
-	int64_t start = p->mode == RPR_CRON ? next_cron(st) : t0;
+	int64_t start = p->mode == RPR_CRON ? next_cron(st)
+			: p->mode == RPR_RATE ? rate_start(st, t0, t0) : t0;
 	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
 	if (start < 0) {
 		fprintf(st->report, "rpr: --cron: the schedule has no time in the next 9 years\n");
@@ -225,6 +274,13 @@ static int run_loop(rpr_state *st)
 		int sig = pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
 		if (sig)
 			return 128 + sig;
+		if (st->limited && limiter_refused(&st->lim))
+			return RPR_EXIT_USAGE;
+		if (st->limited && pt_monotonic_ms() > start + limiter_guard_ms(&st->lim)) {
+			start = rate_start(st, pt_monotonic_ms(), start); /* woke too late */
+			continue;
+		}
+		st->last_start_ms = start;
 		run_record r;
 		int rc = run_once(st, &r);
 		if (rc == RPR_EXIT_USAGE)
@@ -349,6 +405,8 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	    finish_export(&st, st.csv, plan->export_csv, write_csv) < 0)
 		rc = rc ? rc : RPR_EXIT_USAGE;
 	free(st.runs);
+	if (st.limited)
+		limiter_release(&st.lim);
 	if (st.watching)
 		pt_watch_release(&st.watch);
 	if (rc)

@@ -396,3 +396,17 @@ stop_crowd() {
 	assert_contains "$reply" '"ok":true'
 	kill "$HOLDER_PID" 2>/dev/null || true
 }
+
+@test "rpr rate-limit and patience share one limit through the daemon" {
+	start_daemon
+	"$PT_BIN/rpr" rate-limit -r 10/1s --daemon -t 25 -q --resource-id test:mixed -- "$PT_BIN/stamp" \
+		2>"$T/rpr.err" 3>&- &
+	local rpr_pid=$!
+	run --separate-stderr patience fixed -d 0 -a 25 -r 10 -w 1s --daemon --resource-id test:mixed -q -- "$PT_BIN/stamp"
+	wait "$rpr_pid" || true
+	run "$PT_BIN/window_check" 10 1000 "$LOG"
+	echo "$output" >&3
+	assert_status 0
+	assert_contains "$output" "starts 50,"
+	refute_contains "$(cat "$T/rpr.err")" "unavailable"
+}

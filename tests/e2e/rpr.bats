@@ -192,3 +192,19 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_status 2
 	assert_contains "$stderr" '--overlap: invalid value "sometimes": expected skip or queue'
 }
+
+@test "rate-limit: back to back, never more than N starts in a window" {
+	export LOG="$T/starts.log"
+	run --separate-stderr rpr rate-limit -r 5/500ms -t 12 -- "$PT_BIN/stamp"
+	assert_status 1 # stamp fails on purpose
+	assert_contains "$stderr" "12 runs"
+	run "$PT_BIN/window_check" 5 500 "$LOG"
+	assert_status 0
+	assert_contains "$output" "starts 12,"
+	run --separate-stderr rpr rate-limit -- true
+	assert_status 2
+	assert_contains "$stderr" "rate-limit needs --rate N/W"
+	run --separate-stderr rpr rate-limit -r fast -- true
+	assert_status 2
+	assert_contains "$stderr" '--rate: invalid value "fast"'
+}
