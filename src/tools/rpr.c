@@ -22,7 +22,7 @@ enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
-	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID,
+	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -40,6 +40,8 @@ static const rpr_option options[] = {
 	{"cron", OPT_CRON, "EXPR", "run at the times of EXPR: 5 fields or @daily... (cron)"},
 	{"tz", OPT_TZ, "ZONE", "--cron's time zone, e.g. Europe/Berlin (local time)"},
 	{"rate", 'r', "N/W", "at most N starts in any window W, e.g. 10/1m (rate-limit)"},
+	{"min-interval", OPT_MIN_INTERVAL, "DUR", "adaptive: the shortest interval (--every / 10)"},
+	{"max-interval", OPT_MAX_INTERVAL, "DUR", "adaptive: the longest interval (--every x 10)"},
 	{"guard", OPT_GUARD, "DUR", "safety margin on W (10ms + 1% of W)"},
 	{"resource-id", OPT_RESOURCE_ID, "ID", "the limited resource (derived from CMD)"},
 	{"daemon", OPT_DAEMON, NULL, "share the limit through patience-daemon"},
@@ -71,6 +73,7 @@ static const struct {
 	{{"duration", "dur", "d", NULL}, RPR_DURATION},
 	{{"cron", "cr", NULL, NULL}, RPR_CRON},
 	{{"rate-limit", "rl", NULL, NULL}, RPR_RATE},
+	{{"adaptive", "adapt", NULL, NULL}, RPR_ADAPTIVE},
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -95,7 +98,10 @@ static void print_help(void)
 	       "  duration|dur|d   runs for --for, --every apart (default: back to back)\n"
 	       "  cron|cr          at the times of --cron (Vixie cron), in --tz\n"
 	       "  rate-limit|rl    back to back, as often as --rate N/W allows; with\n"
-	       "                   --daemon, shared with every patience and rpr\n\n"
+	       "                   --daemon, shared with every patience and rpr\n"
+	       "  adaptive|adapt   from --every, the interval doubles after a failed or\n"
+	       "                   slow run and shrinks by --every/10 after a good one,\n"
+	       "                   within --min-interval and --max-interval\n\n"
 	       "Options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		char left[40], shortname[8] = "    ";
@@ -216,6 +222,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
 	case 'r': return parse_rate(optarg, p);
+	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);
+	case OPT_MAX_INTERVAL: return parse_duration(name, optarg, &p->max_interval_ms);
 	case OPT_GUARD: p->guard_given = true; return parse_duration(name, optarg, &p->guard_ms);
 	case OPT_RESOURCE_ID: p->resource_id = optarg; return 0;
 	case OPT_DAEMON: p->daemon = true; return 0;
@@ -264,6 +272,13 @@ static int check_plan(const rpr_plan *p)
 	if (p->mode == RPR_CRON && p->every_ms)
 		return usage_error("--every does not go with the cron mode: its times come from "
 				   "--cron");
+	if (p->mode == RPR_ADAPTIVE && p->every_ms <= 0)
+		return usage_error("adaptive needs --every DUR above 0, its first interval (as in "
+				   "rpr adaptive -e 10s -- CMD)");
+	if (p->mode != RPR_ADAPTIVE && (p->min_interval_ms || p->max_interval_ms))
+		return usage_error("--min-interval and --max-interval go with the adaptive mode");
+	if (p->max_interval_ms && p->min_interval_ms > p->max_interval_ms)
+		return usage_error("--min-interval is above --max-interval");
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
@@ -308,6 +323,11 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 		return usage_error("the mode comes first: rpr interval|count|duration [options] "
 				   "-- CMD");
 	p->command = argv + optind;
+	if (p->mode == RPR_ADAPTIVE && !p->min_interval_ms)
+		p->min_interval_ms = p->every_ms / 10 ? p->every_ms / 10 : 1;
+	if (p->mode == RPR_ADAPTIVE && !p->max_interval_ms)
+		p->max_interval_ms = p->every_ms <= PT_DURATION_MAX_MS / 10 ? p->every_ms * 10
+									: PT_DURATION_MAX_MS;
 	return check_plan(p);
 }
 

@@ -22,11 +22,14 @@ typedef enum rpr_mode {
 	RPR_DURATION, /* runs for --for, --every apart (default: back to back) */
 	RPR_CRON,     /* at the times of --cron, in --tz (default: local time) */
 	RPR_RATE,     /* back to back, as often as --rate N/W allows (shared with --daemon) */
+	RPR_ADAPTIVE, /* AIMD: the interval doubles after a failed or slow run, and
+	               * shrinks by a tenth of --every after a good one */
 } rpr_mode;
 
 typedef struct rpr_plan {
 	rpr_mode mode;
 	int64_t every_ms;   /* 0: the next run starts when the last ends */
+	int64_t min_interval_ms, max_interval_ms; /* adaptive: the bounds */
 	int64_t times;      /* 0: no bound */
 	int64_t for_ms;     /* 0: no bound */
 	int64_t timeout_ms; /* per run; 0: none */

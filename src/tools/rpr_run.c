@@ -44,7 +44,8 @@ typedef struct rpr_state {
 	bool watching;
 	limiter lim;      /* rate-limit mode */
 	bool limited;
-	int64_t last_start_ms; /* rate-limit: the last run's granted start (monotonic) */
+	int64_t last_start_ms; /* the last run's start (monotonic) */
+	int64_t interval_ms;   /* adaptive: the current interval */
 	char resource_id[512], socket[4096];
 } rpr_state;
 
@@ -240,6 +241,24 @@ static int64_t rate_start(rpr_state *st, int64_t not_before, int64_t unused_from
 	return limiter_grant(&st->lim, one_start, 1, not_before, unused_from);
 }
 
+/* adaptive (AIMD): a failed run, or one slower than the interval, doubles
+ * it; a good one takes a tenth of --every off; both within the bounds. The
+ * next run starts an interval after the last one started. */
+static int64_t adapt(rpr_state *st, int64_t now)
+{
+	const rpr_plan *p = st->plan;
+	const run_record *r = &st->runs[st->n_runs - 1];
+	int64_t was = st->interval_ms, step = p->every_ms / 10 ? p->every_ms / 10 : 1;
+	if (r->exit_code != 0 || r->duration_ms > (double)was)
+		st->interval_ms = was <= p->max_interval_ms / 2 ? was * 2 : p->max_interval_ms;
+	else
+		st->interval_ms = was - step >= p->min_interval_ms ? was - step : p->min_interval_ms;
+	if (p->verbose && st->interval_ms != was)
+		fprintf(st->report, "rpr: interval now %lld ms\n", (long long)st->interval_ms);
+	int64_t start = st->last_start_ms + st->interval_ms;
+	return start > now ? start : now;
+}
+
 /* When the run after tick k may start: its tick, or now when back to back. */
 static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 {
@@ -249,6 +268,8 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 		return next_cron(st);
 	if (p->mode == RPR_RATE)
 		return rate_start(st, now, now > st->last_start_ms ? now : st->last_start_ms + 1);
+	if (p->mode == RPR_ADAPTIVE)
+		return adapt(st, now);
 	if (!p->every_ms)
 		return now;
 	if (p->queue) /* the next tick, however late: it runs at once */
@@ -263,6 +284,7 @@ static int run_loop(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
 	int64_t t0 = pt_monotonic_ms(), k = 0;
+	st->interval_ms = p->every_ms;
 	int64_t start = p->mode == RPR_CRON ? next_cron(st)
 			: p->mode == RPR_RATE ? rate_start(st, t0, t0) : t0;
 	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;

@@ -208,3 +208,24 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_status 2
 	assert_contains "$stderr" '--rate: invalid value "fast"'
 }
+
+@test "adaptive: failures double the interval, successes take a tenth of --every off" {
+	run --separate-stderr rpr adaptive -e 100ms -t 4 --export-csv a.csv -- exit_with 1 1 0 0
+	assert_status 1
+	# starts 200, 400 and 390 ms apart (within 40 ms)
+	run python3 -c 'import csv, sys
+rows = list(csv.DictReader(open("a.csv")))
+t = [int(r["start_ms"]) for r in rows]
+print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
+	local want=(200 400 390) got i
+	read -ra got <<<"$output"
+	for i in 0 1 2; do
+		((got[i] >= want[i] && got[i] <= want[i] + 40)) || { echo "gaps: $output" >&2; false; }
+	done
+	run --separate-stderr rpr adaptive -- true
+	assert_status 2
+	assert_contains "$stderr" "adaptive needs --every"
+	run --separate-stderr rpr adaptive -e 1s --min-interval 2s --max-interval 1s -- true
+	assert_status 2
+	assert_contains "$stderr" "--min-interval is above --max-interval"
+}
