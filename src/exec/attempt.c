@@ -99,7 +99,7 @@ static int spawn_setup(const pt_attempt_spec *spec, posix_spawn_file_actions_t *
 	posix_spawn_file_actions_init(fa);
 	if (terminal)
 		posix_spawn_file_actions_addtcsetpgrp_np(fa, 0);
-	if (spec->watch) {
+	if (spec->watch || spec->prefix) {
 		for (int i = 0; i < 2; i++) {
 			if (make_pipe(out_pipes[i]) < 0)
 				return -1;
@@ -138,7 +138,7 @@ static int spawn(supervisor *s)
 	posix_spawnattr_destroy(&attr);
 	for (int i = 0; i < 2; i++) {
 		close_fd(&out_pipes[i][1]);
-		pt_relay_init(&s->out[i], out_pipes[i][0], 1 + i, i);
+		pt_relay_init(&s->out[i], out_pipes[i][0], 1 + i, i, spec->prefix);
 		if (out_pipes[i][0] >= 0)
 			fcntl(out_pipes[i][0], F_SETFL, O_NONBLOCK);
 	}
@@ -292,8 +292,8 @@ static void finish(supervisor *s)
 int pt_attempt_run(const pt_attempt_spec *spec, pt_attempt_result *result)
 {
 	supervisor s = {.spec = spec, .in = -1, .result = result};
-	pt_relay_init(&s.out[0], -1, 1, 0);
-	pt_relay_init(&s.out[1], -1, 2, 1);
+	pt_relay_init(&s.out[0], -1, 1, 0, NULL);
+	pt_relay_init(&s.out[1], -1, 2, 1, NULL);
 	memset(result, 0, sizeof *result);
 	result->end = PT_END_EXITED;
 	if (spec->watch)

@@ -17,6 +17,7 @@ typedef struct pt_attempt_spec {
 	int64_t kill_after_ns; /* grace between SIGTERM and SIGKILL */
 	int64_t deadline_ns;   /* absolute CLOCK_MONOTONIC end of the run, 0: none */
 	pt_watch *watch;       /* NULL: the command writes straight to our stdout/stderr */
+	const char *prefix;    /* before every line of its output (relayed); NULL: none */
 	const char *stdin_data; /* replayed stdin; NULL: the command inherits ours */
 	size_t stdin_len;
 	int signal_fd;         /* from pt_signals_install() */

@@ -16,15 +16,22 @@
  * does not block. */
 #define PT_RELAY_CHUNK 4096
 
+/* The longest prefix a relay puts before each line. */
+#define PT_RELAY_PREFIX_MAX 1024
+
 typedef struct pt_relay {
 	int from;   /* read end of the command's pipe, -1 when done */
 	int to;     /* our fd 1 or 2 */
 	int stream; /* 0 stdout, 1 stderr: the watcher's stream number */
-	char buf[PT_RELAY_CHUNK];
+	const char *prefix; /* put before every line; NULL: none (not owned) */
+	size_t prefix_len;
+	bool at_line_start;
+	char buf[2 * PT_RELAY_CHUNK]; /* a chunk, and the prefixes put into it */
 	size_t len, off; /* buf[off..len) still to write */
 } pt_relay;
 
-void pt_relay_init(pt_relay *r, int from, int to, int stream);
+/* prefix: NULL, or at most PT_RELAY_PREFIX_MAX bytes that outlive r. */
+void pt_relay_init(pt_relay *r, int from, int to, int stream, const char *prefix);
 /* Is there anything left to read or write? */
 bool pt_relay_active(const pt_relay *r);
 /* The pollfd for the relay's next step (fd -1 when inactive). */

@@ -12,6 +12,7 @@
 #include "exec/signals.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/template.h"
 #include "rpr.h"
 
 #ifndef PATIENCE_VERSION
@@ -23,6 +24,7 @@ enum {
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
 	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
+	OPT_OUTPUT_PREFIX = 'o',
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -54,6 +56,7 @@ static const rpr_option options[] = {
 	{"overlap", OPT_OVERLAP, "POLICY", "a run outlasts its interval: skip (the ticks) or queue"},
 	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
 	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
+	{"output-prefix", 'o', "TPL", "before each output line: {run} {time} {date} {iso}"},
 	{"quiet", 'q', NULL, "no statistics at the end"},
 	{"verbose", 'v', NULL, "a line on stderr for every run and skipped tick"},
 	{"stats-only", OPT_STATS_ONLY, NULL, "discard the command's output; only the statistics"},
@@ -119,6 +122,7 @@ static void print_help(void)
 	       "Examples:\n"
 	       "  rpr interval --every 30s -- patience exponential -- curl -fsS https://example.com/\n"
 	       "  rpr count -t 100 --export-csv runs.csv -- ./probe.sh\n"
+	       "  rpr interval -e 1m -o '[{run} {time}] ' -- df -h /\n"
 	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n"
 	       "  rpr cron --cron '*/15 9-17 * * mon-fri' --tz Europe/Berlin -- ./report.sh\n"
 	       "  rpr rate-limit -r 100/1m --daemon -t 500 -- ./call-api.sh\n");
@@ -160,6 +164,15 @@ static int parse_count(const char *flag, const char *text, int64_t *out)
 		return usage_error("--%s: invalid value \"%s\": expected a whole number from 1 to "
 				   "1000000000", flag, text);
 	*out = v;
+	return 0;
+}
+
+static int check_template(const char *text, rpr_plan *p)
+{
+	char err[256];
+	if (pt_template_check(text, err, sizeof err) != PT_OK)
+		return usage_error("--output-prefix: %s", err);
+	p->output_prefix = text;
 	return 0;
 }
 
@@ -220,6 +233,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
+	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
 	case 'r': return parse_rate(optarg, p);
 	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);

@@ -40,6 +40,7 @@ typedef struct rpr_plan {
 	bool quiet, verbose, stats_only;
 	bool queue; /* --overlap queue: ticks a long run covered run late, back to back */
 	const char *export_json, *export_csv;
+	const char *output_prefix; /* a checked template (patience/template.h); NULL: none */
 	/* RPR_RATE: the limit, and the daemon that shares it */
 	int64_t rate_limit, rate_window_ms, guard_ms;
 	bool guard_given, daemon, no_auto_start;

@@ -13,6 +13,7 @@
 
 #include "exec/attempt.h"
 #include "exec/clock.h"
+#include "exec/relay.h"
 #include "exec/wait.h"
 #include "limiter.h"
 #include "patience/diophantine.h"
@@ -20,6 +21,7 @@
 #include "patience/paths.h"
 #include "patience/resource_id.h"
 #include "patience/run_stats.h"
+#include "patience/template.h"
 #include "patience/ticks.h"
 #include "rpr.h"
 
@@ -47,6 +49,7 @@ typedef struct rpr_state {
 	int64_t last_start_ms; /* the last run's start (monotonic) */
 	int64_t interval_ms;   /* adaptive: the current interval */
 	char resource_id[512], socket[4096];
+	char prefix[PT_RELAY_PREFIX_MAX + 1]; /* --output-prefix for the run going on */
 } rpr_state;
 
 static int open_export(rpr_state *st, const char *path, FILE **out)
@@ -156,6 +159,17 @@ static int run_exit_code(const pt_attempt_result *res)
 	return 1;
 }
 
+/* --output-prefix for run n, starting now. */
+static const char *render_prefix(rpr_state *st, int64_t n)
+{
+	pt_template_vars v = {.run = n};
+	time_t now = time(NULL);
+	if (!st->plan->output_prefix || !localtime_r(&now, &v.local) || !gmtime_r(&now, &v.utc))
+		return NULL;
+	pt_template_render(st->plan->output_prefix, &v, st->prefix, sizeof st->prefix);
+	return st->prefix;
+}
+
 /* One run. Returns 0, 128+N when a signal ends rpr, or an exit code when
  * the command cannot be run at all. */
 static int run_once(rpr_state *st, run_record *r)
@@ -168,6 +182,7 @@ static int run_once(rpr_state *st, run_record *r)
 		.kill_after_ns = p->kill_after_ms * PT_NS_PER_MS,
 		.signal_fd = st->signal_fd,
 		.watch = st->watching ? &st->watch : NULL,
+		.prefix = render_prefix(st, st->stats.runs + 1),
 	};
 	pt_attempt_result res;
 	r->start_ms = pt_realtime_ms();

@@ -229,3 +229,15 @@ print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
 	assert_status 2
 	assert_contains "$stderr" "--min-interval is above --max-interval"
 }
+
+@test "--output-prefix puts the run's number and time before every line, on both streams" {
+	run --separate-stderr rpr count -t 2 -q -o '[{run}] ' -- sh -c 'echo out; echo err >&2'
+	assert_status 0
+	assert_eq "$output" "$(printf '[1] out\n[2] out')"
+	assert_eq "$stderr" "$(printf '[1] err\n[2] err')"
+	run --separate-stderr rpr count -t 1 -o '{date}T{time} ' -- echo x
+	[[ $output =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\ x$ ]]
+	run --separate-stderr rpr count -t 1 -o '{when} ' -- true
+	assert_status 2
+	assert_contains "$stderr" 'unknown placeholder "{when}"'
+}
