@@ -50,6 +50,7 @@ typedef struct rpr_state {
 	int64_t interval_ms;   /* adaptive: the current interval */
 	char resource_id[512], socket[4096];
 	char prefix[PT_RELAY_PREFIX_MAX + 1]; /* --output-prefix for the run going on */
+	bool live; /* a status line while waiting: stderr is a terminal */
 } rpr_state;
 
 static int open_export(rpr_state *st, const char *path, FILE **out)
@@ -116,6 +117,7 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 		}
 		st->watching = true;
 	}
+	st->live = !plan->quiet && !plan->stats_only && isatty(fileno(st->report));
 	if (plan->mode == RPR_RATE && limiter_start(st) < 0)
 		return -1;
 	if (open_export(st, plan->export_json, &st->json) < 0 ||
@@ -295,6 +297,33 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 	return pt_ticks_at(t0, p->every_ms, *k);
 }
 
+/* On a terminal, while rpr waits: a status line on stderr, redrawn every
+ * 200 ms and erased before the next run, so it never mixes with output. */
+static void draw_status(const rpr_state *st, int64_t start)
+{
+	const pt_run_stats *s = &st->stats;
+	fprintf(st->report, "\r\033[Krpr: %lld run%s, %lld ok, %lld failed; next in %.1fs",
+		(long long)s->runs, s->runs == 1 ? "" : "s", (long long)s->succeeded,
+		(long long)s->failed, (double)(start - pt_monotonic_ms()) / 1000);
+	fflush(st->report);
+}
+
+/* Sleep until the monotonic ms start; 0, or the signal that came first. */
+static int wait_for(rpr_state *st, int64_t start)
+{
+	if (!st->live)
+		return pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
+	int sig = 0;
+	while (!sig && pt_monotonic_ms() < start) {
+		int64_t next = pt_monotonic_ms() + 200;
+		draw_status(st, start);
+		sig = pt_wait_until((next < start ? next : start) * PT_NS_PER_MS, st->signal_fd);
+	}
+	fprintf(st->report, "\r\033[K");
+	fflush(st->report);
+	return sig;
+}
+
 static int run_loop(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
@@ -308,7 +337,7 @@ static int run_loop(rpr_state *st)
 		return RPR_EXIT_USAGE;
 	}
 	while (start >= 0 && start < end) {
-		int sig = pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
+		int sig = wait_for(st, start);
 		if (sig)
 			return 128 + sig;
 		if (st->limited && limiter_refused(&st->lim))

@@ -241,3 +241,20 @@ print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
 	assert_status 2
 	assert_contains "$stderr" 'unknown placeholder "{when}"'
 }
+
+@test "on a terminal, a status line while waiting, erased before the next run" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	local sock="rpr-test-$$"
+	tmux -L "$sock" new-session -d -x 100 -y 10 \
+		"$PT_BIN/rpr interval -e 1500ms -t 2 -- echo ran; sleep 5"
+	sleep 0.8
+	local screen
+	screen=$(tmux -L "$sock" capture-pane -p)
+	sleep 1.2
+	local after
+	after=$(tmux -L "$sock" capture-pane -p)
+	tmux -L "$sock" kill-server
+	assert_contains "$screen" "rpr: 1 run, 1 ok, 0 failed; next in"
+	refute_contains "$after" "next in"
+	assert_contains "$after" "2 runs: 2 succeeded"
+}
