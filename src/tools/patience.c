@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "exec/signals.h"
+#include "config_files.h"
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -26,40 +27,6 @@ void pt_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-static int load_optional(pt_config *cfg, const char *path)
-{
-	char err[768];
-	int rc = pt_config_load_file(cfg, path, err, sizeof err);
-	if (rc == PT_OK || rc == PT_ENOENT)
-		return 0;
-	pt_error("%s", err);
-	return PT_EXIT_INTERNAL;
-}
-
-/* Weakest first: system, user, ./patience.toml, ./.patience.toml. */
-static int load_files(pt_config *cfg, const char *explicit_file)
-{
-	char err[768], user[4096];
-	if (explicit_file) {
-		int rc = pt_config_load_file(cfg, explicit_file, err, sizeof err);
-		if (rc == PT_ENOENT)
-			pt_error("config file \"%s\" does not exist", explicit_file);
-		else if (rc != PT_OK)
-			pt_error("%s", err);
-		return rc == PT_OK ? 0 : PT_EXIT_INTERNAL;
-	}
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(user, sizeof user, "%s/patience/config.toml", xdg);
-	else
-		snprintf(user, sizeof user, "%s/.config/patience/config.toml", home ? home : "");
-	const char *paths[] = {"/etc/patience/config.toml", user, "patience.toml", ".patience.toml"};
-	for (size_t i = 0; i < 4; i++)
-		if (load_optional(cfg, paths[i]))
-			return PT_EXIT_INTERNAL;
-	return 0;
 }
 
 static int apply_flags(pt_config *cfg, const cli_args *args)
@@ -81,7 +48,7 @@ int load_config(pt_config *cfg, const cli_args *args)
 {
 	static const char *const prefixes[] = {"PATIENCE"};
 	char err[512];
-	if (load_files(cfg, args->config_file))
+	if (config_files_load(cfg, args->config_file, "patience"))
 		return PT_EXIT_INTERNAL;
 	if (pt_config_apply_env(cfg, prefixes, 1, err, sizeof err) != PT_OK) {
 		pt_error("%s", err);

@@ -11,7 +11,9 @@
 
 #include "exec/signals.h"
 #include "patience/duration.h"
+#include "config_files.h"
 #include "patience/error.h"
+#include "patience/settings.h"
 #include "patience/template.h"
 #include "rpr.h"
 
@@ -24,7 +26,7 @@ enum {
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
 	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
-	OPT_OUTPUT_PREFIX = 'o',
+	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
 
@@ -62,6 +64,7 @@ static const rpr_option options[] = {
 	{"stats-only", OPT_STATS_ONLY, NULL, "discard the command's output; only the statistics"},
 	{"export-json", OPT_EXPORT_JSON, "FILE", "write every run to FILE as JSON"},
 	{"export-csv", OPT_EXPORT_CSV, "FILE", "write every run to FILE as CSV"},
+	{"config", OPT_CONFIG, "FILE", "read only this config file"},
 	{"help", OPT_HELP, NULL, "show this help"},
 	{"version", OPT_VERSION, NULL, "show the version"},
 };
@@ -114,6 +117,9 @@ static void print_help(void)
 			 options[i].metavar ? " " : "", options[i].metavar ? options[i].metavar : "");
 		printf("  %-26s %s\n", left, options[i].help);
 	}
+	printf("\nSettings no flag gives come from RPR_* variables, then PATIENCE_* ones\n"
+	       "(RPR_TIMEOUT, RPR_QUIET, ...), then the config files' [repeater] table\n"
+	       "(default_interval, default_timeout, continue_on_error) and shared keys.\n");
 	printf("\nA run that outlasts its interval makes rpr skip the ticks it covered (as\n"
 	       "systemd timers do; they are counted), or with --overlap queue run them late,\n"
 	       "back to back. Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
@@ -234,6 +240,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
+	case OPT_CONFIG: p->config_file = optarg; return 0;
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
 	case 'r': return parse_rate(optarg, p);
 	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);
@@ -337,6 +344,63 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 		return usage_error("the mode comes first: rpr interval|count|duration [options] "
 				   "-- CMD");
 	p->command = argv + optind;
+	return 0;
+}
+
+static const pt_setting *setting(const pt_config *cfg, const char *key)
+{
+	return pt_config_get(cfg, key);
+}
+
+/* What no flag set comes from the environment (RPR_*, then PATIENCE_*) and
+ * the config files ([repeater] and the shared keys), as in patience. */
+static int apply_settings(rpr_plan *p)
+{
+	static const char *const prefixes[] = {"RPR", "PATIENCE"};
+	pt_config cfg;
+	char err[512];
+	int rc = RPR_EXIT_USAGE;
+	if (pt_settings_config_init(&cfg) != PT_OK)
+		return usage_error("out of memory");
+	if (config_files_load(&cfg, p->config_file, "rpr") < 0)
+		goto out;
+	if (pt_config_apply_env(&cfg, prefixes, 2, err, sizeof err) != PT_OK) {
+		usage_error("%s", err);
+		goto out;
+	}
+	bool paced = p->mode == RPR_INTERVAL || p->mode == RPR_ADAPTIVE;
+	if (paced && !p->every_ms && setting(&cfg, "repeater.default_interval")->text)
+		p->every_ms = setting(&cfg, "repeater.default_interval")->as.ms;
+	const pt_setting *timeout = setting(&cfg, "repeater.default_timeout");
+	if (!timeout->text)
+		timeout = setting(&cfg, "timeout");
+	if (!p->timeout_ms && timeout->text)
+		p->timeout_ms = timeout->as.ms;
+	if (!setting(&cfg, "repeater.continue_on_error")->as.boolean && !p->until_success)
+		p->until_failure = true;
+	p->quiet = p->quiet || setting(&cfg, "quiet")->as.boolean;
+	p->verbose = p->verbose || setting(&cfg, "verbose")->as.boolean;
+	if (p->mode == RPR_RATE) {
+		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
+		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
+		const char *sock = setting(&cfg, "daemon_socket")->text;
+		if (!p->daemon_socket && sock) {
+			snprintf(p->socket_buf, sizeof p->socket_buf, "%s", sock);
+			p->daemon_socket = p->socket_buf;
+		}
+	}
+	rc = 0;
+out:
+	pt_config_release(&cfg);
+	return rc;
+}
+
+/* Flags, then the settings under them, then the checks. */
+static int build_plan(int argc, char **argv, rpr_plan *p)
+{
+	int rc = parse_args(argc, argv, p);
+	if (rc || (rc = apply_settings(p)))
+		return rc;
 	if (p->mode == RPR_ADAPTIVE && !p->min_interval_ms)
 		p->min_interval_ms = p->every_ms / 10 ? p->every_ms / 10 : 1;
 	if (p->mode == RPR_ADAPTIVE && !p->max_interval_ms)
@@ -350,7 +414,7 @@ extern char **environ;
 int main(int argc, char **argv)
 {
 	rpr_plan plan;
-	int rc = parse_args(argc, argv, &plan);
+	int rc = build_plan(argc, argv, &plan);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	/* The commands get the environment as it was: TZ is only rpr's. */

@@ -41,10 +41,12 @@ typedef struct rpr_plan {
 	bool queue; /* --overlap queue: ticks a long run covered run late, back to back */
 	const char *export_json, *export_csv;
 	const char *output_prefix; /* a checked template (patience/template.h); NULL: none */
+	const char *config_file;   /* --config; NULL: the usual files */
 	/* RPR_RATE: the limit, and the daemon that shares it */
 	int64_t rate_limit, rate_window_ms, guard_ms;
 	bool guard_given, daemon, no_auto_start;
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
+	char socket_buf[4096]; /* daemon_socket when it comes from the settings */
 	pt_cron cron;       /* RPR_CRON */
 	bool has_cron;
 	const char *tz;     /* --tz; NULL: the local zone */

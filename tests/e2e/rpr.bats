@@ -258,3 +258,23 @@ print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
 	refute_contains "$after" "next in"
 	assert_contains "$after" "2 runs: 2 succeeded"
 }
+
+@test "settings: [repeater] in the config file, RPR_* then PATIENCE_* variables" {
+	printf '[repeater]\ndefault_interval = "50ms"\ncontinue_on_error = false\n' >.patience.toml
+	run --separate-stderr rpr interval -t 5 -- exit_with 0 0 3 0
+	assert_status 1
+	assert_eq "$(calls)" 3 # stopped at the first failure
+	rm -f "$COUNTER"
+	run --separate-stderr rpr interval -t 2 --until-success -- exit_with 1 0
+	assert_status 1
+	assert_eq "$(calls)" 2 # --until-success wins over continue_on_error
+	rm .patience.toml
+	PATIENCE_TIMEOUT=100ms run --separate-stderr rpr count -t 1 --export-csv t.csv -- sleep 5
+	assert_eq "$(tail -n 1 t.csv | cut -d, -f4,5)" "124,true"
+	RPR_QUIET=true PATIENCE_QUIET=false run --separate-stderr rpr count -t 1 -- true
+	assert_eq "$stderr" ""
+	printf '[repeater]\ndefault_intervl = "1s"\n' >bad.toml
+	run --separate-stderr rpr count -t 1 --config bad.toml -- true
+	assert_status 2
+	assert_contains "$stderr" 'bad.toml:2: unknown key "repeater.default_intervl"'
+}
