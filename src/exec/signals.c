@@ -60,3 +60,14 @@ int pt_signals_pending(void)
 {
 	return terminating_signal;
 }
+
+int pt_signals_reset(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (self_pipe[i] >= 0)
+			close(self_pipe[i]);
+		self_pipe[i] = -1;
+	}
+	terminating_signal = 0;
+	return pt_signals_install();
+}

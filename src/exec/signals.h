@@ -15,4 +15,8 @@ int pt_signals_drain(int fd);
 /* The terminating signal received so far, 0 if none. */
 int pt_signals_pending(void);
 
+/* In a child after fork(2): a self-pipe of its own, nothing received yet.
+ * Returns its read end, or -1 with errno. */
+int pt_signals_reset(void);
+
 #endif

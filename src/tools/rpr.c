@@ -55,7 +55,7 @@ static const rpr_option options[] = {
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
 	{"until-pattern", OPT_UNTIL_PATTERN, "RE", "stop after a run whose output matches RE"},
-	{"overlap", OPT_OVERLAP, "POLICY", "a run outlasts its interval: skip (the ticks) or queue"},
+	{"overlap", OPT_OVERLAP, "POLICY", "a run outlasts its interval: skip, queue or parallel"},
 	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
 	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
 	{"output-prefix", 'o', "TPL", "before each output line: {run} {time} {date} {iso}"},
@@ -122,7 +122,8 @@ static void print_help(void)
 	       "(default_interval, default_timeout, continue_on_error) and shared keys.\n");
 	printf("\nA run that outlasts its interval makes rpr skip the ticks it covered (as\n"
 	       "systemd timers do; they are counted), or with --overlap queue run them late,\n"
-	       "back to back. Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
+	       "back to back; --overlap parallel starts a run at every tick regardless.\n"
+	       "Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
 	       "Exit status: 0 when no run failed, 1 when some run failed, 2 on a usage\n"
 	       "error, 128+N when stopped by signal N (130 for Ctrl-C).\n\n"
 	       "Examples:\n"
@@ -192,9 +193,11 @@ static int parse_rate(const char *text, rpr_plan *p)
 
 static int parse_overlap(const char *text, rpr_plan *p)
 {
-	if (strcmp(text, "skip") && strcmp(text, "queue"))
-		return usage_error("--overlap: invalid value \"%s\": expected skip or queue", text);
+	if (strcmp(text, "skip") && strcmp(text, "queue") && strcmp(text, "parallel"))
+		return usage_error("--overlap: invalid value \"%s\": expected skip, queue or "
+				   "parallel", text);
 	p->queue = strcmp(text, "queue") == 0;
+	p->parallel = strcmp(text, "parallel") == 0;
 	return 0;
 }
 
@@ -309,6 +312,9 @@ static int check_plan(const rpr_plan *p)
 	if (p->mode == RPR_RATE && p->every_ms)
 		return usage_error("--every does not go with the rate-limit mode: the limit sets "
 				   "the pace");
+	if (p->parallel && (!p->every_ms || p->mode == RPR_ADAPTIVE))
+		return usage_error("--overlap parallel needs the fixed ticks of --every (interval, "
+				   "count or duration)");
 	if (p->until_success && p->until_failure)
 		return usage_error("--until-success and --until-failure exclude each other");
 	if (!p->command || !p->command[0])

@@ -38,7 +38,8 @@ typedef struct rpr_plan {
 	bool until_success, until_failure;
 	const char *until_pattern; /* stop after a run whose output matches (PCRE2) */
 	bool quiet, verbose, stats_only;
-	bool queue; /* --overlap queue: ticks a long run covered run late, back to back */
+	bool queue;    /* --overlap queue: ticks a long run covered run late, back to back */
+	bool parallel; /* --overlap parallel: a run at every tick, however many overlap */
 	const char *export_json, *export_csv;
 	const char *output_prefix; /* a checked template (patience/template.h); NULL: none */
 	const char *config_file;   /* --config; NULL: the usual files */

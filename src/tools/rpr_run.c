@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/relay.h"
+#include "exec/signals.h"
 #include "exec/wait.h"
 #include "limiter.h"
 #include "patience/diophantine.h"
@@ -174,7 +176,7 @@ static const char *render_prefix(rpr_state *st, int64_t n)
 
 /* One run. Returns 0, 128+N when a signal ends rpr, or an exit code when
  * the command cannot be run at all. */
-static int run_once(rpr_state *st, run_record *r)
+static int run_once(rpr_state *st, run_record *r, int64_t n)
 {
 	const rpr_plan *p = st->plan;
 	pt_attempt_spec spec = {
@@ -184,7 +186,7 @@ static int run_once(rpr_state *st, run_record *r)
 		.kill_after_ns = p->kill_after_ms * PT_NS_PER_MS,
 		.signal_fd = st->signal_fd,
 		.watch = st->watching ? &st->watch : NULL,
-		.prefix = render_prefix(st, st->stats.runs + 1),
+		.prefix = render_prefix(st, n),
 	};
 	pt_attempt_result res;
 	r->start_ms = pt_realtime_ms();
@@ -348,7 +350,7 @@ static int run_loop(rpr_state *st)
 		}
 		st->last_start_ms = start;
 		run_record r;
-		int rc = run_once(st, &r);
+		int rc = run_once(st, &r, st->stats.runs + 1);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
@@ -365,6 +367,129 @@ static int run_loop(rpr_state *st)
 		start = next_start(st, t0, &k);
 	}
 	return 0;
+}
+
+/* ---- --overlap parallel: one child process per run, so runs overlap ---- */
+
+#define PARALLEL_MAX 1024 /* runs at once; a tick beyond it is skipped */
+
+typedef struct child_run {
+	pid_t pid;
+	int fd; /* its report: a child_result */
+} child_run;
+
+typedef struct child_result {
+	run_record r;
+	int rc; /* run_once's */
+} child_result;
+
+/* In the child: run n, report it on fd, and leave without touching the
+ * parent's stdio buffers. */
+static void run_child(rpr_state *st, int fd, int64_t n)
+{
+	child_result res = {0};
+	st->signal_fd = pt_signals_reset();
+	res.rc = st->signal_fd < 0 ? RPR_EXIT_USAGE : run_once(st, &res.r, n);
+	ssize_t w = write(fd, &res, sizeof res);
+	fflush(st->report);
+	_exit(w == (ssize_t)sizeof res ? 0 : 1);
+}
+
+static int start_child(rpr_state *st, child_run *c, int64_t n)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(NULL); /* nothing of ours written twice */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		run_child(st, fds[1], n);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	*c = (child_run){.pid = pid, .fd = fds[0]};
+	return 0;
+}
+
+/* Collect the children that have ended (all of them with block). Sets
+ * *stop when a stop condition is met; returns 0, or an exit code. */
+static int reap(rpr_state *st, child_run *kids, size_t *n, bool block, bool *stop)
+{
+	int rc = 0;
+	for (size_t i = 0; i < *n;) {
+		int status;
+		pid_t got = waitpid(kids[i].pid, &status, block ? 0 : WNOHANG);
+		if (got == 0 || (got < 0 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		child_result res;
+		bool ok = got > 0 && read(kids[i].fd, &res, sizeof res) == (ssize_t)sizeof res;
+		close(kids[i].fd);
+		kids[i] = kids[--*n];
+		if (!ok || res.rc == RPR_EXIT_USAGE) {
+			rc = RPR_EXIT_USAGE;
+			continue;
+		}
+		pt_run_stats_add(&st->stats, res.r.duration_ms, res.rc == 0 && res.r.exit_code == 0);
+		if (record(st, &res.r) < 0)
+			rc = RPR_EXIT_USAGE;
+		if (st->plan->verbose)
+			fprintf(st->report, "rpr: a run exited %d after %.1f ms\n", res.r.exit_code,
+				res.r.duration_ms);
+		*stop = *stop || res.rc || should_stop(st, &res.r);
+	}
+	return rc;
+}
+
+/* The last runs: wait for them all, passing on a signal that came. */
+static int drain_children(rpr_state *st, child_run *kids, size_t *n, int rc)
+{
+	bool stop = false, passed_on = false;
+	while (*n > 0) {
+		int sig = pt_signals_pending(), reaped = reap(st, kids, n, false, &stop);
+		rc = rc ? rc : reaped;
+		for (size_t i = 0; sig && !passed_on && i < *n; i++)
+			kill(kids[i].pid, sig);
+		passed_on = passed_on || sig;
+		if (*n > 0)
+			pt_wait_until((pt_monotonic_ms() + 20) * PT_NS_PER_MS, st->signal_fd);
+	}
+	int sig = pt_signals_pending();
+	return rc ? rc : sig ? 128 + sig : 0;
+}
+
+static int run_parallel(rpr_state *st)
+{
+	const rpr_plan *p = st->plan;
+	child_run *kids = malloc(PARALLEL_MAX * sizeof *kids);
+	size_t n = 0;
+	int64_t t0 = pt_monotonic_ms(), end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
+	int rc = kids ? 0 : RPR_EXIT_USAGE;
+	bool stop = false;
+	for (int64_t k = 0; !rc && !stop && (!p->times || k < p->times); k++) {
+		int64_t start = pt_ticks_at(t0, p->every_ms, k);
+		if (start >= end)
+			break;
+		int sig = wait_for(st, start);
+		rc = reap(st, kids, &n, false, &stop);
+		if (sig || rc || stop)
+			break;
+		if (n == PARALLEL_MAX)
+			st->stats.skipped++;
+		else if (start_child(st, &kids[n], k + 1) == 0)
+			n++;
+		else
+			rc = RPR_EXIT_USAGE;
+	}
+	if (kids)
+		rc = drain_children(st, kids, &n, rc);
+	free(kids);
+	return rc;
 }
 
 /* "12.3 ms", or "1.234 s" from a second up. */
@@ -464,7 +589,7 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	rpr_state st;
 	if (state_init(&st, plan, signal_fd) < 0)
 		return RPR_EXIT_USAGE;
-	int rc = run_loop(&st);
+	int rc = plan->parallel ? run_parallel(&st) : run_loop(&st);
 	if (!plan->quiet && (rc != RPR_EXIT_USAGE || st.stats.runs))
 		print_stats(&st);
 	if (finish_export(&st, st.json, plan->export_json, write_json) < 0 ||

@@ -278,3 +278,27 @@ print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
 	assert_status 2
 	assert_contains "$stderr" 'bad.toml:2: unknown key "repeater.default_intervl"'
 }
+
+@test "--overlap parallel starts a run at every tick while others still run" {
+	run --separate-stderr rpr interval -e 100ms -t 5 --overlap parallel --export-json p.json -- sleep 0.3
+	assert_status 0
+	assert_contains "$stderr" "5 runs: 5 succeeded"
+	# five starts 100 ms apart (each run lasts 300 ms)
+	run json_export p.json 'max(r["start_ms"] for r in j["runs"]) - min(r["start_ms"] for r in j["runs"])'
+	((output >= 380 && output <= 480))
+	run --separate-stderr rpr adaptive -e 1s --overlap parallel -- true
+	assert_status 2
+	assert_contains "$stderr" "--overlap parallel needs the fixed ticks of --every"
+}
+
+@test "--overlap parallel: SIGINT reaches every running run, then rpr exits 130" {
+	"$PT_BIN/rpr" interval -e 100ms --overlap parallel -- sh -c 'echo $$ >> pids; sleep 30 & wait' \
+		>"$T/rpr.out" 2>"$T/rpr.err" 3>&- &
+	local pid=$!
+	wait_for_lines pids 3
+	kill -INT "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_eq "$rc" 130
+	pids_gone pids
+}
