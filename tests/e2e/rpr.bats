@@ -190,7 +190,7 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	(($(now_ms) - t0 < 1250))
 	run --separate-stderr rpr interval -e 1s --overlap sometimes -- true
 	assert_status 2
-	assert_contains "$stderr" '--overlap: invalid value "sometimes": expected skip or queue'
+	assert_contains "$stderr" '--overlap: invalid value "sometimes": expected skip, queue or parallel'
 }
 
 @test "rate-limit: back to back, never more than N starts in a window" {
