@@ -1,7 +1,11 @@
-/* rpr's run loop: tick k starts at t0 + k * every on CLOCK_MONOTONIC (sleeps
- * to absolute deadlines, so ticks never accumulate drift), runs one at a
- * time, skips the ticks a long run covered, and stops on the plan's
- * conditions or a signal (forwarded to the running command first). */
+/* rpr's run loops. Tick k starts at t0 + k * every on CLOCK_MONOTONIC
+ * (sleeps to absolute deadlines, so ticks never accumulate drift); cron
+ * times come from the wall clock, rate-limit starts from the limiter, and
+ * adaptive intervals from the last run. Runs go one at a time (a long one
+ * skips or queues the ticks it covered), or with --overlap parallel one
+ * child process each. The loops stop on the plan's conditions or a signal
+ * (forwarded to the running commands first); then come the statistics and
+ * the exports. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +98,7 @@ static int limiter_start(rpr_state *st)
 		.rate_limit = p->rate_limit, .window_ms = p->rate_window_ms,
 		.guard_ms = p->guard_given ? p->guard_ms : pt_dio_default_guard(p->rate_window_ms),
 		.guard_given = p->guard_given, .daemon_enabled = p->daemon && st->socket[0],
-		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = 2000,
+		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = p->daemon_timeout_ms,
 		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,
 	};
 	if (limiter_init(&st->lim, &lc) < 0)
