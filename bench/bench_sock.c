@@ -51,3 +51,27 @@ int bench_write_all(int fd, const char *p, size_t n)
 	}
 	return 0;
 }
+
+const char *bench_read_line(int fd, bench_lines *b, char *err, size_t err_len)
+{
+	char *nl;
+	memmove(b->in, b->in + b->line, b->have - b->line);
+	b->have -= b->line;
+	b->line = 0;
+	while (!(nl = memchr(b->in, '\n', b->have))) {
+		ssize_t r = b->have < sizeof b->in - 1
+				    ? read(fd, b->in + b->have, sizeof b->in - 1 - b->have)
+				    : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, err_len, "daemon: %s", r < 0 ? strerror(errno)
+				 : b->have ? "reply too long" : "connection closed");
+			return NULL;
+		}
+		b->have += (size_t)r;
+	}
+	*nl = '\0';
+	b->line = (size_t)(nl - b->in) + 1;
+	return b->in;
+}

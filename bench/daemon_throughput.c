@@ -66,8 +66,7 @@ typedef struct client {
 	job *job;
 	int fd;            /* daemon */
 	redisContext *rc;  /* Redis */
-	char in[8192];     /* daemon: bytes read and not yet taken */
-	size_t have, line; /* bytes in in; length of the last line with newline */
+	bench_lines lines; /* the daemon's replies */
 	samples lat;
 	double start_us, end_us;
 	long not_found; /* releases with nothing left to free */
@@ -119,29 +118,11 @@ static double percentile(const samples *s, double p)
  * the newline, valid until the next call) or NULL with c->err set. */
 static const char *daemon_call(client *c, const char *req, size_t len)
 {
-	char *nl;
-	memmove(c->in, c->in + c->line, c->have - c->line);
-	c->have -= c->line;
-	c->line = 0;
 	if (bench_write_all(c->fd, req, len) < 0) {
 		snprintf(c->err, sizeof c->err, "daemon: write: %s", strerror(errno));
 		return NULL;
 	}
-	while (!(nl = memchr(c->in, '\n', c->have))) {
-		ssize_t r = c->have < sizeof c->in - 1 ? read(c->fd, c->in + c->have,
-							      sizeof c->in - 1 - c->have) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(c->err, sizeof c->err, "daemon: %s", r < 0 ? strerror(errno)
-				 : c->have ? "reply too long" : "connection closed");
-			return NULL;
-		}
-		c->have += (size_t)r;
-	}
-	*nl = '\0';
-	c->line = (size_t)(nl - c->in) + 1;
-	return c->in;
+	return bench_read_line(c->fd, &c->lines, c->err, sizeof c->err);
 }
 
 static int daemon_fail(client *c, const char *what, const char *reply)

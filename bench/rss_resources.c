@@ -23,36 +23,20 @@
 
 typedef struct conn {
 	int fd;
-	char in[1 << 16]; /* bytes read and not yet taken */
-	size_t have, line;
+	bench_lines lines;
 } conn;
 
 
 
 
-/* The next reply line (NUL-terminated, without its newline, valid until
- * the next call), or NULL. */
+/* The next reply line (valid until the next call), or NULL after saying why. */
 static const char *read_line(conn *c)
 {
-	char *nl;
-	memmove(c->in, c->in + c->line, c->have - c->line);
-	c->have -= c->line;
-	c->line = 0;
-	while (!(nl = memchr(c->in, '\n', c->have))) {
-		ssize_t r = c->have < sizeof c->in - 1 ? read(c->fd, c->in + c->have,
-							      sizeof c->in - 1 - c->have) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			fprintf(stderr, "rss_resources: daemon: %s\n", r < 0 ? strerror(errno)
-				: c->have ? "reply too long" : "connection closed");
-			return NULL;
-		}
-		c->have += (size_t)r;
-	}
-	*nl = '\0';
-	c->line = (size_t)(nl - c->in) + 1;
-	return c->in;
+	char err[256];
+	const char *line = bench_read_line(c->fd, &c->lines, err, sizeof err);
+	if (!line)
+		fprintf(stderr, "rss_resources: %s\n", err);
+	return line;
 }
 
 /* The integer after "key": in reply, or -1. */
