@@ -76,6 +76,7 @@ typedef struct pt_resource {
 	pt_dio dio;  /* limit, window and guard, and every reserved start */
 	pt_limit_source source;
 	bool persisted; /* its row is in the store (or a batch that has not failed) */
+	int64_t shared_horizon_ms; /* Redis backend: the latest start any daemon held */
 	struct pt_resource *chain;
 } pt_resource;
 
@@ -95,6 +96,12 @@ typedef struct pt_config_limit {
 
 struct pt_undo;
 
+/* Called when starts of reservation id at or after from_ms are dropped
+ * (release, a closed connection, an expired ttl): the Redis backend drops
+ * them there too. */
+typedef void (*pt_release_fn)(void *ctx, const pt_resource *res, uint64_t id,
+			      int64_t from_ms);
+
 typedef struct pt_registry {
 	pt_store *store; /* not owned; NULL: nothing is persisted */
 	pt_resource **res_slots;
@@ -109,6 +116,8 @@ typedef struct pt_registry {
 	bool batch_open;
 	uint64_t writes; /* store writes ever made: callers compare before and after */
 	int64_t store_expired_ms; /* when the store's old starts were last deleted */
+	pt_release_fn on_release; /* may be NULL */
+	void *release_ctx;
 } pt_registry;
 
 typedef struct pt_acquire {
@@ -125,6 +134,7 @@ typedef struct pt_acquire {
 	int64_t priority;      /* recorded only */
 	const char *client_id; /* may be NULL */
 	pt_owner *owner;       /* the connection it came on; NULL: none */
+	int64_t cap;           /* > 0: place as if the limit were min(limit, cap) */
 } pt_acquire;
 
 typedef struct pt_placement {
@@ -167,6 +177,23 @@ pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *na
  * by a successful acquire. */
 int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
 			pt_placement *out);
+
+/* The resource a names, created (with the config's or a's limit) if new:
+ * the Redis backend needs its limit before it places. *created: destroy it
+ * with pt_registry_forget when the acquire fails. PT_EINVAL, PT_ENOMEM. */
+int pt_registry_prepare(pt_registry *r, const pt_acquire *a, pt_resource **out, bool *created);
+/* Destroy a resource pt_registry_prepare created that holds nothing. */
+void pt_registry_forget(pt_registry *r, pt_resource *res);
+/* A fresh reservation id (for a grant placed elsewhere). */
+uint64_t pt_registry_new_id(pt_registry *r);
+/* Reserve a's starts at base_ms under id, placed elsewhere (Redis): as
+ * pt_registry_acquire without the search. */
+int pt_registry_grant_at(pt_registry *r, const pt_acquire *a, uint64_t id, int64_t base_ms,
+			 int64_t now_ms, pt_placement *out);
+
+/* Was reservation id placed by Redis (pt_registry_grant_at)? false when
+ * unknown (its record is gone). */
+bool pt_registry_shared(const pt_registry *r, uint64_t id);
 
 /* Drop reservation id's starts at or after max(from_ms, now_ms + 1); with
  * unused, at or after from_ms even when past: the client says it never used
@@ -224,6 +251,62 @@ int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *
 void pt_daemon_config_release(pt_daemon_config *c);
 void pt_config_limits_free(pt_config_limit *limits, size_t n);
 
+/* ---- redis.c: the Redis backend ---- */
+
+struct pt_daemon;
+typedef struct pt_redis pt_redis;
+
+/* Which way an acquire was placed: the memory backend (this daemon alone),
+ * Redis (every daemon sharing it), or this daemon's share while Redis does
+ * not answer. The reply's "backend" field. */
+typedef enum pt_grant_mode { PT_GRANT_MEMORY, PT_GRANT_REDIS, PT_GRANT_OUTAGE } pt_grant_mode;
+const char *pt_grant_mode_name(pt_grant_mode m);
+
+typedef struct pt_redis_options {
+	char url[1024];           /* redis://[user:password@]host:port/db or unix:///path */
+	int64_t timeout_ms;       /* a request unanswered this long: outage */
+	double outage_share;      /* 0: 1 / the daemons last seen */
+} pt_redis_options;
+
+/* An acquire waiting for Redis's answer. */
+typedef struct pt_pending {
+	struct pt_pending *next;      /* the backend's list */
+	struct pt_pending *conn_next; /* the connection's list */
+	struct pt_conn *conn;         /* NULL once the connection closed */
+	struct pt_reply *reply;       /* its place among the connection's replies */
+	pt_acquire a;                 /* resource, client_id and offsets point below */
+	uint64_t id;                  /* the reservation id it will have */
+	int64_t span_ms, cap;
+	int64_t sent_ms;              /* monotonic */
+	char resource[PT_RESOURCE_NAME_MAX + 1];
+	char client_id[PT_CLIENT_ID_MAX + 1];
+	int64_t offsets[];
+} pt_pending;
+
+/* Parse url; PT_EINVAL with the reason in err. */
+int pt_redis_check_url(const char *url, char *err, size_t err_len);
+/* Start connecting (the daemon serves in outage mode until Redis answers). */
+int pt_redis_open(struct pt_daemon *d, const pt_redis_options *o, pt_redis **out, char *err,
+		  size_t err_len);
+void pt_redis_close(pt_redis *r);
+bool pt_redis_online(const pt_redis *r);
+/* Send p to Redis (owned by the backend from here); its answer comes to
+ * pt_protocol_acquire_done. */
+void pt_redis_acquire(pt_redis *r, pt_pending *p);
+/* In outage: the cap and earliest start of a local grant on res. */
+void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t now_ms,
+			   int64_t *cap, int64_t *not_before_ms);
+/* For status: "redis", or "outage" with since (realtime ms) and the
+ * daemons last seen. */
+void pt_redis_describe(const pt_redis *r, const char **mode, int64_t *since_ms,
+		       size_t *daemons);
+
+/* protocol.c: Redis answered p (granted: base_ms in this host's clock; else
+ * wait_ms > 0 when max_wait forbids the start, or neither: Redis failed and
+ * the acquire is placed locally). Sends the reply; frees nothing. */
+void pt_protocol_acquire_done(struct pt_daemon *d, pt_pending *p, bool granted,
+			      int64_t base_ms, int64_t wait_ms);
+
 /* ---- server.c, protocol.c, lifecycle.c ---- */
 
 typedef struct pt_daemon_options {
@@ -235,6 +318,7 @@ typedef struct pt_daemon_options {
 	int64_t max_clients;
 	int64_t idle_timeout_ms; /* 0: never */
 	unsigned socket_mode;
+	pt_redis_options redis; /* url "": the memory backend */
 } pt_daemon_options;
 
 struct event_base;
@@ -249,6 +333,7 @@ typedef struct pt_daemon {
 	struct event_base *base;
 	pt_store *store;
 	pt_registry reg;
+	pt_redis *redis; /* NULL: the memory backend */
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */
 	ino_t socket_ino;
@@ -279,12 +364,19 @@ struct pt_conn {
 	pt_owner owner;
 	bool skipping; /* dropping the rest of a line that was too long */
 	bool eof;      /* the client sends no more; close once answered */
-	pt_reply *held_first, *held_last; /* replies waiting for the commit */
+	pt_reply *held_first, *held_last; /* replies waiting for the commit or Redis */
 	size_t held_bytes;
+	pt_pending *pending; /* its acquires Redis has not answered */
 	bool in_held;
 	pt_conn *held_next;
 	pt_conn *prev, *next;
 };
+
+/* server.c: a place for a reply that comes later (Redis); every later
+ * reply of c waits behind it. NULL when out of memory (c is closed). */
+pt_reply *pt_server_hold_later(pt_conn *c);
+/* Fill r (text copied); durable: wait for the commit too. */
+void pt_server_fill(pt_conn *c, pt_reply *r, const char *text, bool durable);
 
 /* protocol.c: answer one request line (without its newline) of c at now.
  * Returns the reply without newline (malloc'd; NULL when out of memory);
@@ -292,6 +384,8 @@ struct pt_conn {
  * must be committed before it is sent. */
 char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 			 int64_t now_ms, bool *durable);
+/* The reply of an acquire that went to Redis: conn_line sends nothing. */
+extern const char pt_protocol_later[];
 /* {"ok":false,"error":{"code":code,"message":message}}, malloc'd or NULL. */
 char *pt_protocol_error(const char *code, const char *message);
 /* The reply that replaces a durable one whose batch failed (static). */

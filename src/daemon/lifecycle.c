@@ -253,19 +253,25 @@ static int start(pt_daemon *d, const pt_daemon_config *cfg, char *err, size_t er
 		return snprintf(err, err_len, "cannot create the event loop"), -1;
 	if (pt_server_start(d, err, err_len) != 0)
 		return -1;
+	if (d->opt.redis.url[0] &&
+	    pt_redis_open(d, &d->opt.redis, &d->redis, err, err_len) != PT_OK)
+		return -1;
 	if (watch_signals(d) != 0)
 		return snprintf(err, err_len, "cannot watch signals"), -1;
 	d->started_ms = pt_daemon_mono_ms();
 	check_fd_room(d);
 	check_reach(d);
 	pt_log(PT_LOG_INFO, "patience-daemon %s serving %s (state %s, %zu resources, %zu "
-	       "reservations held)", PATIENCE_VERSION, d->opt.socket_path, d->opt.state_path,
-	       d->reg.n_res, d->reg.n_rsv);
+	       "reservations held, backend %s)", PATIENCE_VERSION, d->opt.socket_path,
+	       d->opt.state_path, d->reg.n_res, d->reg.n_rsv,
+	       d->redis ? d->opt.redis.url : "memory");
 	return 0;
 }
 
 static void teardown(pt_daemon *d)
 {
+	pt_redis_close(d->redis);
+	d->redis = NULL;
 	pt_server_release(d);
 	for (size_t i = 0; i < 3; i++)
 		if (d->signal_ev[i])

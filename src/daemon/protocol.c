@@ -23,6 +23,8 @@ const char pt_protocol_internal_reply[] =
 	"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":"
 	"\"the daemon could not save its state; nothing was granted\"}}";
 
+const char pt_protocol_later[] = "";
+
 /* One request being answered. */
 typedef struct req {
 	pt_daemon *d;
@@ -32,6 +34,7 @@ typedef struct req {
 	cJSON *out;   /* the reply */
 	bool oom;     /* an allocation failed: answer "internal" */
 	bool durable; /* the reply reports a write */
+	bool later;   /* sent to Redis: the reply comes later */
 } req;
 
 typedef int (*op_fn)(req *q);
@@ -248,7 +251,7 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
 	return 0;
 }
 
-static void granted(req *q, const pt_acquire *a, const pt_placement *p)
+static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant_mode mode)
 {
 	cJSON *out = start(q, true), *starts = cJSON_CreateArray();
 	put_int(q, out, "reservation", (int64_t)p->reservation);
@@ -261,10 +264,76 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p)
 	put_int(q, out, "window_ms", p->window_ms);
 	put_int(q, out, "guard_ms", p->guard_ms);
 	put_int(q, out, "expires_ms", p->expires_ms);
+	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
 	q->durable = true;
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
-	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ")", q->c->id, q->c->uid,
-	       a->resource, p->reservation, a->k, p->start_ms - q->now, p->start_ms);
+	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ", %s)", q->c->id, q->c->uid,
+	       a->resource, p->reservation, a->k, p->start_ms - q->now, p->start_ms,
+	       pt_grant_mode_name(mode));
+}
+
+static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, int rc);
+
+/* The acquire goes to Redis; NULL (and the reply made) when it cannot. */
+static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *res)
+{
+	pt_pending *p = calloc(1, sizeof *p + a->k * sizeof p->offsets[0]);
+	if (!p) {
+		fail(q, "internal", "out of memory; nothing was granted");
+		return NULL;
+	}
+	p->a = *a;
+	snprintf(p->resource, sizeof p->resource, "%s", a->resource);
+	snprintf(p->client_id, sizeof p->client_id, "%s", a->client_id ? a->client_id : "");
+	memcpy(p->offsets, a->offsets, a->k * sizeof p->offsets[0]);
+	p->a.resource = p->resource;
+	p->a.client_id = a->client_id ? p->client_id : NULL;
+	p->a.offsets = p->offsets;
+	p->a.owner = NULL; /* linked when granted, if the connection is still there */
+	p->conn = q->c;
+	p->span_ms = res->dio.window_ms + res->dio.guard_ms;
+	p->id = pt_registry_new_id(&q->d->reg);
+	return p;
+}
+
+/* With the Redis backend: 1 when the acquire went to Redis, 0 to place it
+ * here (in outage, with the outage terms in a), -1 when answered. */
+static int acquire_shared(req *q, pt_acquire *a)
+{
+	pt_resource *res;
+	pt_placement p = {0};
+	bool created;
+	int rc = pt_registry_prepare(&q->d->reg, a, &res, &created);
+	if (rc == PT_OK)
+		rc = pt_dio_check_offsets(res->dio.limit, res->dio.window_ms + res->dio.guard_ms,
+					  a->offsets, a->k, &p.crowded);
+	if (rc != PT_OK) {
+		p.limit = res ? res->dio.limit : a->limit;
+		p.window_ms = res ? res->dio.window_ms : a->window_ms;
+		p.guard_ms = res ? res->dio.guard_ms : 0;
+		if (res && created)
+			pt_registry_forget(&q->d->reg, res);
+		return acquire_failed(q, a, &p, rc);
+	}
+	if (!pt_redis_online(q->d->redis)) {
+		int64_t not_before;
+		pt_redis_outage_terms(q->d->redis, res, q->now, &a->cap, &not_before);
+		if (not_before > a->not_before_ms)
+			a->not_before_ms = not_before;
+		return 0;
+	}
+	pt_pending *pend = pending_new(q, a, res);
+	if (!pend || !(pend->reply = pt_server_hold_later(q->c))) {
+		free(pend);
+		if (created)
+			pt_registry_forget(&q->d->reg, res);
+		return pend ? fail(q, "internal", "out of memory; nothing was granted") : -1;
+	}
+	pend->conn_next = q->c->pending;
+	q->c->pending = pend;
+	pt_redis_acquire(q->d->redis, pend);
+	q->later = true;
+	return 1;
 }
 
 static int op_acquire(req *q)
@@ -272,20 +341,35 @@ static int op_acquire(req *q)
 	int64_t offsets[PT_DIO_MAX_OFFSETS];
 	pt_acquire a = {.uid = q->c->uid, .owner = &q->c->owner, .max_wait_ms = -1};
 	pt_placement p;
+	pt_grant_mode mode = q->d->redis ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
 	if (read_acquire(q, &a, offsets) < 0)
 		return -1;
-	switch (pt_registry_acquire(&q->d->reg, &a, q->now, &p)) {
-	case PT_OK:
-		granted(q, &a, &p);
+	if (q->d->redis) {
+		int rc = acquire_shared(q, &a);
+		if (rc != 0)
+			return rc > 0 ? 0 : -1;
+	}
+	int rc = pt_registry_acquire(&q->d->reg, &a, q->now, &p);
+	if (rc == PT_OK) {
+		granted(q, &a, &p, mode);
 		return 0;
+	}
+	return acquire_failed(q, &a, &p, rc);
+}
+
+static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, int rc)
+{
+	const int64_t *offsets = a->offsets;
+	switch (rc) {
 	case PT_EINFEASIBLE:
 		return fail(q, "infeasible", "offsets %" PRId64 " and %" PRId64 " fall within one "
-			    "window of %" PRId64 " ms: limit %" PRId64, offsets[p.crowded],
-			    offsets[p.crowded + (size_t)p.limit], p.window_ms + p.guard_ms, p.limit);
+			    "window of %" PRId64 " ms: limit %" PRId64, offsets[p->crowded],
+			    offsets[p->crowded + (size_t)p->limit], p->window_ms + p->guard_ms,
+			    p->limit);
 	case PT_ERANGE:
 		fail(q, "wait_too_long", "the earliest start is in %" PRId64 " ms, beyond "
-		     "max_wait_ms %" PRId64, p.start_ms - q->now, a.max_wait_ms);
-		put_int(q, q->out, "start_ms", p.start_ms);
+		     "max_wait_ms %" PRId64, p->start_ms - q->now, a->max_wait_ms);
+		put_int(q, q->out, "start_ms", p->start_ms);
 		put_int(q, q->out, "now_ms", q->now);
 		return -1;
 	case PT_EINVAL:
@@ -297,6 +381,84 @@ static int op_acquire(req *q)
 	default:
 		return fail(q, "internal", "out of memory; nothing was granted");
 	}
+}
+
+static void pending_unlink(pt_pending *p)
+{
+	for (pt_pending **at = &p->conn->pending; *at; at = &(*at)->conn_next) {
+		if (*at == p) {
+			*at = p->conn_next;
+			return;
+		}
+	}
+}
+
+/* A grant no connection will hear of: give its starts back to Redis. */
+static void grant_orphaned(pt_daemon *d, const pt_pending *p)
+{
+	const pt_resource *res = pt_registry_find(&d->reg, p->a.uid, p->resource);
+	if (res && d->reg.on_release)
+		d->reg.on_release(d->reg.release_ctx, res, p->id, INT64_MIN);
+}
+
+/* Places p here: Redis did not answer. */
+static void acquire_outage(req *q, pt_pending *p)
+{
+	pt_placement pl;
+	const pt_resource *res = pt_registry_find(&q->d->reg, p->a.uid, p->resource);
+	int64_t not_before = 0;
+	if (res)
+		pt_redis_outage_terms(q->d->redis, res, q->now, &p->a.cap, &not_before);
+	if (not_before > p->a.not_before_ms)
+		p->a.not_before_ms = not_before;
+	int rc = pt_registry_acquire(&q->d->reg, &p->a, q->now, &pl);
+	if (rc == PT_OK)
+		granted(q, &p->a, &pl, PT_GRANT_OUTAGE);
+	else
+		acquire_failed(q, &p->a, &pl, rc);
+}
+
+static void acquire_answer(req *q, pt_pending *p, bool ok, int64_t base_ms, int64_t wait_ms)
+{
+	pt_placement pl = {0};
+	int rc;
+	if (!ok && wait_ms <= 0) {
+		acquire_outage(q, p);
+		return;
+	}
+	if (!ok) {
+		pl.start_ms = q->now + wait_ms;
+		acquire_failed(q, &p->a, &pl, PT_ERANGE);
+		return;
+	}
+	rc = pt_registry_grant_at(&q->d->reg, &p->a, p->id, base_ms, q->now, &pl);
+	if (rc == PT_OK) {
+		granted(q, &p->a, &pl, PT_GRANT_REDIS);
+		return;
+	}
+	grant_orphaned(q->d, p);
+	acquire_failed(q, &p->a, &pl, rc);
+}
+
+void pt_protocol_acquire_done(pt_daemon *d, pt_pending *p, bool granted_ok, int64_t base_ms,
+			      int64_t wait_ms)
+{
+	req q = {.d = d, .c = p->conn, .now = pt_daemon_now_ms()};
+	char *text = NULL;
+	if (!p->conn) {
+		if (granted_ok)
+			grant_orphaned(d, p);
+		return;
+	}
+	pending_unlink(p);
+	p->a.owner = &p->conn->owner;
+	acquire_answer(&q, p, granted_ok, base_ms, wait_ms);
+	if (!q.oom && q.out)
+		text = cJSON_PrintUnformatted(q.out);
+	cJSON_Delete(q.out);
+	pt_server_fill(p->conn, p->reply, text ? text : pt_protocol_internal_reply,
+		       q.durable && text);
+	free(text);
 }
 
 static int op_release(req *q)
@@ -379,6 +541,24 @@ static int op_resources(req *q)
 	return 0;
 }
 
+/* "backend": "memory" or "redis"; with Redis, "mode": "redis" or "outage"
+ * (since when, and the daemons it last saw). */
+static void status_backend(req *q, cJSON *out)
+{
+	const char *mode = "local";
+	int64_t since = 0;
+	size_t daemons = 1;
+	if (q->d->redis)
+		pt_redis_describe(q->d->redis, &mode, &since, &daemons);
+	put(q, out, "backend", cJSON_CreateString(q->d->redis ? "redis" : "memory"));
+	put(q, out, "mode", cJSON_CreateString(mode));
+	if (q->d->redis) {
+		put_int(q, out, "daemons", (int64_t)daemons);
+		if (since)
+			put_int(q, out, "outage_since_ms", since);
+	}
+}
+
 static int op_status(req *q)
 {
 	const pt_daemon *d = q->d;
@@ -394,7 +574,7 @@ static int op_status(req *q)
 	put_int(q, out, "reservations", (int64_t)reservations);
 	put(q, out, "state", cJSON_CreateString(d->opt.state_path));
 	put(q, out, "socket", cJSON_CreateString(d->opt.socket_path));
-	put(q, out, "mode", cJSON_CreateString("local"));
+	status_backend(q, out);
 	return 0;
 }
 
@@ -479,6 +659,11 @@ char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 	req q = {.d = d, .c = c, .now = now_ms};
 	char *text = NULL;
 	parse(&q, line, len);
+	if (q.later) {
+		cJSON_Delete(q.out);
+		*durable = false;
+		return (char *)pt_protocol_later;
+	}
 	if (!q.oom && q.out)
 		text = cJSON_PrintUnformatted(q.out);
 	cJSON_Delete(q.out);

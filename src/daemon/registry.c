@@ -32,6 +32,7 @@ struct pt_reservation {
 	int64_t last_ms;    /* no start of it is held after this */
 	int64_t expires_ms; /* its ttl: starts still ahead then are dropped */
 	int64_t priority;
+	bool shared;     /* placed by Redis, which holds its starts */
 	char *client_id; /* owned, may be NULL */
 	pt_owner *owner;
 	pt_reservation *owner_prev, *owner_next;
@@ -509,10 +510,13 @@ static int acquire_place(const pt_resource *res, const pt_acquire *a, int64_t no
 {
 	const pt_dio *d = &res->dio;
 	int64_t from = a->not_before_ms > now_ms ? a->not_before_ms : now_ms;
+	pt_dio capped = *d; /* the same starts under a lower limit (read only) */
 	int rc = pt_dio_check_offsets(d->limit, d->window_ms + d->guard_ms, a->offsets, a->k,
 				      &out->crowded);
+	if (a->cap > 0 && a->cap < d->limit)
+		capped.limit = a->cap;
 	if (rc == PT_OK)
-		rc = pt_dio_find(d, from, a->offsets, a->k, &out->start_ms);
+		rc = pt_dio_find(&capped, from, a->offsets, a->k, &out->start_ms);
 	if (rc == PT_ERANGE)
 		return PT_EINVAL; /* times beyond int64: out of range */
 	if (rc == PT_OK && a->max_wait_ms >= 0 && out->start_ms - now_ms > a->max_wait_ms)
@@ -546,10 +550,9 @@ static int acquire_store(pt_registry *r, pt_resource *res, const pt_acquire *a, 
 }
 
 /* Reserves the placed starts under a new id and writes them. */
-static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a,
+static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
 			 pt_placement *out)
 {
-	uint64_t id = r->next_id;
 	pt_reservation *v;
 	int rc = undo_reserve(r, 2);
 	if (rc != PT_OK)
@@ -560,7 +563,6 @@ static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a,
 		pt_dio_cancel(&res->dio, id, INT64_MIN);
 		return PT_ENOMEM;
 	}
-	r->next_id++;
 	v->last_ms = out->start_ms + a->offsets[a->k - 1];
 	v->expires_ms = out->expires_ms;
 	v->priority = a->priority;
@@ -576,38 +578,94 @@ static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a,
 	return PT_OK;
 }
 
-int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
-			pt_placement *out)
+int pt_registry_prepare(pt_registry *r, const pt_acquire *a, pt_resource **out, bool *created)
 {
-	pt_resource *res;
-	bool created;
+	return acquire_resource(r, a, out, created);
+}
+
+void pt_registry_forget(pt_registry *r, pt_resource *res)
+{
+	if (res->dio.count == 0 && !res->persisted)
+		res_destroy(r, res);
+}
+
+uint64_t pt_registry_new_id(pt_registry *r)
+{
+	return r->next_id++;
+}
+
+/* Expires res's old starts and fills out with its limits. */
+static void placement_start(pt_resource *res, int64_t now_ms, pt_placement *out)
+{
 	memset(out, 0, sizeof *out);
-	int rc = acquire_resource(r, a, &res, &created);
-	if (rc != PT_OK)
-		return rc;
 	pt_dio_expire(&res->dio, now_ms);
 	out->limit = res->dio.limit;
 	out->window_ms = res->dio.window_ms;
 	out->guard_ms = res->dio.guard_ms;
-	rc = acquire_place(res, a, now_ms, out);
-	if (rc == PT_OK) {
-		out->expires_ms = a->ttl_ms > 0 ? now_ms + a->ttl_ms
-						: default_expiry(a, out->start_ms, res->dio.window_ms);
-		rc = acquire_grant(r, res, a, out);
-	}
+}
+
+/* Grants the placed starts of a on res (out->start_ms) under a new id. */
+static int place_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
+		       int64_t now_ms, pt_placement *out)
+{
+	out->expires_ms = a->ttl_ms > 0 ? now_ms + a->ttl_ms
+					: default_expiry(a, out->start_ms, res->dio.window_ms);
+	return acquire_grant(r, res, a, id, out);
+}
+
+/* Places a (at *base, or the least base the rule allows when base is
+ * NULL) and grants it under id. */
+static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
+			  const int64_t *base, int64_t now_ms, pt_placement *out)
+{
+	pt_resource *res;
+	bool created;
+	int rc = acquire_resource(r, a, &res, &created);
+	if (rc != PT_OK)
+		return rc;
+	placement_start(res, now_ms, out);
+	if (base)
+		out->start_ms = *base;
+	else
+		rc = acquire_place(res, a, now_ms, out);
+	if (rc == PT_OK)
+		rc = place_grant(r, res, a, id, now_ms, out);
 	if (rc != PT_OK && created)
 		res_destroy(r, res);
 	return rc;
+}
+
+int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
+			pt_placement *out)
+{
+	return registry_place(r, a, pt_registry_new_id(r), NULL, now_ms, out);
+}
+
+int pt_registry_grant_at(pt_registry *r, const pt_acquire *a, uint64_t id, int64_t base_ms,
+			 int64_t now_ms, pt_placement *out)
+{
+	int rc = registry_place(r, a, id, &base_ms, now_ms, out);
+	if (rc == PT_OK)
+		rsv_find(r, id)->shared = true;
+	return rc;
+}
+
+bool pt_registry_shared(const pt_registry *r, uint64_t id)
+{
+	const pt_reservation *v = rsv_find(r, id);
+	return v && v->shared;
 }
 
 /* ---- release, set_limit, connections ---- */
 
 /* Deletes id's rows at or after from_ms. A failure leaves the store with
  * more starts than memory, which is only careful, so it is not reported. */
-static void store_release(pt_registry *r, uint64_t id, int64_t from_ms)
+static void store_release(pt_registry *r, const pt_resource *res, uint64_t id, int64_t from_ms)
 {
 	if (r->store && store_begin(r) == PT_OK)
 		(void)pt_store_release(r->store, id, from_ms);
+	if (r->on_release)
+		r->on_release(r->release_ctx, res, id, from_ms);
 }
 
 static bool rsv_live(const pt_reservation *v, int64_t now_ms)
@@ -634,7 +692,7 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 		from_ms = now_ms + 1;
 	*released = pt_dio_cancel(&v->res->dio, id, from_ms);
 	if (*released)
-		store_release(r, id, from_ms);
+		store_release(r, v->res, id, from_ms);
 	if (v->last_ms >= from_ms)
 		v->last_ms = from_ms - 1;
 	return PT_OK;
@@ -684,7 +742,7 @@ size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms)
 		pt_reservation *v = o->first;
 		size_t n = pt_dio_cancel(&v->res->dio, v->id, now_ms + 1);
 		if (n)
-			store_release(r, v->id, now_ms + 1);
+			store_release(r, v->res, v->id, now_ms + 1);
 		released += n;
 		rsv_remove(r, v);
 	}
@@ -720,8 +778,12 @@ static size_t expire_reservations(pt_registry *r, int64_t now_ms)
 				p = &v->chain;
 				continue;
 			}
-			if (v->expires_ms <= now_ms)
-				dropped += pt_dio_cancel(&v->res->dio, v->id, now_ms);
+			if (v->expires_ms <= now_ms) {
+				size_t n = pt_dio_cancel(&v->res->dio, v->id, now_ms);
+				if (n && r->on_release)
+					r->on_release(r->release_ctx, v->res, v->id, now_ms);
+				dropped += n;
+			}
 			*p = v->chain;
 			r->n_rsv--;
 			rsv_free(v);

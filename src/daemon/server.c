@@ -44,11 +44,17 @@
 #define TICK_MS 1000
 #define REFUSE_LOG_EVERY_MS 1000
 
+/* A reply is sent once nothing before it waits: not for Redis (later),
+ * not for the commit of the batch holding its writes (uncommitted). */
 struct pt_reply {
 	pt_reply *next;
 	bool durable;
-	size_t len; /* with the newline */
-	char text[];
+	bool later;       /* its text comes from Redis */
+	bool uncommitted; /* durable, and the batch has not committed yet */
+	bool failed;      /* durable, and its batch failed: send "internal" */
+	size_t len;       /* with the newline */
+	char *text;       /* buf, or malloc'd when filled later */
+	char buf[];
 };
 
 static int conn_finish(pt_conn *c);
@@ -95,14 +101,30 @@ static size_t conn_unsent(const pt_conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) + c->held_bytes;
 }
 
+static void reply_free(pt_reply *r)
+{
+	if (r->text != r->buf)
+		free(r->text);
+	free(r);
+}
+
 static void held_free(pt_conn *c)
 {
 	for (pt_reply *r = c->held_first, *next; r; r = next) {
 		next = r->next;
-		free(r);
+		reply_free(r);
 	}
 	c->held_first = c->held_last = NULL;
 	c->held_bytes = 0;
+}
+
+static void held_link(pt_daemon *d, pt_conn *c)
+{
+	if (!c->in_held) {
+		c->in_held = true;
+		c->held_next = d->held;
+		d->held = c;
+	}
 }
 
 static void held_unlink(pt_daemon *d, pt_conn *c)
@@ -133,6 +155,8 @@ static void conn_close(pt_conn *c)
 			       "starts", c->id, c->uid, n);
 		pt_server_wrote(d);
 	}
+	for (pt_pending *p = c->pending; p; p = p->conn_next)
+		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
 	held_free(c);
 	if (c->prev)
@@ -191,33 +215,45 @@ static int conn_write(pt_conn *c, const char *text, size_t len)
 	return -1;
 }
 
-/* Holds a reply until the commit. */
-static int conn_hold(pt_conn *c, const char *text, size_t len, bool durable)
+static pt_reply *reply_append(pt_conn *c, size_t size)
 {
-	pt_daemon *d = c->d;
-	pt_reply *r = malloc(sizeof *r + len + 1);
-	if (!r) {
-		pt_log(PT_LOG_ERROR, "client %" PRIu64 ": out of memory for a reply: dropped", c->id);
-		conn_close(c);
-		return -1;
-	}
-	r->next = NULL;
-	r->durable = durable;
-	r->len = len + 1;
-	memcpy(r->text, text, len);
-	r->text[len] = '\n';
+	pt_reply *r = calloc(1, sizeof *r + size);
+	if (!r)
+		return NULL;
+	r->text = r->buf;
 	if (c->held_last)
 		c->held_last->next = r;
 	else
 		c->held_first = r;
 	c->held_last = r;
-	c->held_bytes += r->len;
-	if (!c->in_held) {
-		c->in_held = true;
-		c->held_next = d->held;
-		d->held = c;
+	return r;
+}
+
+/* Holds a reply until what is before it (and, durable, the commit) is done. */
+static int conn_hold(pt_conn *c, const char *text, size_t len, bool durable)
+{
+	pt_reply *r = reply_append(c, len + 1);
+	if (!r) {
+		pt_log(PT_LOG_ERROR, "client %" PRIu64 ": out of memory for a reply: dropped", c->id);
+		conn_close(c);
+		return -1;
 	}
+	r->durable = r->uncommitted = durable;
+	r->len = len + 1;
+	memcpy(r->text, text, len);
+	r->text[len] = '\n';
+	c->held_bytes += r->len;
+	if (durable)
+		held_link(c->d, c);
 	return 0;
+}
+
+pt_reply *pt_server_hold_later(pt_conn *c)
+{
+	pt_reply *r = reply_append(c, 0);
+	if (r)
+		r->later = true;
+	return r;
 }
 
 /* Sends a reply, or holds it. 0, or -1 when c was closed. */
@@ -228,19 +264,24 @@ static int conn_send(pt_conn *c, const char *text, bool hold, bool durable)
 	return rc < 0 ? rc : conn_check_bound(c, had);
 }
 
-/* Sends the held replies; failed: the batch did not commit. */
-static int conn_flush_held(pt_conn *c, bool failed)
+/* Sends the held replies that wait for nothing any more. */
+static int conn_flush_held(pt_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t had = evbuffer_get_length(out);
 	int rc = 0;
-	for (pt_reply *r = c->held_first; r && rc == 0; r = r->next) {
+	pt_reply *r;
+	while (rc == 0 && (r = c->held_first) && !r->later && !r->uncommitted) {
 		struct iovec internal[] = {{(void *)pt_protocol_internal_reply,
 					    strlen(pt_protocol_internal_reply)}, {"\n", 1}};
 		struct iovec text = {r->text, r->len};
-		rc = failed && r->durable ? conn_emit(c, internal, 2) : conn_emit(c, &text, 1);
+		rc = r->failed ? conn_emit(c, internal, 2) : conn_emit(c, &text, 1);
+		c->held_first = r->next;
+		c->held_bytes -= r->len;
+		reply_free(r);
 	}
-	held_free(c);
+	if (!c->held_first)
+		c->held_last = NULL;
 	if (rc != 0) {
 		pt_log(PT_LOG_ERROR, "client %" PRIu64 ": out of memory for a reply: dropped", c->id);
 		conn_close(c);
@@ -266,13 +307,42 @@ void pt_server_commit(pt_daemon *d)
 		c->held_next = NULL;
 		c->in_held = false;
 		clients++;
-		conn_flush_held(c, rc != PT_OK);
+		for (pt_reply *r = c->held_first; r; r = r->next) {
+			if (r->uncommitted)
+				r->failed = rc != PT_OK;
+			r->uncommitted = false;
+		}
+		conn_flush_held(c);
 	}
 	if (d->store && pt_store_wal_full(d->store))
 		event_active(d->checkpoint_ev, EV_TIMEOUT, 1);
 	if (dirty && clients && pt_log_enabled(PT_LOG_DEBUG))
 		pt_log(PT_LOG_DEBUG, "batch committed after %" PRId64 " ms; replies sent to %zu "
 		       "clients", pt_daemon_mono_ms() - d->batch_since_ms, clients);
+}
+
+void pt_server_fill(pt_conn *c, pt_reply *r, const char *text, bool durable)
+{
+	size_t len = strlen(text), had = conn_unsent(c);
+	char *copy = malloc(len + 1);
+	if (!copy) {
+		pt_log(PT_LOG_ERROR, "client %" PRIu64 ": out of memory for a reply: dropped", c->id);
+		conn_close(c);
+		return;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\n';
+	r->text = copy;
+	r->len = len + 1;
+	r->later = false;
+	r->durable = r->uncommitted = durable;
+	c->held_bytes += r->len;
+	if (durable) {
+		held_link(c->d, c);
+		pt_server_wrote(c->d);
+	} else if (conn_check_bound(c, had) == 0) {
+		conn_flush_held(c);
+	}
 }
 
 /* A client that sends no more is closed once it has every reply. */
@@ -298,6 +368,8 @@ static int conn_line(pt_conn *c, const char *line, size_t len)
 	bool must_wait = durable && wrote;
 	if (must_wait)
 		pt_server_wrote(d);
+	if (reply == pt_protocol_later)
+		return 0; /* its place is held; Redis fills it */
 	int rc = conn_send(c, reply ? reply : pt_protocol_internal_reply,
 			   must_wait || c->held_first, must_wait);
 	free(reply);

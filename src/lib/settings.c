@@ -67,6 +67,16 @@ static int check_mode(const char *text, char *err, size_t len)
 	return -1;
 }
 
+/* The scheme only: the daemon checks the rest of the URL. */
+static int check_backend(const char *text, char *err, size_t len)
+{
+	if (!strcmp(text, "memory") || !strncmp(text, "redis://", 8) || !strncmp(text, "unix://", 7) ||
+	    !strncmp(text, "rediss://", 9)) /* refused with its reason by the daemon */
+		return 0;
+	snprintf(err, len, "memory, redis://[user:password@]host[:port][/db] or unix:///path");
+	return -1;
+}
+
 static int check_algorithm(const char *text, char *err, size_t len)
 {
 	if (!strcmp(text, "diophantine") || !strcmp(text, "gcra") || !strcmp(text, "fixed-window"))
@@ -123,7 +133,12 @@ static const pt_setting_def table[] = {
 	{"daemon.socket_path", NULL, S, NULL, NONE, NULL, "daemon socket path", NULL},
 	{"daemon.log_level", NULL, S, "info", NONE, check_log_level, "daemon log level", NULL},
 	{"daemon.metrics_listen", NULL, S, NULL, NONE, NULL, "host:port for /metrics", NULL},
-	{"daemon.backend", NULL, S, NULL, NONE, NULL, "redis:// URL; omit for memory", NULL},
+	{"daemon.backend", "BACKEND", S, NULL, NONE, check_backend, "redis:// URL; omit for memory",
+	 NULL},
+	{"daemon.redis_timeout", NULL, D, "200ms", NONE, NULL,
+	 "daemon: Redis unanswered this long means an outage", NULL},
+	{"daemon.outage_share", NULL, F, NULL, 0.001, 1.0, NULL,
+	 "daemon: share of a limit granted in an outage (default 1/daemons)", NULL},
 	{"daemon.state", NULL, S, NULL, NONE, NULL, "SQLite state file", NULL},
 	{"daemon.max_clients", NULL, I, "1024", 1, 1000000, NULL, "daemon: most connections at once",
 	 NULL},

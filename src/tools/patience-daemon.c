@@ -18,7 +18,10 @@
 
 #define EXIT_USAGE 125
 
-enum { OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG };
+enum {
+	OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG,
+	OPT_BACKEND, OPT_REDIS_TIMEOUT, OPT_OUTAGE_SHARE,
+};
 
 typedef struct daemon_option {
 	const char *name;
@@ -43,6 +46,13 @@ static const daemon_option options[] = {
 	 "close a connection idle this long; 0: never (10m)"},
 	{"socket-mode", OPT_SOCKET_MODE, "daemon.socket_mode", "MODE",
 	 "octal permissions of the socket (0600)"},
+	{"backend", OPT_BACKEND, "daemon.backend", "URL",
+	 "share limits with other hosts' daemons through Redis: redis://[user:password@]"
+	 "host[:port][/db] or unix:///path (memory: this host alone)"},
+	{"redis-timeout", OPT_REDIS_TIMEOUT, "daemon.redis_timeout", "DUR",
+	 "Redis unanswered this long is an outage (200ms)"},
+	{"outage-share", OPT_OUTAGE_SHARE, "daemon.outage_share", "F",
+	 "in an outage, grant this share of each limit (1 / the daemons last seen)"},
 	{"help", 'h', NULL, NULL, "show this help"},
 	{"version", 'V', NULL, NULL, "show the version"},
 };
@@ -208,6 +218,25 @@ static void socket_path(const pt_config *cfg, pt_daemon_options *o)
 	absolute(o->socket_path, sizeof o->socket_path, path, "socket");
 }
 
+static void redis_options(const pt_config *cfg, pt_redis_options *o)
+{
+	const char *url = text_of(cfg, "daemon.backend");
+	const pt_setting *share = pt_config_get(cfg, "daemon.outage_share");
+	char err[1280];
+	if (url && strcmp(url, "memory") != 0) {
+		if (pt_redis_check_url(url, err, sizeof err) != PT_OK)
+			die_usage("%s", err);
+		if (strlen(url) >= sizeof o->url)
+			die_usage("backend URL is longer than %zu bytes", sizeof o->url - 1);
+		snprintf(o->url, sizeof o->url, "%s", url);
+	}
+	o->timeout_ms = pt_config_get(cfg, "daemon.redis_timeout")->as.ms;
+	if (o->timeout_ms < 1)
+		die_usage("redis timeout %s: expected a duration of at least 1ms",
+			  text_of(cfg, "daemon.redis_timeout"));
+	o->outage_share = share->text ? share->as.floating : 0;
+}
+
 static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_options *o)
 {
 	const char *state = text_of(cfg, "daemon.state");
@@ -228,6 +257,7 @@ static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_
 	o->max_clients = pt_config_get(cfg, "daemon.max_clients")->as.integer;
 	o->idle_timeout_ms = pt_config_get(cfg, "daemon.idle_timeout")->as.ms;
 	o->socket_mode = (unsigned)strtoul(text_of(cfg, "daemon.socket_mode"), NULL, 8);
+	redis_options(cfg, &o->redis);
 }
 
 int main(int argc, char **argv)
@@ -247,6 +277,12 @@ int main(int argc, char **argv)
 	}
 	if (pt_daemon_config_load(&cfg, args.config_file, err, sizeof err) != PT_OK) {
 		fprintf(stderr, "patience-daemon: %s\n", err);
+		return EXIT_USAGE;
+	}
+	static const char *const prefixes[] = {"PATIENCE"}; /* PATIENCE_BACKEND and friends */
+	if (pt_config_apply_env(&cfg.settings, prefixes, 1, err, sizeof err) != PT_OK) {
+		fprintf(stderr, "patience-daemon: %s\n", err);
+		pt_daemon_config_release(&cfg);
 		return EXIT_USAGE;
 	}
 	apply_flags(&cfg.settings, &args);
