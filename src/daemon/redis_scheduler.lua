@@ -105,17 +105,20 @@ local function acquire()
 		offsets[#offsets + 1] = tonumber(ARGV[i])
 	end
 	redis.call('ZREMRANGEBYSCORE', key, '-inf', now - span)
-	local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
-	local starts = {}
-	for i = 2, #flat, 2 do
-		starts[#starts + 1] = tonumber(flat[i])
-	end
-	while true do
-		local next_base = check(starts, offsets, base, limit, span)
-		if next_base == base then
-			break
+	-- with room for every new start in any window, base stands (no read)
+	if redis.call('ZCARD', key) + #offsets > limit then
+		local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+		local starts = {}
+		for i = 2, #flat, 2 do
+			starts[#starts + 1] = tonumber(flat[i])
 		end
-		base = next_base
+		while true do
+			local next_base = check(starts, offsets, base, limit, span)
+			if next_base == base then
+				break
+			end
+			base = next_base
+		end
 	end
 	if max_wait >= 0 and base - now > max_wait then
 		return {0, base - now}
