@@ -38,6 +38,7 @@ typedef struct pt_grant {
 	int64_t guard_ms;
 	int64_t limit;     /* the resource's limit as the daemon holds it */
 	int64_t window_ms;
+	char backend[8];   /* "memory", "redis", "outage" (its local share); "": not said */
 } pt_grant;
 
 /* Connect to socket_path and say hello. Returns PT_OK; PT_ENOENT when

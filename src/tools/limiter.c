@@ -114,6 +114,18 @@ static void say_shared_limit(limiter *l, const pt_grant *g)
 		(long long)g->limit, theirs, guard, (long long)l->cfg.rate_limit, ours);
 }
 
+/* With -v, once each time it starts: the daemon's Redis backend does not
+ * answer, so grants come from the daemon's share of the limit. */
+static void say_outage(limiter *l, const pt_grant *g)
+{
+	bool outage = strcmp(g->backend, "outage") == 0;
+	if (outage && !l->in_outage && l->cfg.verbose_prefix)
+		fprintf(stderr, "%spatience-daemon cannot reach its Redis backend: \"%s\" is "
+			"granted from this daemon's share of the limit.\n", l->cfg.verbose_prefix,
+			l->cfg.resource_id);
+	l->in_outage = outage;
+}
+
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
  * -1 to go local. */
 static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
@@ -144,6 +156,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		fprintf(stderr, "%sSharing \"%s\" through patience-daemon.\n", p->verbose_prefix,
 			p->resource_id);
 	l->shared = true;
+	say_outage(l, &g);
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
 			       (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);

@@ -31,6 +31,7 @@ typedef struct limiter {
 	bool said_fallback;  /* the one warning has been printed */
 	bool start_failed;   /* an auto-start did not bring a daemon up */
 	bool said_limit;     /* told that the daemon's limit differs from ours */
+	bool in_outage;      /* the last grant came from the daemon's local share */
 	bool shared;         /* the last grant came from the daemon */
 	bool refused;        /* the daemon answered an acquire with an error */
 	pt_dio local;

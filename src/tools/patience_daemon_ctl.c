@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "exec/clock.h"
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -162,13 +163,33 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "?";
 }
 
+/* "backend memory (this host)", or Redis's mode: "redis (shared by 4
+ * daemons)", "outage for 3.2s: local share of each limit (4 daemons)". */
+static void print_backend(const cJSON *status)
+{
+	const char *mode = str(status, "mode");
+	double daemons = num(status, "daemons"), since = num(status, "outage_since_ms");
+	char ago[32];
+	if (strcmp(str(status, "backend"), "redis") != 0) {
+		printf("  backend    memory (limits shared on this host)\n");
+		return;
+	}
+	if (strcmp(mode, "outage") == 0 && since > 0) {
+		pt_duration_format(pt_realtime_ms() - (int64_t)since, ago, sizeof ago);
+		printf("  backend    redis: OUTAGE for %s, granting a local share of each limit "
+		       "(%.0f daemons last seen)\n", ago, daemons);
+	} else {
+		printf("  backend    redis: %s (%.0f daemons sharing)\n", mode, daemons);
+	}
+}
+
 static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32], w[32];
 	pt_duration_format((int64_t)num(status, "uptime_ms"), up, sizeof up);
 	printf("%s: running, pid %.0f, up %s\n", str(status, "server"), num(status, "pid"), up);
-	printf("  socket     %s\n  state      %s\n  mode       %s\n", str(status, "socket"),
-	       str(status, "state"), str(status, "mode"));
+	printf("  socket     %s\n  state      %s\n", str(status, "socket"), str(status, "state"));
+	print_backend(status);
 	printf("  clients    %.0f of %.0f\n", num(status, "clients"), num(status, "max_clients"));
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "resources");
 	printf("  resources  %d (yours)\n", cJSON_GetArraySize(list));

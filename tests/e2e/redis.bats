@@ -172,10 +172,18 @@ stop_fleet() {
 	# the daemons say so
 	status_of 1 | grep -q '"mode":"outage"'
 	run --separate-stderr "$PT_BIN/patience" daemon status --daemon-socket "$T/d1/daemon.sock"
-	assert_contains "$output" "outage"
+	assert_contains "$output" "redis: OUTAGE for"
+	# a client is told, with -v, where its grant came from
+	"$PT_BIN/patience" fixed -a 1 -v -r 40 -w 2s --daemon --daemon-socket "$T/d1/daemon.sock" \
+		--no-daemon-auto-start --resource-id test:told -- true 2>"$T/told.err" 3>&- &
+	local told=$!
 	sleep 2
 	kill -CONT "${REDIS_PIDS[0]}"
 	wait_fleet
+	wait "$told"
+	assert_contains "$(cat "$T/told.err")" "cannot reach its Redis backend"
+	run --separate-stderr "$PT_BIN/patience" daemon status --daemon-socket "$T/d1/daemon.sock"
+	assert_contains "$output" "redis: redis (4 daemons sharing)"
 	run "$PT_BIN/window_check" 40 2000 "$LOG"
 	echo "$output" >&3
 	assert_status 0
