@@ -283,6 +283,8 @@ typedef struct pt_pending {
 	int64_t offsets[];
 } pt_pending;
 
+/* The Redis Cluster slot of key (CRC16 of its hash tag {...}, if any). */
+unsigned pt_redis_key_slot(const char *key);
 /* Parse url; PT_EINVAL with the reason in err. */
 int pt_redis_check_url(const char *url, char *err, size_t err_len);
 /* Start connecting (the daemon serves in outage mode until Redis answers). */

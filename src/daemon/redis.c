@@ -223,7 +223,7 @@ static uint16_t crc16(const char *p, size_t n)
 }
 
 /* The slot of key: of its hash tag {...} when it has a non-empty one. */
-static unsigned key_slot(const char *key)
+unsigned pt_redis_key_slot(const char *key)
 {
 	size_t n = strlen(key);
 	const char *open = strchr(key, '{');
@@ -237,7 +237,7 @@ static unsigned key_slot(const char *key)
 
 static size_t key_node(const pt_redis *r, const char *key)
 {
-	return r->cluster ? r->slot_node[key_slot(key)] : 0;
+	return r->cluster ? r->slot_node[pt_redis_key_slot(key)] : 0;
 }
 
 /* ---- requests ---- */
