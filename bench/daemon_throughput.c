@@ -178,6 +178,13 @@ static int redis_fail(client *c, const char *what, redisReply *r)
 	return -1;
 }
 
+static long long realtime_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The daemon's acquire of one start now (limit LIMIT, window WINDOW_MS and
  * the default guard of 20 ms), and its release of what is left. */
 static int scheduler_op(client *c)
@@ -185,9 +192,10 @@ static int scheduler_op(client *c)
 	static unsigned long seq;
 	const char *sha = c->job->sha;
 	unsigned long id = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
-	redisReply *r = redisCommand(c->rc, "EVALSHA %s 1 %s acquire %d %d 0 -1 bench:%lu: 0",
-				     sha, SCHED_KEY, LIMIT, WINDOW_MS + 20, id);
-	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	redisReply *r = redisCommand(c->rc, "EVALSHA %s 1 %s acquire %d %d 0 -1 bench:%lu: "
+				     "%lld 250 0", sha, SCHED_KEY, LIMIT, WINDOW_MS + 20, id,
+				     realtime_ms());
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 1)
 		return redis_fail(c, "acquire", r);
 	freeReplyObject(r);

@@ -417,6 +417,8 @@ static const char *parse_grant(const cJSON *reply, pt_grant *g)
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!get_int(reply, keys[i], dst[i]))
 			return keys[i];
+	if (!get_int(reply, "max_late_ms", &g->max_late_ms) || g->max_late_ms > g->guard_ms)
+		g->max_late_ms = g->guard_ms;
 	const cJSON *backend = cJSON_GetObjectItemCaseSensitive(reply, "backend");
 	if (cJSON_IsString(backend))
 		snprintf(g->backend, sizeof g->backend, "%s", backend->valuestring);

@@ -39,6 +39,7 @@ typedef struct pt_grant {
 	int64_t limit;     /* the resource's limit as the daemon holds it */
 	int64_t window_ms;
 	char backend[8];   /* "memory", "redis", "outage" (its local share); "": not said */
+	int64_t max_late_ms; /* start no later than start_ms + this (default guard_ms) */
 } pt_grant;
 
 /* Connect to socket_path and say hello. Returns PT_OK; PT_ENOENT when

@@ -62,9 +62,10 @@ typedef enum pt_limit_source {
 	PT_LIMIT_ACQUIRE,   /* the first acquire of the resource */
 	PT_LIMIT_SET_LIMIT, /* a set_limit request */
 	PT_LIMIT_CONFIG,    /* [rate_limiting.resources] of the config file */
+	PT_LIMIT_LEARNED,   /* a learn request: the service's own headers said it */
 } pt_limit_source;
 
-/* "acquire", "set_limit", "config"; parse returns PT_EINVAL for others. */
+/* "acquire", "set_limit", "config", "learned"; parse returns PT_EINVAL for others. */
 const char *pt_limit_source_name(pt_limit_source s);
 int pt_limit_source_parse(const char *text, pt_limit_source *out);
 
@@ -77,6 +78,8 @@ typedef struct pt_resource {
 	pt_limit_source source;
 	bool persisted; /* its row is in the store (or a batch that has not failed) */
 	int64_t shared_horizon_ms; /* Redis backend: the latest start any daemon held */
+	int64_t blocked_until_ms;  /* the service said: no start before this */
+	struct pt_learned *learned; /* owned; NULL: no learned limit */
 	struct pt_resource *chain;
 } pt_resource;
 
@@ -207,6 +210,10 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
 			  int64_t window_ms, const pt_resource **out);
 
+/* set_limit with the limit's source: PT_LIMIT_SET_LIMIT or PT_LIMIT_LEARNED. */
+int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
+			int64_t window_ms, pt_limit_source source, pt_resource **out);
+
 /* The connection closed: release the future starts of its reservations. */
 size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms);
 /* The daemon stops: forget the owner but keep its reservations. */
@@ -231,6 +238,35 @@ int pt_registry_list(const pt_registry *r, uint32_t uid, int64_t now_ms,
 /* How many resources and live reservations uid has. */
 void pt_registry_count(const pt_registry *r, uint32_t uid, int64_t now_ms,
 		       size_t *resources, size_t *reservations);
+
+/* ---- learned.c: what the services' headers told ---- */
+
+/* A learn request (docs/PROTOCOL.md, learn). */
+typedef struct pt_learn {
+	uint32_t uid;
+	const char *resource;
+	int64_t limit, window_ms; /* 0: the service told no limit */
+	int64_t blocked_until_ms; /* 0: no wait */
+	int64_t expires_ms;       /* 0: the default (one window after it is learned) */
+	const char *from;         /* what told it, e.g. "X-RateLimit-* headers" */
+	int64_t create_limit, create_window_ms; /* the limit of a resource it creates */
+} pt_learn;
+
+/* A resource's learned limit and the limit it replaced. */
+typedef struct pt_learned {
+	int64_t expires_ms;
+	int64_t prev_limit, prev_window_ms;
+	pt_limit_source prev_source;
+	char from[64];
+} pt_learned;
+
+/* Apply l: the wait to every later start, the limit until it expires
+ * (unless the config file governs the resource: then PT_EINVAL and only the
+ * wait applies). *out: the resource. PT_ENOENT: the resource is new and l
+ * gives no limit to create it with. PT_ENOMEM, PT_EIO as set_limit. */
+int pt_learn_apply(pt_registry *r, const pt_learn *l, int64_t now_ms, pt_resource **out);
+/* Give back the limits that learned limits replaced, once they expire. */
+void pt_learn_expire(pt_registry *r, int64_t now_ms);
 
 /* ---- limits.c ---- */
 
@@ -278,6 +314,7 @@ typedef struct pt_pending {
 	uint64_t id;                  /* the reservation id it will have */
 	int64_t span_ms, cap;
 	int64_t sent_ms;              /* monotonic */
+	int64_t doubt_ms;             /* how much later than Redis meant the start may be */
 	char resource[PT_RESOURCE_NAME_MAX + 1];
 	char client_id[PT_CLIENT_ID_MAX + 1];
 	int64_t offsets[];

@@ -251,7 +251,11 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
 	return 0;
 }
 
-static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant_mode mode)
+/* doubt_ms: how much later than its placement the start may already be
+ * (Redis's answer took that long to arrive): the client may wake only
+ * guard - doubt late. */
+static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant_mode mode,
+		    int64_t doubt_ms)
 {
 	cJSON *out = start(q, true), *starts = cJSON_CreateArray();
 	put_int(q, out, "reservation", (int64_t)p->reservation);
@@ -264,6 +268,7 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "window_ms", p->window_ms);
 	put_int(q, out, "guard_ms", p->guard_ms);
 	put_int(q, out, "expires_ms", p->expires_ms);
+	put_int(q, out, "max_late_ms", p->guard_ms > doubt_ms ? p->guard_ms - doubt_ms : 0);
 	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
 	q->durable = true;
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
@@ -315,6 +320,8 @@ static int acquire_shared(req *q, pt_acquire *a)
 			pt_registry_forget(&q->d->reg, res);
 		return acquire_failed(q, a, &p, rc);
 	}
+	if (res->blocked_until_ms > a->not_before_ms)
+		a->not_before_ms = res->blocked_until_ms; /* the service said to wait */
 	if (!pt_redis_online(q->d->redis)) {
 		int64_t not_before;
 		pt_redis_outage_terms(q->d->redis, res, q->now, &a->cap, &not_before);
@@ -351,7 +358,7 @@ static int op_acquire(req *q)
 	}
 	int rc = pt_registry_acquire(&q->d->reg, &a, q->now, &p);
 	if (rc == PT_OK) {
-		granted(q, &a, &p, mode);
+		granted(q, &a, &p, mode, 0);
 		return 0;
 	}
 	return acquire_failed(q, &a, &p, rc);
@@ -413,7 +420,7 @@ static void acquire_outage(req *q, pt_pending *p)
 		p->a.not_before_ms = not_before;
 	int rc = pt_registry_acquire(&q->d->reg, &p->a, q->now, &pl);
 	if (rc == PT_OK)
-		granted(q, &p->a, &pl, PT_GRANT_OUTAGE);
+		granted(q, &p->a, &pl, PT_GRANT_OUTAGE, 0);
 	else
 		acquire_failed(q, &p->a, &pl, rc);
 }
@@ -433,7 +440,7 @@ static void acquire_answer(req *q, pt_pending *p, bool ok, int64_t base_ms, int6
 	}
 	rc = pt_registry_grant_at(&q->d->reg, &p->a, p->id, base_ms, q->now, &pl);
 	if (rc == PT_OK) {
-		granted(q, &p->a, &pl, PT_GRANT_REDIS);
+		granted(q, &p->a, &pl, PT_GRANT_REDIS, p->doubt_ms);
 		return;
 	}
 	grant_orphaned(q->d, p);
@@ -513,6 +520,70 @@ static int op_set_limit(req *q)
 	return 0;
 }
 
+/* learn: the wait and the limit a service told a client (learned.c). */
+static int read_learn(req *q, pt_learn *l)
+{
+	int has_limit, has_window;
+	l->uid = q->c->uid;
+	if (need_resource(q, &l->resource) < 0 ||
+	    (has_limit = get_int(q, "limit", 1, PT_LIMIT_MAX, &l->limit)) < 0 ||
+	    (has_window = get_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &l->window_ms)) < 0 ||
+	    get_int(q, "wait_until_ms", 0, q->now + PT_DURATION_MAX_MS, &l->blocked_until_ms) < 0 ||
+	    get_int(q, "expires_ms", 0, q->now + PT_DURATION_MAX_MS, &l->expires_ms) < 0 ||
+	    get_int(q, "fallback_limit", 1, PT_LIMIT_MAX, &l->create_limit) < 0 ||
+	    get_int(q, "fallback_window_ms", 1, PT_DURATION_MAX_MS, &l->create_window_ms) < 0 ||
+	    get_string(q, "from", &l->from) < 0)
+		return -1;
+	if (has_limit != has_window)
+		return fail(q, "bad_request", "fields \"limit\" and \"window_ms\" come together");
+	if ((l->create_limit > 0) != (l->create_window_ms > 0))
+		return fail(q, "bad_request", "fields \"fallback_limit\" and "
+			    "\"fallback_window_ms\" come together");
+	if (!has_limit && !l->blocked_until_ms)
+		return fail(q, "bad_request", "nothing to learn: give \"limit\" and \"window_ms\", "
+			    "or \"wait_until_ms\"");
+	return 0;
+}
+
+static void learned_json(req *q, cJSON *o, const pt_resource *res)
+{
+	if (res->blocked_until_ms > q->now)
+		put_int(q, o, "wait_until_ms", res->blocked_until_ms);
+	if (res->learned) {
+		put(q, o, "learned_from", cJSON_CreateString(res->learned->from));
+		put_int(q, o, "learned_expires_ms", res->learned->expires_ms);
+	}
+}
+
+static int op_learn(req *q)
+{
+	pt_learn l = {0};
+	pt_resource *res = NULL;
+	if (read_learn(q, &l) < 0)
+		return -1;
+	int rc = pt_learn_apply(&q->d->reg, &l, q->now, &res);
+	if (rc == PT_ENOENT)
+		return fail(q, "not_found", "no resource \"%s\" yet: give \"fallback_limit\" and "
+			    "\"fallback_window_ms\" to create it", l.resource);
+	if (rc == PT_ENOMEM || rc == PT_EIO || !res)
+		return fail(q, "internal", "the daemon could not save its state");
+	cJSON *out = start(q, true);
+	put(q, out, "resource", cJSON_CreateString(res->name));
+	put_int(q, out, "limit", res->dio.limit);
+	put_int(q, out, "window_ms", res->dio.window_ms);
+	put(q, out, "source", cJSON_CreateString(pt_limit_source_name(res->source)));
+	learned_json(q, out, res);
+	if (rc == PT_EINVAL)
+		put(q, out, "note", cJSON_CreateString("the config file's limit applies; only the "
+						       "wait was learned"));
+	q->durable = pt_registry_dirty(&q->d->reg);
+	pt_log(PT_LOG_INFO, "uid %u: \"%s\" learned from %s: %" PRId64 " per %" PRId64 " ms%s, "
+	       "wait %" PRId64 " ms", q->c->uid, res->name, l.from ? l.from : "a client",
+	       res->dio.limit, res->dio.window_ms, rc == PT_EINVAL ? " (config)" : "",
+	       res->blocked_until_ms > q->now ? res->blocked_until_ms - q->now : 0);
+	return 0;
+}
+
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -524,6 +595,7 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "reserved", (int64_t)u->reserved);
 	put_int(q, o, "in_window", (int64_t)u->in_window);
 	put_int(q, o, "next_free_ms", u->next_free_ms);
+	learned_json(q, o, u->res);
 	return o;
 }
 
@@ -584,6 +656,7 @@ static const struct {
 } ops[] = {
 	{"hello", op_hello},         {"acquire", op_acquire},     {"release", op_release},
 	{"set_limit", op_set_limit}, {"resources", op_resources}, {"status", op_status},
+	{"learn", op_learn},
 };
 
 /* ---- dispatch ---- */
@@ -619,7 +692,7 @@ static void dispatch(req *q)
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "set_limit, resources or status", op);
+	     "set_limit, learn, resources or status", op);
 }
 
 static bool blank(const char *p, const char *end)

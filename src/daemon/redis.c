@@ -104,6 +104,8 @@ struct pt_redis {
 	struct event *tick_ev;
 	int64_t next_try_ms, retry_ms, started_ms, last_beat_ms; /* monotonic */
 	int64_t last_ok_ms;   /* realtime: Redis's last answer */
+	int64_t last_beat_rt; /* realtime: when the last heartbeat was sent */
+	int64_t clock_offset; /* Redis's clock - ours, as the last answer showed */
 	int64_t outage_since; /* realtime; 0: not in outage */
 	size_t daemons, away; /* from the last heartbeat */
 	pt_pending *pending;  /* acquires sent */
@@ -375,14 +377,41 @@ static int64_t shared_limit(const pt_redis *r, int64_t limit)
 	return free_ >= 1 ? free_ : 1;
 }
 
+/* A request sent more than this long ago is stale to the script: the
+ * daemon gave up on it (the clock offset's error is within the slack). */
+static int64_t max_age(const pt_redis *r)
+{
+	return r->opt.timeout_ms + 50;
+}
+
+/* Two bounds on a local grant in an outage: every start Redis held that we
+ * could not see has left the window, and the others no longer count us as
+ * serving through Redis (our last heartbeat, if it ran, is FRESH_MS old). */
 void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t now_ms,
 			   int64_t *cap, int64_t *not_before_ms)
 {
 	int64_t seen = r->last_ok_ms > res->shared_horizon_ms ? r->last_ok_ms
 							      : res->shared_horizon_ms;
+	int64_t silent = r->last_beat_rt + max_age(r) + FRESH_MS;
 	(void)now_ms;
 	*cap = outage_share(r, res->dio.limit);
 	*not_before_ms = seen + res->dio.window_ms + res->dio.guard_ms;
+	if (silent > *not_before_ms)
+		*not_before_ms = silent;
+}
+
+/* Our send time on Redis's clock, and how old Redis may find it. */
+static void sent_args(const pt_redis *r, char sent[24], char age[24])
+{
+	snprintf(sent, 24, "%" PRId64, pt_daemon_now_ms() + r->clock_offset);
+	snprintf(age, 24, "%" PRId64, max_age(r));
+}
+
+/* Redis's "now" in a reply, read at its arrival. */
+static void learn_clock(pt_redis *r, int64_t redis_now)
+{
+	if (redis_now > 0)
+		r->clock_offset = redis_now - pt_daemon_now_ms();
 }
 
 bool pt_redis_online(const pt_redis *r)
@@ -446,7 +475,7 @@ static void unpark(pt_redis *r)
 
 void pt_redis_acquire(pt_redis *r, pt_pending *p)
 {
-	char key[PT_RESOURCE_NAME_MAX + 32], prefix[64], args[8][32];
+	char key[PT_RESOURCE_NAME_MAX + 32], prefix[64], args[8][32], sent[24], age[24];
 	const char *argv[MAX_ARGS];
 	const pt_resource *res = pt_registry_find(&r->d->reg, p->a.uid, p->resource);
 	int64_t delay = p->a.not_before_ms - pt_daemon_now_ms();
@@ -467,6 +496,9 @@ void pt_redis_acquire(pt_redis *r, pt_pending *p)
 	for (int i = 0; i < 4; i++)
 		argv[argc++] = args[i];
 	argv[argc++] = prefix;
+	sent_args(r, sent, age);
+	argv[argc++] = sent;
+	argv[argc++] = age;
 	char (*offsets)[24] = malloc(p->a.k * sizeof *offsets);
 	for (size_t i = 0; offsets && i < p->a.k; i++) {
 		snprintf(offsets[i], sizeof offsets[i], "%" PRId64, p->a.offsets[i]);
@@ -522,11 +554,12 @@ static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 {
 	pt_pending *p = q->pending;
 	int64_t now = pt_daemon_now_ms();
-	if (!x || x->type != REDIS_REPLY_ARRAY || x->elements < 2) {
+	if (!x || x->type != REDIS_REPLY_ARRAY || x->elements < 4 || reply_int(x, 0) == 2) {
 		abandon(r, p);
 		acquire_finish(r, p, false, 0, 0); /* placed here, in outage */
 		return;
 	}
+	learn_clock(r, reply_int(x, 3));
 	if (reply_int(x, 0) == 0) {
 		acquire_finish(r, p, false, 0, reply_int(x, 1) > 0 ? reply_int(x, 1) : 1);
 		return;
@@ -534,6 +567,7 @@ static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 	pt_resource *res = pt_registry_find(&r->d->reg, p->a.uid, p->resource);
 	if (res && now + reply_int(x, 2) > res->shared_horizon_ms)
 		res->shared_horizon_ms = now + reply_int(x, 2);
+	p->doubt_ms = pt_daemon_mono_ms() - p->sent_ms;
 	acquire_finish(r, p, true, now + reply_int(x, 1), 0);
 }
 
@@ -564,11 +598,13 @@ static void on_release(void *ctx, const pt_resource *res, uint64_t id, int64_t f
 
 static void heartbeat(pt_redis *r)
 {
-	char away[24];
+	char away[24], sent[24], age[24];
 	snprintf(away, sizeof away, "%d", AWAY_MS);
-	const char *argv[] = {"heartbeat", r->instance, away};
+	sent_args(r, sent, age);
+	const char *argv[] = {"heartbeat", r->instance, away, sent, age};
 	r->last_beat_ms = pt_daemon_mono_ms();
-	if (script(r, REQ_HEARTBEAT, DAEMONS_KEY, NULL, 3, argv) != 0)
+	r->last_beat_rt = pt_daemon_now_ms();
+	if (script(r, REQ_HEARTBEAT, DAEMONS_KEY, NULL, 5, argv) != 0)
 		link_fail(r, "cannot send a heartbeat");
 }
 
@@ -579,6 +615,7 @@ static void heartbeat_reply(pt_redis *r, const redisReply *x)
 		link_fail(r, "unexpected heartbeat reply");
 		return;
 	}
+	learn_clock(r, reply_int(x, 0));
 	for (size_t i = 1; i + 1 < x->elements; i += 2) {
 		const redisReply *name = x->element[i];
 		daemons++;

@@ -8,20 +8,26 @@
 -- times as deltas from "now" and converts replies back the same way.
 -- ARGV[1] names the operation:
 --
---   acquire LIMIT SPAN NOT_BEFORE_DELTA MAX_WAIT PREFIX OFFSET...
+--   acquire LIMIT SPAN NOT_BEFORE_DELTA MAX_WAIT PREFIX SENT MAX_AGE OFFSET...
 --     SPAN = window + guard. Finds the least base >= now + NOT_BEFORE_DELTA
 --     at which base + OFFSET_i, with every start in the set, leaves no
 --     window of SPAN ms holding more than LIMIT starts (the daemon has
 --     checked that the offsets alone fit). Returns {1, base - now, latest
---     start - now}, or {0, base - now} when base - now > MAX_WAIT (>= 0).
+--     start - now, now}, or {0, base - now, 0, now} when base - now >
+--     MAX_WAIT (>= 0), or {2, 0, 0, now} when the request is stale: sent
+--     (SENT, the daemon's guess of Redis's clock then) more than MAX_AGE
+--     ago, so the daemon has given up on it (a hung Redis that resumes runs
+--     what waited in its sockets).
 --   release FROM_DELTA PREFIX
 --     Removes PREFIX's starts at or after now + FROM_DELTA; returns how many.
 --   sync SPAN MEMBER DELTA [MEMBER DELTA ...]
 --     Adds starts a daemon granted while it could not reach Redis; returns
 --     {count, latest start - now}.
---   heartbeat DAEMON AWAY_MS   (KEYS[1] = "{patience}:daemons")
---     Records that DAEMON is alive, forgets daemons silent for AWAY_MS, and
---     returns {now, DAEMON1, SEEN1, DAEMON2, SEEN2, ...} (SEEN: ms ago).
+--   heartbeat DAEMON AWAY_MS SENT MAX_AGE   (KEYS[1] = "{patience}:daemons")
+--     Records that DAEMON is alive (unless the request is stale, as above:
+--     a daemon that gave up on Redis must not look alive), forgets daemons
+--     silent for AWAY_MS, and returns {now, DAEMON1, SEEN1, ...} (SEEN: ms
+--     ago).
 local key = KEYS[1]
 local op = ARGV[1]
 local time = redis.call('TIME')
@@ -97,11 +103,18 @@ local function check(starts, offsets, base, limit, span)
 	return next_base
 end
 
+local function stale(sent, max_age)
+	return now - tonumber(sent) > tonumber(max_age)
+end
+
 local function acquire()
 	local limit, span = tonumber(ARGV[2]), tonumber(ARGV[3])
 	local base, max_wait, prefix = now + tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+	if stale(ARGV[7], ARGV[8]) then
+		return {2, 0, 0, now}
+	end
 	local offsets = {}
-	for i = 7, #ARGV do
+	for i = 9, #ARGV do
 		offsets[#offsets + 1] = tonumber(ARGV[i])
 	end
 	redis.call('ZREMRANGEBYSCORE', key, '-inf', now - span)
@@ -121,7 +134,7 @@ local function acquire()
 		end
 	end
 	if max_wait >= 0 and base - now > max_wait then
-		return {0, base - now}
+		return {0, base - now, 0, now}
 	end
 	local args = {}
 	for i = 1, #offsets do
@@ -129,7 +142,7 @@ local function acquire()
 		args[#args + 1] = prefix .. (base + offsets[i])
 	end
 	redis.call('ZADD', key, unpack(args))
-	return {1, base - now, keep_until_unused(span)}
+	return {1, base - now, keep_until_unused(span), now}
 end
 
 local function release()
@@ -161,7 +174,9 @@ end
 
 local function heartbeat()
 	local daemon, away = ARGV[2], tonumber(ARGV[3])
-	redis.call('ZADD', key, now, daemon)
+	if not stale(ARGV[4], ARGV[5]) then
+		redis.call('ZADD', key, now, daemon)
+	end
 	redis.call('ZREMRANGEBYSCORE', key, '-inf', now - away)
 	redis.call('PEXPIRE', key, away)
 	local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')

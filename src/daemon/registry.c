@@ -49,7 +49,7 @@ struct pt_undo {
 	pt_limit_source source;
 };
 
-static const char *const source_names[] = {"acquire", "set_limit", "config"};
+static const char *const source_names[] = {"acquire", "set_limit", "config", "learned"};
 
 const char *pt_limit_source_name(pt_limit_source s)
 {
@@ -58,7 +58,7 @@ const char *pt_limit_source_name(pt_limit_source s)
 
 int pt_limit_source_parse(const char *text, pt_limit_source *out)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (text && strcmp(text, source_names[i]) == 0) {
 			*out = (pt_limit_source)i;
 			return PT_OK;
@@ -170,6 +170,7 @@ static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, i
 static void res_free(pt_resource *res)
 {
 	pt_dio_release(&res->dio);
+	free(res->learned);
 	free(res->name);
 	free(res);
 }
@@ -510,6 +511,8 @@ static int acquire_place(const pt_resource *res, const pt_acquire *a, int64_t no
 {
 	const pt_dio *d = &res->dio;
 	int64_t from = a->not_before_ms > now_ms ? a->not_before_ms : now_ms;
+	if (res->blocked_until_ms > from)
+		from = res->blocked_until_ms; /* the service said to wait */
 	pt_dio capped = *d; /* the same starts under a lower limit (read only) */
 	int rc = pt_dio_check_offsets(d->limit, d->window_ms + d->guard_ms, a->offsets, a->k,
 				      &out->crowded);
@@ -701,6 +704,15 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
 			  int64_t window_ms, const pt_resource **out)
 {
+	pt_resource *res = NULL;
+	int rc = pt_registry_relimit(r, uid, name, limit, window_ms, PT_LIMIT_SET_LIMIT, &res);
+	*out = res;
+	return rc;
+}
+
+int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
+			int64_t window_ms, pt_limit_source source, pt_resource **out)
+{
 	int64_t guard = pt_dio_default_guard(window_ms);
 	pt_resource *res = pt_registry_find(r, uid, name);
 	if (pt_registry_config_limit(r, name) || (res && res->source == PT_LIMIT_CONFIG) ||
@@ -709,7 +721,7 @@ int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_
 	if (undo_reserve(r, 2) != PT_OK)
 		return PT_ENOMEM;
 	if (!res) {
-		if (!(res = res_create(r, uid, name, limit, window_ms, guard, PT_LIMIT_SET_LIMIT)))
+		if (!(res = res_create(r, uid, name, limit, window_ms, guard, source)))
 			return PT_ENOMEM;
 		if (store_resource(r, res) != PT_OK) {
 			res_destroy(r, res);
@@ -723,7 +735,7 @@ int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_
 			      .source = res->source};
 	if (pt_dio_set_limit(&res->dio, limit, window_ms, guard) != PT_OK)
 		return PT_EINVAL;
-	res->source = PT_LIMIT_SET_LIMIT;
+	res->source = source;
 	if (store_resource(r, res) != PT_OK) {
 		undo_one(r, &old);
 		return PT_EIO;
@@ -891,8 +903,9 @@ static pt_resource_usage usage_of(const pt_resource *res, int64_t now_ms)
 	pt_resource_usage u = {.res = res};
 	u.reserved = pt_dio_count_between(d, now_ms + 1, INT64_MAX);
 	u.in_window = pt_dio_count_between(d, now_ms - d->window_ms + 1, now_ms + 1);
-	if (pt_dio_find(d, now_ms, &zero, 1, &u.next_free_ms) != PT_OK)
-		u.next_free_ms = now_ms;
+	int64_t from = res->blocked_until_ms > now_ms ? res->blocked_until_ms : now_ms;
+	if (pt_dio_find(d, from, &zero, 1, &u.next_free_ms) != PT_OK)
+		u.next_free_ms = from;
 	return u;
 }
 

@@ -570,6 +570,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (d->store)
 		on_checkpoint(-1, 0, d);
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
+	pt_learn_expire(&d->reg, pt_daemon_now_ms());
 	pt_server_wrote(d);
 }
 

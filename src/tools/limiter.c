@@ -162,7 +162,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		say_shared_limit(l, &g);
 	l->held = g.reservation;
 	l->held_offset_ms = offset;
-	l->guard_ms = g.guard_ms;
+	l->guard_ms = g.max_late_ms;
 	*base = g.start_ms - offset;
 	return 0;
 }
