@@ -183,6 +183,22 @@ static void print_backend(const cJSON *status)
 	}
 }
 
+/* What a service told about a resource: "learned from X-RateLimit-*
+ * headers, for 59m more; the service asked to wait 12s". */
+static void print_learned(const cJSON *r)
+{
+	char left[32];
+	int64_t now = pt_realtime_ms();
+	if (cJSON_GetObjectItemCaseSensitive(r, "learned_from")) {
+		pt_duration_format((int64_t)num(r, "learned_expires_ms") - now, left, sizeof left);
+		printf("      learned from %s, for %s more\n", str(r, "learned_from"), left);
+	}
+	if (num(r, "wait_until_ms") > (double)now) {
+		pt_duration_format((int64_t)num(r, "wait_until_ms") - now, left, sizeof left);
+		printf("      the service asked to wait: no start for %s\n", left);
+	}
+}
+
 static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32], w[32];
@@ -199,6 +215,7 @@ static void print_status(const cJSON *status, const cJSON *resources)
 		printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window\n",
 		       str(r, "resource"), num(r, "limit"), w, str(r, "source"), num(r, "reserved"),
 		       num(r, "in_window"));
+		print_learned(r);
 	}
 }
 
