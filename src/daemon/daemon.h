@@ -78,6 +78,8 @@ typedef struct pt_resource {
 	pt_limit_source source;
 	bool persisted; /* its row is in the store (or a batch that has not failed) */
 	int64_t shared_horizon_ms; /* Redis backend: the latest start any daemon held */
+	int64_t shared_lead_ms;    /* ...and how far ahead of its reply it was (recent max) */
+	int64_t shared_lead_at_ms; /* when that lead was seen */
 	int64_t blocked_until_ms;  /* the service said: no start before this */
 	struct pt_learned *learned; /* owned; NULL: no learned limit */
 	struct pt_resource *chain;

@@ -385,15 +385,18 @@ static int64_t max_age(const pt_redis *r)
 }
 
 /* Two bounds on a local grant in an outage: every start Redis held that we
- * could not see has left the window, and the others no longer count us as
+ * could not see has left the window (the latest we saw, or Redis's last
+ * answer plus the largest recent lead of its latest start: the grants made
+ * for others just before the outage), and the others no longer count us as
  * serving through Redis (our last heartbeat, if it ran, is FRESH_MS old). */
 void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t now_ms,
 			   int64_t *cap, int64_t *not_before_ms)
 {
-	int64_t seen = r->last_ok_ms > res->shared_horizon_ms ? r->last_ok_ms
-							      : res->shared_horizon_ms;
+	int64_t seen = r->last_ok_ms + res->shared_lead_ms;
 	int64_t silent = r->last_beat_rt + max_age(r) + FRESH_MS;
 	(void)now_ms;
+	if (res->shared_horizon_ms > seen)
+		seen = res->shared_horizon_ms;
 	*cap = outage_share(r, res->dio.limit);
 	*not_before_ms = seen + res->dio.window_ms + res->dio.guard_ms;
 	if (silent > *not_before_ms)
@@ -550,6 +553,21 @@ static void release_abandoned(pt_redis *r)
 	r->n_lost = 0;
 }
 
+#define LEAD_MEMORY_MS 10000
+
+/* The latest start Redis holds for res is lead ms after now: the other
+ * daemons' grants that we will not hear of before an outage are likely as
+ * far ahead, so the outage terms count the largest recent lead. */
+static void note_horizon(pt_resource *res, int64_t now, int64_t lead)
+{
+	if (now + lead > res->shared_horizon_ms)
+		res->shared_horizon_ms = now + lead;
+	if (lead >= res->shared_lead_ms || now - res->shared_lead_at_ms > LEAD_MEMORY_MS) {
+		res->shared_lead_ms = lead > 0 ? lead : 0;
+		res->shared_lead_at_ms = now;
+	}
+}
+
 static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 {
 	pt_pending *p = q->pending;
@@ -565,8 +583,8 @@ static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 		return;
 	}
 	pt_resource *res = pt_registry_find(&r->d->reg, p->a.uid, p->resource);
-	if (res && now + reply_int(x, 2) > res->shared_horizon_ms)
-		res->shared_horizon_ms = now + reply_int(x, 2);
+	if (res)
+		note_horizon(res, now, reply_int(x, 2));
 	p->doubt_ms = pt_daemon_mono_ms() - p->sent_ms;
 	acquire_finish(r, p, true, now + reply_int(x, 1), 0);
 }
