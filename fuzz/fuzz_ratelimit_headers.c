@@ -29,6 +29,7 @@ static void check_field(const pt_rl_field *a, const pt_rl_field *b)
 {
 	char buf[256];
 	if (a->present != b->present || a->value != b->value || a->kind != b->kind ||
+	    a->read_ms != b->read_ms ||
 	    strcmp(a->header, b->header) || strcmp(a->text, b->text))
 		abort();
 	if (!a->present)

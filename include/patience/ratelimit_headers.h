@@ -49,6 +49,7 @@ typedef struct pt_rl_field {
 	bool present;
 	int64_t value;          /* a count, ms (window), or epoch ms (times) */
 	pt_rl_time_kind kind;   /* times only; PT_RL_TIME_NONE otherwise */
+	int64_t read_ms;        /* times only: the now_ms it was read at */
 	char header[PT_RL_TEXT_MAX]; /* "X-RateLimit-Reset" as sent, "body retry_after" */
 	char text[PT_RL_TEXT_MAX];   /* the value as sent ("1700000000") */
 } pt_rl_field;

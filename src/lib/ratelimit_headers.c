@@ -137,7 +137,8 @@ static bool scan_decimal(span *s, int64_t *whole, int64_t *frac_ms)
 	const char *start = s->p;
 	int64_t v = 0, f = 0, scale = 100;
 	for (; s->p < s->end && is_digit(*s->p); s->p++)
-		v = v * 10 + (*s->p - '0') * (s->p - start < DIGITS_MAX);
+		if (s->p - start < DIGITS_MAX)
+			v = v * 10 + (*s->p - '0');
 	if (s->p == start || s->p - start > DIGITS_MAX)
 		return false;
 	if (s->p + 1 < s->end && *s->p == '.' && is_digit(s->p[1])) {
@@ -163,6 +164,15 @@ static void set_field(pt_rl_field *f, int64_t value, pt_rl_time_kind kind, span 
 	f->kind = kind;
 	copy_text(f->header, sizeof f->header, header);
 	copy_text(f->text, sizeof f->text, text);
+}
+
+/* A time field: read_ms is when, so that "Retry-After: 12" still says
+ * 12s however late the caller looks. */
+static void set_time(int64_t now_ms, pt_rl_field *f, int64_t at, pt_rl_time_kind kind,
+		     span header, span text)
+{
+	set_field(f, at, kind, header, text);
+	f->read_ms = now_ms;
 }
 
 /* A reset value, told apart by size: epoch ms, epoch s or seconds from now. */
@@ -556,10 +566,10 @@ static void apply_quota(pt_rl_quota *q, const char *what, const sf_member *m, sp
 		set_field(&q->used, m->number, PT_RL_TIME_NONE, name, text);
 	} else if (!strcmp(what, "reset")) {
 		int64_t at = reset_at(m->number, m->frac_ms, now_ms, &kind);
-		set_field(&q->reset, at, kind, name, text);
+		set_time(now_ms, &q->reset, at, kind, name, text);
 	} else if (!strcmp(what, "reset-after")) { /* always seconds from now */
 		int64_t at = add_ms(now_ms, m->number * MS_PER_S + m->frac_ms);
-		set_field(&q->reset, at, PT_RL_TIME_DELTA_SECONDS, name, text);
+		set_time(now_ms, &q->reset, at, PT_RL_TIME_DELTA_SECONDS, name, text);
 	}
 }
 
@@ -581,10 +591,10 @@ static void on_retry_after(pt_rl_parser *p, span name, span value, int64_t now_m
 {
 	int64_t whole, frac, at;
 	if (span_decimal(value, &whole, &frac))
-		set_field(&p->retry_after, add_ms(now_ms, whole * MS_PER_S + frac),
+		set_time(now_ms, &p->retry_after, add_ms(now_ms, whole * MS_PER_S + frac),
 			  PT_RL_TIME_DELTA_SECONDS, name, value);
 	else if (pt_rl_http_date_parse(value.p, span_len(value), now_ms, &at) == PT_OK)
-		set_field(&p->retry_after, at, PT_RL_TIME_HTTP_DATE, name, value);
+		set_time(now_ms, &p->retry_after, at, PT_RL_TIME_HTTP_DATE, name, value);
 }
 
 /* RateLimit-Policy: `"default";q=100;w=60, "burst";q=10;w=1` (or the
@@ -638,7 +648,7 @@ static void on_draft(pt_rl_parser *p, span name, span value, int64_t now_ms)
 		if (m[i].r != NO_VALUE)
 			set_field(&p->draft_item.remaining, m[i].r, PT_RL_TIME_NONE, name, m[i].text);
 		if (m[i].t != NO_VALUE)
-			set_field(&p->draft_item.reset, add_ms(now_ms, m[i].t * MS_PER_S),
+			set_time(now_ms, &p->draft_item.reset, add_ms(now_ms, m[i].t * MS_PER_S),
 				  PT_RL_TIME_DELTA_SECONDS, name, m[i].text);
 	}
 }
@@ -726,7 +736,7 @@ static void scan_json(pt_rl_parser *p, span line, bool truncated, int64_t now_ms
 			continue;
 		char header[PT_RL_TEXT_MAX];
 		int n = snprintf(header, sizeof header, "body %.*s", (int)span_len(key), key.p);
-		set_field(&p->body_retry, add_ms(now_ms, ms), PT_RL_TIME_DELTA_SECONDS,
+		set_time(now_ms, &p->body_retry, add_ms(now_ms, ms), PT_RL_TIME_DELTA_SECONDS,
 			  (span){header, header + n}, number);
 		return;
 	}

@@ -195,7 +195,8 @@ static const expect cases[] = {
 	{"malformed values are ignored",
 	 "HTTP/1.1 429 x\nRetry-After: soon\nX-RateLimit-Limit: lots\nX-RateLimit-Remaining: -1\n"
 	 "RateLimit: \"a\";r=1;t=2,\nRateLimit-Policy: \"a\";q=1;w=\n"
-	 "X-RateLimit-Reset: 9999999999999999999\nRetry-After: Tue, 31 Nov 2026 18:00:12 GMT\n\n"
+	 "X-RateLimit-Reset: 9999999999999999999\nX-RateLimit-Used: 80000000000000000000000\n"
+	 "Retry-After: Tue, 31 Nov 2026 18:00:12 GMT\n\n"
 	 "{\"retry_after\": null, \"retry_after\": 1e3}\n",
 	 429, NONE, NULL, NONE, NONE, NONE, NONE, PT_RL_TIME_NONE, true, ""},
 	{"garbage",
