@@ -89,6 +89,7 @@ typedef struct pt_rl_parser {
 	char line[PT_RL_LINE_MAX];
 	size_t len;
 	bool overlong;           /* the line being read passed PT_RL_LINE_MAX */
+	/* From here on: the current response, cleared by its status line. */
 	int section;             /* before any status line, headers, body */
 	int status;
 	pt_rl_field retry_after, body_retry;

@@ -7,6 +7,7 @@
  * scanned by hand so that no locale, strtol quirk or time zone leaks in. */
 #include "patience/ratelimit_headers.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -757,17 +758,13 @@ static int status_code(span s)
 	return s.p == s.end || is_ows(*s.p) || *s.p == '\r' ? code : -1;
 }
 
-/* Forget the previous response: the one starting now is what counts. */
+/* Forget the previous response: the one starting now is what counts.
+ * Everything from `section` on is the response's; the line being looked
+ * at stays. */
 static void start_response(pt_rl_parser *p, int status)
 {
-	char line[PT_RL_LINE_MAX];
-	size_t len = p->len;
-	bool overlong = p->overlong;
-	memcpy(line, p->line, len);
-	pt_rl_parser_init(p);
-	memcpy(p->line, line, len);
-	p->len = len;
-	p->overlong = overlong;
+	size_t from = offsetof(pt_rl_parser, section);
+	memset((char *)p + from, 0, sizeof *p - from);
 	p->status = status;
 	p->section = SECTION_HEADERS;
 }
