@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void parse(const uint8_t *data, size_t size, size_t chunk, int64_t now_ms,
 		  pt_rl_result *r)
 {
-	static pt_rl_parser p; /* ~9 KiB: off the fuzzer's stack */
+	static pt_rl_parser p; /* 12 KiB: off the fuzzer's stack */
 	pt_rl_parser_init(&p);
 	for (size_t at = 0; at < size; at += chunk)
 		pt_rl_parser_feed(&p, (const char *)data + at, size - at < chunk ? size - at : chunk,

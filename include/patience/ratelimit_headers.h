@@ -83,7 +83,7 @@ typedef struct pt_rl_policy {
 	char text[PT_RL_TEXT_MAX];
 } pt_rl_policy;
 
-/* The parser: bounded state, caller-owned (on the stack is fine, ~9 KiB).
+/* The parser: bounded state, caller-owned (about 12 KiB; fine on a stack).
  * Its fields are private; read them through pt_rl_parser_result(). */
 typedef struct pt_rl_parser {
 	char line[PT_RL_LINE_MAX];

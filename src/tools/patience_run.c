@@ -136,10 +136,30 @@ static int read_stdin(retry_state *st)
 	return PT_EXIT_INTERNAL;
 }
 
+/* Watch the output for patterns, and (http-aware, --discover) for what
+ * the service says. Returns 0, or -1 after printing why. */
+static int start_watching(retry_state *st)
+{
+	const run_plan *plan = st->plan;
+	char err[256];
+	if (!plan->success_re && !plan->failure_re && !plan->discover)
+		return 0;
+	if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless, err,
+			  sizeof err) < 0) {
+		pt_error("%s", err);
+		return -1;
+	}
+	st->watching = true;
+	if (plan->discover && pt_watch_read_headers(&st->watch) < 0) {
+		pt_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0, or the exit code to stop with. */
 static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 {
-	char err[256];
 	int rc;
 	memset(st, 0, sizeof *st);
 	st->plan = plan;
@@ -154,18 +174,8 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	}
 	if (plan->replay_stdin && (rc = read_stdin(st)))
 		return rc;
-	if (plan->success_re || plan->failure_re || plan->discover) {
-		if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless,
-				  err, sizeof err) < 0) {
-			pt_error("%s", err);
-			return PT_EXIT_INTERNAL;
-		}
-		st->watching = true;
-		if (plan->discover && pt_watch_read_headers(&st->watch) < 0) {
-			pt_error("out of memory");
-			return PT_EXIT_INTERNAL;
-		}
-	}
+	if (start_watching(st))
+		return PT_EXIT_INTERNAL;
 	limiter_config lc = {
 		.tool = "patience", .resource_id = plan->resource_id,
 		.rate_limit = plan->rate_limit, .window_ms = plan->window_ms,
