@@ -15,6 +15,7 @@ typedef enum pt_strategy {
 	PT_STRATEGY_FIBONACCI,
 	PT_STRATEGY_POLYNOMIAL,
 	PT_STRATEGY_DIOPHANTINE,
+	PT_STRATEGY_HTTP_AWARE, /* waits as the service asks; else a fallback strategy */
 } pt_strategy;
 
 typedef enum pt_jitter_mode {
@@ -51,6 +52,7 @@ void pt_backoff_init(pt_backoff *b, const pt_backoff_params *p, uint64_t seed);
  *   fibonacci    min(max, base*F(n)) with F = 1, 1, 2, 3, 5, ...
  *   polynomial   min(max, base*n^e)
  *   diophantine  0 (its schedule comes from the offsets)
+ *   http-aware   0 (the service's answer, or its fallback strategy, decides)
  * Results are rounded to the nearest ms; jitter draws are floored so their
  * intervals stay half-open. n = 0 is read as 1. Never overflows: results
  * saturate at max (or PT_DURATION_MAX_MS), and so does a NaN parameter;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/clock.h"
+
 struct pt_pattern {
 	pcre2_code *code;
 	pcre2_match_data *match;
@@ -80,15 +82,49 @@ void pt_watch_release(pt_watch *w)
 {
 	pattern_free(w->success);
 	pattern_free(w->failure);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(w->streams[i].data);
+		free(w->headers[i]);
+	}
 	memset(w, 0, sizeof *w);
+}
+
+int pt_watch_read_headers(pt_watch *w)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!w->headers[i] && !(w->headers[i] = malloc(sizeof *w->headers[i])))
+			return -1;
+		pt_rl_parser_init(w->headers[i]);
+	}
+	return 0;
+}
+
+static bool says_anything(const pt_rl_result *r)
+{
+	const pt_rl_quota *q = &r->quota;
+	return r->status || r->retry_after.present || r->body_retry.present ||
+	       q->limit.present || q->remaining.present || q->reset.present;
+}
+
+bool pt_watch_headers(const pt_watch *w, pt_rl_result *out)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!w->headers[i])
+			return false;
+		pt_rl_parser_result(w->headers[i], out);
+		if (says_anything(out))
+			return true;
+	}
+	return false;
 }
 
 void pt_watch_reset(pt_watch *w)
 {
 	w->streams[0].len = w->streams[1].len = 0;
 	w->verdict = PT_VERDICT_NONE;
+	for (int i = 0; i < 2; i++)
+		if (w->headers[i])
+			pt_rl_parser_init(w->headers[i]);
 }
 
 static void match_line(pt_watch *w, const char *line, size_t len)
@@ -110,6 +146,8 @@ static void flush_line(pt_watch *w, pt_line_buffer *b)
 void pt_watch_feed(pt_watch *w, int stream, const char *data, size_t len)
 {
 	pt_line_buffer *b = &w->streams[stream];
+	if (w->headers[stream]) /* real time: a Retry-After of 10 counts from now */
+		pt_rl_parser_feed(w->headers[stream], data, len, pt_realtime_ms());
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
@@ -132,7 +170,10 @@ void pt_watch_feed(pt_watch *w, int stream, const char *data, size_t len)
 
 void pt_watch_finish(pt_watch *w)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (w->streams[i].len > 0)
 			flush_line(w, &w->streams[i]);
+		if (w->headers[i])
+			pt_rl_parser_finish(w->headers[i], pt_realtime_ms());
+	}
 }

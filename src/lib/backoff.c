@@ -26,6 +26,7 @@ static const struct {
 	[PT_STRATEGY_FIBONACCI] = {"fibonacci", "fib"},
 	[PT_STRATEGY_POLYNOMIAL] = {"polynomial", "poly"},
 	[PT_STRATEGY_DIOPHANTINE] = {"diophantine", "dio"},
+	[PT_STRATEGY_HTTP_AWARE] = {"http-aware", "ha"},
 };
 
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
@@ -55,6 +56,7 @@ void pt_backoff_params_default(pt_backoff_params *p, pt_strategy s)
 	case PT_STRATEGY_FIBONACCI:
 		break;
 	case PT_STRATEGY_DIOPHANTINE:
+	case PT_STRATEGY_HTTP_AWARE:
 	default:
 		return;
 	}
@@ -191,7 +193,8 @@ int64_t pt_backoff_next(pt_backoff *b, unsigned n)
 	case PT_STRATEGY_DECORRELATED_JITTER: return decorrelated(b, cap);
 	case PT_STRATEGY_FIBONACCI: return fibonacci(p, n, cap);
 	case PT_STRATEGY_POLYNOMIAL: return polynomial(p, n, cap);
-	case PT_STRATEGY_DIOPHANTINE: return 0;
+	case PT_STRATEGY_DIOPHANTINE:
+	case PT_STRATEGY_HTTP_AWARE: return 0;
 	}
 	return 0;
 }

@@ -15,7 +15,19 @@ static int check_strategy(const char *text, char *err, size_t len)
 	if (pt_strategy_lookup(text, &s) == PT_OK)
 		return 0;
 	snprintf(err, len, "one of fixed, linear, exponential, jitter, decorrelated-jitter, "
-			   "fibonacci, polynomial, diophantine");
+			   "fibonacci, polynomial, diophantine, http-aware");
+	return -1;
+}
+
+/* http-aware's fallback: a strategy that computes its own delays. */
+static int check_fallback_strategy(const char *text, char *err, size_t len)
+{
+	pt_strategy s;
+	if (pt_strategy_lookup(text, &s) == PT_OK && s != PT_STRATEGY_DIOPHANTINE &&
+	    s != PT_STRATEGY_HTTP_AWARE)
+		return 0;
+	snprintf(err, len, "one of fixed, linear, exponential, jitter, decorrelated-jitter, "
+			   "fibonacci, polynomial");
 	return -1;
 }
 
@@ -104,6 +116,10 @@ static const pt_setting_def table[] = {
 	 "growth factor (exponential/jitter 2, decorrelated-jitter 3)", NULL},
 	{"exponent", "EXPONENT", F, "2.0", 0.0, 100.0, NULL, "polynomial: delay = base*n^e", NULL},
 	{"jitter", "JITTER", S, "full", NONE, check_jitter, "jitter: full or equal", NULL},
+	{"fallback_strategy", "FALLBACK_STRATEGY", S, "exponential", NONE, check_fallback_strategy,
+	 "http-aware: the strategy when the service says nothing", NULL},
+	{"discover", "DISCOVER", B, "false", NONE, NULL,
+	 "wait as the service's Retry-After or rate-limit headers ask", NULL},
 	{"rate_limit", "RATE_LIMIT", I, NULL, 1, 1000000000, NULL, "diophantine: N starts...", NULL},
 	{"window", "WINDOW", D, NULL, NONE, NULL, "diophantine: ...per window W", NULL},
 	{"retry_offsets", "RETRY_OFFSETS", S, "0,10m,30m", NONE, check_offsets,

@@ -53,7 +53,10 @@ typedef struct cli_args {
 /* Everything a run needs, resolved from the configuration. */
 typedef struct run_plan {
 	pt_strategy strategy;
-	pt_backoff_params backoff;
+	pt_backoff_params backoff; /* http-aware: its fallback strategy's */
+	/* http-aware, --discover: read the output as HTTP, wait as it asks */
+	bool discover;
+	int64_t asked_max_ms; /* bound on a delay the service asks; 0: none */
 	uint64_t seed;
 	bool seeded;
 	int attempts;

@@ -36,7 +36,10 @@ static const cli_option options[] = {
 	{"multiplier", 'x', "multiplier", ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER),
 	 "X", "growth factor (2; decorrelated-jitter 3)", NULL},
 	{"exponent", 'e', "exponent", ONLY(POLYNOMIAL), "E", "delay = base * n^E (2)", NULL},
-	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR), "DUR", "cap on any delay (60s)", NULL},
+	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR) | ONLY(HTTP_AWARE), "DUR",
+	 "cap on any delay (60s; on a delay the service asks, 30m)", NULL},
+	{"fallback-strategy", 'f', "fallback_strategy", ONLY(HTTP_AWARE), "NAME",
+	 "when the output names no delay, wait as strategy NAME (exponential)", NULL},
 	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)", NULL},
 	{"rate-limit", 'r', "rate_limit", RATE, "N", "at most N starts (with --window)...", NULL},
 	{"window", 'w', "window", RATE, "DUR", "...in any window of DUR, across attempts", NULL},
@@ -60,6 +63,8 @@ static const cli_option options[] = {
 	{"case-insensitive", 1007, "case_insensitive", ALL, NULL, "patterns ignore case", NULL},
 	{"retry-on", 1008, "retry_on", ALL, "CODES", "retry only these exit codes (1,75,100-110)", NULL},
 	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed", NULL},
+	{"discover", 1017, "discover", ALL, NULL,
+	 "read output as HTTP (curl -i): wait as Retry-After/rate-limit headers ask", NULL},
 	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes", NULL},
 	{"quiet", 'q', "quiet", ALL, NULL, "print only errors", NULL},
 	{"verbose", 'v', "verbose", ALL, NULL, "print each attempt's result and every rescheduling", NULL},
@@ -164,7 +169,8 @@ static int parse_strategy(int argc, char **argv, cli_args *out)
 		return 0;
 	if (pt_strategy_lookup(argv[1], &out->strategy) != PT_OK) {
 		pt_error("unknown strategy \"%s\": expected fixed, linear, exponential, jitter, "
-			 "decorrelated-jitter, fibonacci, polynomial or diophantine", argv[1]);
+			 "decorrelated-jitter, fibonacci, polynomial, diophantine or http-aware",
+			 argv[1]);
 		return PT_EXIT_INTERNAL;
 	}
 	out->has_strategy = true;
@@ -226,7 +232,23 @@ static const char *const strategy_help[] = {
 	[PT_STRATEGY_FIBONACCI] = "fibonacci|fib               delay = base * 1, 1, 2, 3, 5, ...",
 	[PT_STRATEGY_POLYNOMIAL] = "polynomial|poly             delay = base * n^e",
 	[PT_STRATEGY_DIOPHANTINE] = "diophantine|dio             proactive: never more than N starts per W",
+	[PT_STRATEGY_HTTP_AWARE] = "http-aware|ha               wait as the service asks (Retry-After, ...)",
 };
+
+/* What http-aware reads and when an attempt counts as failed. */
+static void print_http_rules(void)
+{
+	printf("\nReading the service (http-aware, and --discover with another strategy):\n"
+	       "  the command's output is read as HTTP responses (curl -i, curl -D -, curl -v);\n"
+	       "  the last response counts. After a failed attempt patience waits as it asks:\n"
+	       "  Retry-After (seconds or a date), else the reset of a spent quota (RateLimit,\n"
+	       "  RateLimit-Reset, X-RateLimit-Reset: epoch ms, epoch s or seconds by size),\n"
+	       "  else a JSON retry_after in the body; at most --max-delay (30m by default).\n"
+	       "  When it asks nothing, http-aware waits as --fallback-strategy does.\n"
+	       "  An attempt fails even when the command exits 0 if the last status is 429,\n"
+	       "  5xx, or another 4xx that says it is rate limited (Retry-After, or\n"
+	       "  remaining 0); patience then exits 1 when no attempt succeeds.\n");
+}
 
 void cli_print_help(const cli_args *args)
 {
@@ -235,6 +257,10 @@ void cli_print_help(const cli_args *args)
 		       pt_strategy_name(args->strategy), strategy_help[args->strategy]);
 		printf("Strategy options:\n");
 		print_options(1u << args->strategy);
+		if (args->strategy == PT_STRATEGY_HTTP_AWARE) {
+			printf("  and the fallback strategy's options (patience exponential --help)\n");
+			print_http_rules();
+		}
 		printf("\nRate limit options%s:\n",
 		       args->strategy == PT_STRATEGY_DIOPHANTINE ? " (-r and -w required)" : "");
 		print_options(RATE);
@@ -253,6 +279,7 @@ void cli_print_help(const cli_args *args)
 	       "process of the user shares one limit per resource through patience-daemon;\n"
 	       "patience daemon start|stop|status|restart manages it.\n");
 	print_options(RATE);
+	print_http_rules();
 	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"
 	       "Each attempt gets PATIENCE_ATTEMPT, PATIENCE_MAX_ATTEMPTS and\n"
 	       "PATIENCE_IDEMPOTENCY_KEY in its environment.\n\n"
@@ -264,6 +291,7 @@ void cli_print_help(const cli_args *args)
 	       "  patience exponential -a 5 -b 500ms -- curl -fsS https://example.com/\n"
 	       "  patience fixed -d 2s -t 10s --retry-on 7,28 -- curl -fsS https://example.com/\n"
 	       "  patience diophantine -r 10 -w 1m -o 0,10s,30s -- ./call-api.sh\n"
+	       "  patience http-aware -a 5 -m 10m -- curl -si https://api.github.com/user\n"
 	       "  patience exp --dry-run -a 6\n\n"
 	       "See patience(1) for configuration files and environment variables.\n");
 }

@@ -35,11 +35,23 @@ static bool get_bool(const pt_config *cfg, const char *key)
 	return get(cfg, key)->as.boolean;
 }
 
-/* Strategy-specific flags given to another strategy are mistakes. */
+/* The strategy whose delays http-aware falls back on. */
+static pt_strategy fallback_strategy(const pt_config *cfg)
+{
+	pt_strategy s = PT_STRATEGY_EXPONENTIAL;
+	pt_strategy_lookup(get_text(cfg, "fallback_strategy"), &s);
+	return s;
+}
+
+/* Strategy-specific flags given to another strategy are mistakes;
+ * http-aware takes its fallback strategy's too. */
 static int check_flags_apply(const pt_config *cfg, const cli_args *args, pt_strategy s)
 {
 	for (int i = 0; i < args->n_flags; i++) {
-		if (cli_setting_applies(cfg, args->flags[i].setting, s))
+		int setting = args->flags[i].setting;
+		if (cli_setting_applies(cfg, setting, s) ||
+		    (s == PT_STRATEGY_HTTP_AWARE &&
+		     cli_setting_applies(cfg, setting, fallback_strategy(cfg))))
 			continue;
 		pt_error("option --%s does not apply to strategy %s (see patience %s --help)",
 			 args->flags[i].flag, pt_strategy_name(s), pt_strategy_name(s));
@@ -51,7 +63,8 @@ static int check_flags_apply(const pt_config *cfg, const cli_args *args, pt_stra
 static void plan_backoff(const pt_config *cfg, run_plan *plan)
 {
 	pt_backoff_params *p = &plan->backoff;
-	pt_backoff_params_default(p, plan->strategy);
+	bool ha = plan->strategy == PT_STRATEGY_HTTP_AWARE;
+	pt_backoff_params_default(p, ha ? fallback_strategy(cfg) : plan->strategy);
 	p->delay_ms = get_ms(cfg, "delay");
 	p->increment_ms = get_ms(cfg, "increment");
 	p->base_ms = get_ms(cfg, "base_delay");
@@ -221,6 +234,27 @@ static int check_patterns(const run_plan *plan)
 	return 0;
 }
 
+/* http-aware, or --discover on another strategy but diophantine, whose
+ * attempts keep to their offsets. A delay the service asks is bounded by
+ * --max-delay when it is set, else by 30m: the strategies' 60s default
+ * would retry into a longer Retry-After only to be refused again. */
+static int plan_discover(const pt_config *cfg, run_plan *plan)
+{
+	const pt_setting *max = get(cfg, "max_delay"), *discover = get(cfg, "discover");
+	plan->discover = plan->strategy == PT_STRATEGY_HTTP_AWARE || discover->as.boolean;
+	if (plan->strategy == PT_STRATEGY_DIOPHANTINE) {
+		plan->discover = false; /* a config file's discover = true stays quiet */
+		if (discover->as.boolean && discover->source == PT_SOURCE_FLAG) {
+			pt_error("--discover does not apply to strategy diophantine: its attempts "
+				 "keep to their offsets");
+			return PT_EXIT_INTERNAL;
+		}
+	}
+	plan->asked_max_ms = max->source == PT_SOURCE_DEFAULT ? (int64_t)30 * 60 * 1000
+							   : get_ms(cfg, "max_delay");
+	return 0;
+}
+
 static pt_strategy chosen_strategy(const pt_config *cfg, const cli_args *args)
 {
 	pt_strategy s = PT_STRATEGY_EXPONENTIAL;
@@ -252,7 +286,7 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	plan->verbose = get_bool(cfg, "verbose") && !plan->quiet;
 	plan->json = get_bool(cfg, "json");
 	plan->command = args->command;
-	if (plan_seed_and_key(args, plan) || check_patterns(plan))
+	if (plan_seed_and_key(args, plan) || check_patterns(plan) || plan_discover(cfg, plan))
 		return PT_EXIT_INTERNAL;
 	if (plan_rate_limit(cfg, plan))
 		return PT_EXIT_INTERNAL;

@@ -40,6 +40,12 @@ typedef struct retry_state {
 	int64_t started_ns;
 	int64_t deadline_ns;
 	run_report report;
+	/* http-aware, --discover: what the last attempt's output said */
+	bool heard_any;
+	pt_rl_result heard;
+	int64_t asked_ms; /* the delay it asked for, bounded; -1: none */
+	bool asked_capped; /* by --max-delay */
+	const pt_rl_field *asked_by; /* in heard; NULL: asked nothing */
 } retry_state;
 
 /* environ without our variables, plus them; attempt_var is updated in place. */
@@ -130,10 +136,30 @@ static int read_stdin(retry_state *st)
 	return PT_EXIT_INTERNAL;
 }
 
+/* Watch the output for patterns, and (http-aware, --discover) for what
+ * the service says. Returns 0, or -1 after printing why. */
+static int start_watching(retry_state *st)
+{
+	const run_plan *plan = st->plan;
+	char err[256];
+	if (!plan->success_re && !plan->failure_re && !plan->discover)
+		return 0;
+	if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless, err,
+			  sizeof err) < 0) {
+		pt_error("%s", err);
+		return -1;
+	}
+	st->watching = true;
+	if (plan->discover && pt_watch_read_headers(&st->watch) < 0) {
+		pt_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0, or the exit code to stop with. */
 static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 {
-	char err[256];
 	int rc;
 	memset(st, 0, sizeof *st);
 	st->plan = plan;
@@ -148,14 +174,8 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	}
 	if (plan->replay_stdin && (rc = read_stdin(st)))
 		return rc;
-	if (plan->success_re || plan->failure_re) {
-		if (pt_watch_init(&st->watch, plan->success_re, plan->failure_re, plan->caseless,
-				  err, sizeof err) < 0) {
-			pt_error("%s", err);
-			return PT_EXIT_INTERNAL;
-		}
-		st->watching = true;
-	}
+	if (start_watching(st))
+		return PT_EXIT_INTERNAL;
 	limiter_config lc = {
 		.tool = "patience", .resource_id = plan->resource_id,
 		.rate_limit = plan->rate_limit, .window_ms = plan->window_ms,
@@ -276,6 +296,110 @@ static void judge(const run_plan *plan, const pt_attempt_result *r, attempt_outc
 	}
 }
 
+/* What the service said in the last attempt's output, if anything: its
+ * status, the delay it asks for, and the quota it announced (limit,
+ * window, remaining, reset, resource). For -v and --json now; the daemon
+ * can learn a resource's limit from it. False without --discover or
+ * http-aware, or when the output had no HTTP in it. */
+static bool attempt_service_answer(const retry_state *st, pt_rl_result *out)
+{
+	return st->plan->discover && pt_watch_headers(&st->watch, out);
+}
+
+/* How far ahead of its reading a time field is: "Retry-After: 12" is 12s. */
+static int64_t since_read(const pt_rl_field *f)
+{
+	return f->value > f->read_ms ? f->value - f->read_ms : 0;
+}
+
+/* "limit 5000 per 1h, remaining 0, reset in 12m, resource core": the
+ * parts the service sent. */
+static void describe_quota(const pt_rl_result *r, char *buf, size_t len)
+{
+	const pt_rl_quota *q = &r->quota;
+	char d[32];
+	size_t at = 0;
+	buf[0] = '\0';
+	if (q->limit.present)
+		at += (size_t)snprintf(buf + at, len - at, ", limit %lld", (long long)q->limit.value);
+	if (q->window.present && at < len) {
+		pt_duration_format(q->window.value, d, sizeof d);
+		at += (size_t)snprintf(buf + at, len - at, " per %s", d);
+	}
+	if (q->remaining.present && at < len)
+		at += (size_t)snprintf(buf + at, len - at, ", remaining %lld",
+				       (long long)q->remaining.value);
+	if (q->reset.present && at < len) {
+		pt_duration_format(since_read(&q->reset), d, sizeof d);
+		at += (size_t)snprintf(buf + at, len - at, ", reset in %s", d);
+	}
+	if (r->resource[0] && at < len)
+		snprintf(buf + at, len - at, ", resource %s", r->resource);
+}
+
+/* -v: what attempt n's output said, as the service sent it. */
+static void report_heard(const retry_state *st)
+{
+	char quota[256], why[160], wait[32], cap[32];
+	bool ha = st->plan->strategy == PT_STRATEGY_HTTP_AWARE;
+	if (!st->heard_any) {
+		if (ha)
+			report_verbose(&st->report, "No HTTP response in the output; the fallback "
+				       "strategy decides.");
+		return;
+	}
+	describe_quota(&st->heard, quota, sizeof quota);
+	if (quota[0])
+		report_verbose(&st->report, "Service quota: %s.", quota + 2);
+	if (!st->asked_by) {
+		report_verbose(&st->report, "Service asked for no delay%s.",
+			       ha ? "; the fallback strategy decides" : "");
+		return;
+	}
+	pt_rl_field_describe(st->asked_by, why, sizeof why);
+	pt_duration_format(since_read(st->asked_by), wait, sizeof wait);
+	pt_duration_format(st->asked_ms, cap, sizeof cap);
+	if (!st->asked_capped)
+		report_verbose(&st->report, "Service asked to wait %s (%s).", wait, why);
+	else
+		report_verbose(&st->report, "Service asked to wait %s (%s); waiting %s (--max-delay).",
+			       wait, why, cap);
+}
+
+/* Read the output of attempt n: remember what it asked (bounded by
+ * --max-delay) for the next delay, and record it for --json. */
+static void listen_to_service(retry_state *st, int n)
+{
+	int64_t asked, max = st->plan->asked_max_ms;
+	st->asked_ms = -1;
+	st->asked_by = NULL;
+	st->heard_any = attempt_service_answer(st, &st->heard);
+	if (!st->heard_any)
+		return;
+	asked = pt_rl_asked_delay(&st->heard, pt_realtime_ms(), &st->asked_by);
+	st->asked_capped = asked > max && max > 0;
+	st->asked_ms = st->asked_capped ? max : asked;
+	report_service(&st->report, n, st->heard.status, st->asked_ms);
+}
+
+/* With http-aware and --discover a command that exited 0 has still failed
+ * when its last response was a 429, a 5xx, or another 4xx that says it is
+ * rate limited: curl -i exits 0 whatever the status. */
+static void judge_http(const retry_state *st, const pt_attempt_result *r, attempt_outcome *o)
+{
+	int s = st->heard.status;
+	bool limited_4xx = s >= 400 && s < 500 &&
+			   (pt_rl_is_limited(&st->heard) || st->heard.retry_after.present);
+	if (!st->heard_any || o->verdict != JUDGED_SUCCESS || r->verdict == PT_VERDICT_SUCCESS)
+		return;
+	if (s != 429 && !(s >= 500 && s < 600) && !limited_4xx)
+		return;
+	o->verdict = JUDGED_RETRY;
+	o->exit_code = 1;
+	o->label = "failed";
+	snprintf(o->reason, sizeof o->reason, "HTTP status %d", s);
+}
+
 /* Diophantine: the start of attempt n (1-based). When we are already later
  * than its grant plus the guard, starting now could crowd a window: give
  * back the remaining grants and ask again for the earliest compliant time. */
@@ -313,7 +437,8 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 {
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
-	int64_t start = now + pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	int64_t start = now + (st->asked_ms >= 0 ? st->asked_ms
+						 : pt_backoff_next(&st->backoff, (unsigned)n - 1));
 	if (!st->plan->limited)
 		return start;
 	/* The last start was used, even when the attempt ended within its
@@ -449,8 +574,11 @@ static int retry_loop(retry_state *st)
 		if (run_attempt(st, n, plan->command, true, &r) < 0)
 			return PT_EXIT_INTERNAL;
 		judge(plan, &r, &o);
+		listen_to_service(st, n);
+		judge_http(st, &r, &o);
 		report_attempt_end(&st->report, n, o.exit_code,
 				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
+		report_heard(st);
 		if (o.verdict != JUDGED_RETRY || n == plan->attempts) {
 			if (o.verdict == JUDGED_GIVE_UP && r.end != PT_END_INTERRUPTED)
 				pt_error("%s; not retrying", o.reason);
@@ -483,31 +611,38 @@ static void print_strategy_line(const run_plan *p)
 	char base[32], max[32], window[32], guard[32];
 	pt_duration_format(b->base_ms, base, sizeof base);
 	pt_duration_format(b->max_ms, max, sizeof max);
-	switch (p->strategy) {
+	printf("strategy: ");
+	if (p->discover) {
+		pt_duration_format(p->asked_max_ms, window, sizeof window);
+		printf("%s, as the service asks (at most %s), else ",
+		       p->strategy == PT_STRATEGY_HTTP_AWARE ? "http-aware" : "discover",
+		       p->asked_max_ms ? window : "no limit");
+	}
+	switch (b->strategy) {
 	case PT_STRATEGY_FIXED:
 		pt_duration_format(b->delay_ms, base, sizeof base);
-		printf("strategy: fixed, delay %s", base);
+		printf("fixed, delay %s", base);
 		break;
 	case PT_STRATEGY_LINEAR:
 		pt_duration_format(b->increment_ms, base, sizeof base);
-		printf("strategy: linear, increment %s, max %s", base, max);
+		printf("linear, increment %s, max %s", base, max);
 		break;
 	case PT_STRATEGY_POLYNOMIAL:
-		printf("strategy: polynomial, base %s, exponent %g, max %s", base, b->exponent, max);
+		printf("polynomial, base %s, exponent %g, max %s", base, b->exponent, max);
 		break;
 	case PT_STRATEGY_FIBONACCI:
-		printf("strategy: fibonacci, base %s, max %s", base, max);
+		printf("fibonacci, base %s, max %s", base, max);
 		break;
 	case PT_STRATEGY_DIOPHANTINE:
 		pt_duration_format(p->window_ms, window, sizeof window);
 		pt_duration_format(p->guard_ms, guard, sizeof guard);
-		printf("strategy: diophantine, at most %" PRId64 " start%s per %s (guard %s)",
+		printf("diophantine, at most %" PRId64 " start%s per %s (guard %s)",
 		       p->rate_limit, p->rate_limit == 1 ? "" : "s", window, guard);
 		break;
 	default:
-		printf("strategy: %s, base %s, multiplier %g, max %s%s", pt_strategy_name(p->strategy),
+		printf("%s, base %s, multiplier %g, max %s%s", pt_strategy_name(b->strategy),
 		       base, b->multiplier, max,
-		       p->strategy == PT_STRATEGY_JITTER && b->jitter == PT_JITTER_EQUAL
+		       b->strategy == PT_STRATEGY_JITTER && b->jitter == PT_JITTER_EQUAL
 			       ? ", equal jitter" : "");
 	}
 	printf(", %d attempt%s\n", p->attempts, p->attempts == 1 ? "" : "s");
@@ -518,8 +653,8 @@ void run_print_schedule(const run_plan *plan)
 	pt_backoff b;
 	char delay[32], at[32];
 	int64_t t = 0;
-	bool random = plan->strategy == PT_STRATEGY_JITTER ||
-		      plan->strategy == PT_STRATEGY_DECORRELATED_JITTER;
+	bool random = plan->backoff.strategy == PT_STRATEGY_JITTER ||
+		      plan->backoff.strategy == PT_STRATEGY_DECORRELATED_JITTER;
 	pt_backoff_init(&b, &plan->backoff, plan->seed);
 	print_strategy_line(plan);
 	if (random)

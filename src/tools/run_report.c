@@ -54,6 +54,8 @@ void report_attempt_start(run_report *r, int n, int64_t started_ms, const char *
 	a->started_ms = started_ms;
 	a->granted_by = granted_by;
 	a->delay_ms = -1;
+	a->http_status = 0;
+	a->asked_ms = -1;
 	r->count = n;
 	report_note(r, "Attempt %d/%d starting...", n, r->plan->attempts);
 }
@@ -69,6 +71,12 @@ void report_attempt_end(run_report *r, int n, int exit_code, int64_t duration_ms
 	pt_duration_format(duration_ms, took, sizeof took);
 	report_verbose(r, "Attempt %d/%d %s (%s) after %s.", n, r->plan->attempts, outcome, reason,
 		       took);
+}
+
+void report_service(run_report *r, int n, int http_status, int64_t asked_ms)
+{
+	r->attempts[n - 1].http_status = http_status;
+	r->attempts[n - 1].asked_ms = asked_ms;
 }
 
 void report_retry_in(run_report *r, int n, const char *reason, int64_t delay_ms)
@@ -95,6 +103,10 @@ static cJSON *attempts_json(const run_report *r)
 			cJSON_AddNumberToObject(o, "delay_ms", (double)a->delay_ms);
 		if (a->granted_by)
 			cJSON_AddStringToObject(o, "granted_by", a->granted_by);
+		if (a->http_status)
+			cJSON_AddNumberToObject(o, "http_status", a->http_status);
+		if (a->asked_ms >= 0)
+			cJSON_AddNumberToObject(o, "asked_delay_ms", (double)a->asked_ms);
 		cJSON_AddItemToArray(list, o);
 	}
 	return list;

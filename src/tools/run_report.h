@@ -16,6 +16,8 @@ typedef struct attempt_record {
 	int64_t delay_ms;    /* wait before the next attempt, -1: none */
 	const char *outcome; /* "succeeded", "failed", "timed_out", ... (static) */
 	const char *granted_by; /* rate-limited runs: "daemon" or "local" (static) */
+	int http_status;     /* http-aware, --discover: the last response's; 0: none */
+	int64_t asked_ms;    /* the delay the service asked (bounded), -1: none */
 } attempt_record;
 
 typedef struct run_report {
@@ -33,6 +35,8 @@ void report_attempt_start(run_report *r, int n, int64_t started_ms, const char *
 /* Record attempt n's end; reason is a phrase such as "exit code 1". */
 void report_attempt_end(run_report *r, int n, int exit_code, int64_t duration_ms,
 			const char *outcome, const char *reason);
+/* http-aware, --discover: what attempt n's output said. */
+void report_service(run_report *r, int n, int http_status, int64_t asked_ms);
 void report_retry_in(run_report *r, int n, const char *reason, int64_t delay_ms);
 void report_note(const run_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -414,6 +414,7 @@ static void test_names(void **state)
 		{"fibonacci", "fib", PT_STRATEGY_FIBONACCI},
 		{"polynomial", "poly", PT_STRATEGY_POLYNOMIAL},
 		{"diophantine", "dio", PT_STRATEGY_DIOPHANTINE},
+		{"http-aware", "ha", PT_STRATEGY_HTTP_AWARE},
 	};
 	pt_strategy s;
 

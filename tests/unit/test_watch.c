@@ -1,5 +1,6 @@
 /* Output watching: lines split per stream, failure outranks success,
- * partial lines at the end, over-long lines in pieces. */
+ * partial lines at the end, over-long lines in pieces; rate-limit headers
+ * from stdout, else stderr. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +100,33 @@ static void test_invalid_utf8_is_not_an_error(void **state)
 	pt_watch_release(&w);
 }
 
+/* curl -i puts headers on stdout, curl -v on stderr: stdout wins when it
+ * has any; a reset forgets the last attempt's. */
+static void test_headers_stdout_then_stderr(void **state)
+{
+	pt_watch w = watch_of(NULL, NULL, false);
+	pt_rl_result r;
+	assert_false(pt_watch_headers(&w, &r)); /* not reading headers */
+	assert_int_equal(pt_watch_read_headers(&w), 0);
+	feed(&w, 1, "< HTTP/2 429\r\n< retry-after: 3\r\n");
+	feed(&w, 0, "{\"ok\": false}");
+	assert_true(pt_watch_headers(&w, &r));
+	assert_int_equal(r.status, 429);
+	assert_true(r.retry_after.present);
+	feed(&w, 0, "\nHTTP/1.1 503 x\n\n");
+	assert_true(pt_watch_headers(&w, &r));
+	assert_int_equal(r.status, 503);
+	assert_false(r.retry_after.present);
+	pt_watch_reset(&w);
+	assert_false(pt_watch_headers(&w, &r));
+	feed(&w, 0, "{\"retry_after\": 2}");
+	assert_false(pt_watch_headers(&w, &r)); /* a partial line... */
+	pt_watch_finish(&w);
+	assert_true(pt_watch_headers(&w, &r)); /* ...counts at the end */
+	assert_true(r.body_retry.present);
+	pt_watch_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_long_line_in_pieces),
 		cmocka_unit_test(test_bad_pattern_message),
 		cmocka_unit_test(test_invalid_utf8_is_not_an_error),
+		cmocka_unit_test(test_headers_stdout_then_stderr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,227 @@
+#!/usr/bin/env bats
+# http-aware and --discover against a real nginx on 127.0.0.1: patience
+# waits as Retry-After, X-RateLimit-Reset or the draft RateLimit field ask,
+# falls back on its strategy when nothing is asked, and bounds every wait
+# by --max-delay. nginx runs as this user from a temporary prefix, never
+# as the system service.
+
+load helpers
+
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+write_nginx_conf() {
+	local dir=$1 port=$2
+	# As root the workers would drop to nobody, who cannot read our
+	# temporary files; as anyone else nginx ignores `user` with a warning.
+	cat >"$dir/nginx.conf" <<EOF
+user $(id -un) $(id -gn);
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $dir/access.log;
+	client_body_temp_path $dir/tmp/body;
+	proxy_temp_path $dir/tmp/proxy;
+	fastcgi_temp_path $dir/tmp/fastcgi;
+	uwsgi_temp_path $dir/tmp/uwsgi;
+	scgi_temp_path $dir/tmp/scgi;
+	default_type text/plain;
+	# one request per 2s; the second within 2s is refused with 429
+	limit_req_zone \$binary_remote_addr zone=one:1m rate=30r/m;
+	server {
+		listen 127.0.0.1:$port;
+		root $dir/www;
+		location = /limited {
+			limit_req zone=one nodelay;
+			limit_req_status 429;
+			error_page 429 = @limited;
+		}
+		location @limited {
+			add_header Retry-After 2 always;
+			add_header X-RateLimit-Limit 30 always;
+			add_header X-RateLimit-Remaining 0 always;
+			return 429 "slow down\n";
+		}
+		location = /reset {
+			add_header X-RateLimit-Limit 10 always;
+			add_header X-RateLimit-Remaining 0 always;
+			add_header X-RateLimit-Reset 1 always;
+			add_header X-RateLimit-Resource core always;
+			return 429 "spent\n";
+		}
+		location = /draft {
+			add_header RateLimit-Policy '"default";q=30;w=60' always;
+			add_header RateLimit '"default";r=0;t=1' always;
+			return 429 "spent\n";
+		}
+		location = /long {
+			add_header Retry-After 3600 always;
+			return 429 "come back in an hour\n";
+		}
+		location = /plain503 {
+			return 503 "down\n";
+		}
+		location = /json {
+			default_type application/json;
+			return 503 '{"error": "busy", "retry_after": 0.5}\n';
+		}
+	}
+}
+EOF
+}
+
+# Start nginx on a free port (another process may take the port first:
+# try a few). Sets PORT and BASE.
+start_nginx() {
+	local dir=$1 try i
+	mkdir -p "$dir/tmp" "$dir/www"
+	echo ok >"$dir/www/limited"
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port)
+		write_nginx_conf "$dir" "$PORT"
+		"$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null \
+			>"$dir/nginx.out" 2>&1 3>&- &
+		echo $! >"$dir/master.pid"
+		for ((i = 0; i < 100; i++)); do
+			if curl -s -o /dev/null "http://127.0.0.1:$PORT/plain503"; then
+				BASE="http://127.0.0.1:$PORT"
+				return 0
+			fi
+			alive "$(cat "$dir/master.pid")" || break
+			sleep 0.05
+		done
+		stop_nginx "$dir"
+	done
+	echo "nginx did not start:" >&2
+	cat "$dir/nginx.out" "$dir/error.log" >&2
+	return 1
+}
+
+stop_nginx() {
+	local dir=$1 pid f
+	for f in "$dir/nginx.pid" "$dir/master.pid"; do
+		pid=$(cat "$f" 2>/dev/null) || continue
+		[[ $pid =~ ^[0-9]+$ ]] || continue
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == nginx ]] || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			alive "$pid" || break
+			sleep 0.05
+		done
+		kill_if nginx "$pid"
+	done
+	rm -f "$dir/nginx.pid" "$dir/master.pid"
+}
+
+# timed ARGS...: run patience ARGS, its wall time in ms in $elapsed.
+timed() {
+	local start
+	start=$(now_ms)
+	run --separate-stderr patience "$@"
+	elapsed=$(($(now_ms) - start))
+}
+
+setup_file() {
+	[[ -x $NGINX ]] || skip "nginx is not installed (scripts/bootstrap installs it)"
+	command -v curl >/dev/null || skip "curl is not installed"
+	export NGINX_DIR="$BATS_FILE_TMPDIR/nginx"
+	start_nginx "$NGINX_DIR"
+	export PORT BASE
+}
+
+teardown_file() {
+	[[ -n ${NGINX_DIR:-} ]] && stop_nginx "$NGINX_DIR"
+	return 0
+}
+
+@test "http-aware waits as Retry-After asks, then succeeds" {
+	curl -s -o /dev/null "$BASE/limited" # spend the one request of these 2s
+	timed http-aware -v -a 3 -- curl -si "$BASE/limited"
+	assert_status 0
+	assert_contains "$stderr" "Service asked to wait 2s (Retry-After: 2)."
+	assert_contains "$stderr" "Service quota: limit 30, remaining 0."
+	assert_contains "$stderr" "Attempt 1/3 failed (HTTP status 429)"
+	assert_contains "$stderr" "Succeeded after 2 attempts"
+	assert_contains "$output" "HTTP/1.1 429"
+	assert_contains "$output" "ok"
+	assert_between "$elapsed" 2000 10000
+}
+
+@test "ha: a spent quota's X-RateLimit-Reset in seconds is waited for" {
+	timed ha -v -a 2 -- curl -si "$BASE/reset"
+	assert_status 1
+	assert_contains "$stderr" "Service asked to wait 1s (X-RateLimit-Reset: 1)."
+	assert_contains "$stderr" "Service quota: limit 10, remaining 0, reset in 1s, resource core."
+	assert_contains "$stderr" "Failed after 2 attempts"
+	assert_contains "$stderr" "HTTP status 429 (exit 1)"
+	assert_between "$elapsed" 1000 10000
+}
+
+@test "ha: the draft RateLimit field's t and its policy are read" {
+	timed ha -v -a 2 -- curl -si "$BASE/draft"
+	assert_status 1
+	assert_contains "$stderr" 'Service asked to wait 1s (RateLimit: "default";r=0;t=1).'
+	assert_contains "$stderr" "Service quota: limit 30 per 1m, remaining 0, reset in"
+	assert_between "$elapsed" 1000 10000
+}
+
+@test "ha: a JSON retry_after in the body counts when no header asks" {
+	timed ha -v -a 2 -- curl -si "$BASE/json"
+	assert_status 1
+	assert_contains "$stderr" "Service asked to wait 500ms (body retry_after: 0.5)."
+	assert_between "$elapsed" 500 8000
+}
+
+@test "ha falls back on its strategy when the service asks nothing" {
+	timed ha -v -a 3 -f fixed -d 300ms -- curl -si "$BASE/plain503"
+	assert_status 1
+	assert_contains "$stderr" "Service asked for no delay; the fallback strategy decides."
+	assert_contains "$stderr" "Attempt 1/3 failed (HTTP status 503). Retrying in 300ms."
+	assert_contains "$stderr" "Failed after 3 attempts"
+	assert_between "$elapsed" 600 8000
+}
+
+@test "ha: --max-delay bounds what the service asks" {
+	timed ha -v -a 2 -m 400ms -- curl -si "$BASE/long"
+	assert_status 1
+	assert_contains "$stderr" "Service asked to wait 1h (Retry-After: 3600); waiting 400ms (--max-delay)."
+	assert_contains "$stderr" "Retrying in 400ms."
+	assert_between "$elapsed" 400 8000
+}
+
+@test "--discover on fixed uses the asked delay instead of its own" {
+	timed fixed -d 10ms --discover -a 2 -- curl -si "$BASE/reset"
+	assert_status 1
+	[[ $stderr =~ Retrying\ in\ (9[0-9][0-9]ms|1s)\. ]]
+	assert_between "$elapsed" 1000 10000
+}
+
+@test "without --discover a 429 with exit code 0 is a success" {
+	run --separate-stderr patience fixed -d 10ms -a 3 -- curl -si "$BASE/long"
+	assert_status 0
+	assert_contains "$stderr" "Succeeded after 1 attempt"
+}
+
+@test "--json records each attempt's HTTP status and asked delay" {
+	run --separate-stderr patience ha --json -a 2 -m 200ms -- curl -si "$BASE/long"
+	assert_status 1
+	assert_eq "$(json_field 'j["strategy"]')" "http-aware"
+	assert_eq "$(json_field '[a["http_status"] for a in j["attempt_log"]]')" "[429, 429]"
+	assert_eq "$(json_field 'j["attempt_log"][0]["asked_delay_ms"]')" "200"
+	assert_eq "$(json_field 'j["attempt_log"][0]["delay_ms"]')" "200"
+}
+
+@test "a success pattern still decides over the HTTP status" {
+	run --separate-stderr patience ha -a 3 --success-pattern 'come back' -- curl -si "$BASE/long"
+	assert_status 0
+	assert_contains "$stderr" "Succeeded after 1 attempt"
+}
