@@ -470,6 +470,40 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 	return rc;
 }
 
+int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_len)
+{
+	cJSON *reply = NULL, *request = new_request("learn");
+	if (!exact(r->limit) || !exact(r->window_ms) || !exact(r->wait_until_ms) ||
+	    !exact(r->expires_ms) || !exact(r->fallback_limit) || !exact(r->fallback_window_ms)) {
+		cJSON_Delete(request);
+		pt_set_error(err, err_len, "learn: a value is beyond 2^53");
+		return PT_EINVAL;
+	}
+	if (!request || !cJSON_AddStringToObject(request, "resource", r->resource) ||
+	    !add_opt(request, "limit", r->limit) || !add_opt(request, "window_ms", r->window_ms) ||
+	    !add_opt(request, "wait_until_ms", r->wait_until_ms) ||
+	    !add_opt(request, "expires_ms", r->expires_ms) ||
+	    !add_opt(request, "fallback_limit", r->fallback_limit) ||
+	    !add_opt(request, "fallback_window_ms", r->fallback_window_ms) ||
+	    (r->from && !cJSON_AddStringToObject(request, "from", r->from))) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = pt_client_request(c, request, &reply, err, err_len);
+	cJSON_Delete(request);
+	if (rc != PT_OK)
+		return rc;
+	int ok = reply_ok(reply);
+	if (ok < 0)
+		rc = fail_io(c, err, err_len, "daemon answered learn without \"ok\"");
+	else if (!ok) {
+		error_code(reply, err, err_len);
+		rc = PT_EINVAL;
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len)
 {

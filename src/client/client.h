@@ -31,6 +31,16 @@ typedef struct pt_acquire_req {
 	const char *client_id;
 } pt_acquire_req;
 
+/* What a service said about a resource (docs/PROTOCOL.md, learn); 0: not said. */
+typedef struct pt_learn_req {
+	const char *resource;
+	int64_t limit, window_ms;     /* the service's quota */
+	int64_t wait_until_ms;        /* CLOCK_REALTIME ms: no start before */
+	int64_t expires_ms;           /* when the learned limit ends */
+	int64_t fallback_limit, fallback_window_ms; /* if the resource is new */
+	const char *from;             /* "Retry-After", "X-RateLimit-* headers", ... */
+} pt_learn_req;
+
 typedef struct pt_grant {
 	uint64_t reservation;
 	int64_t start_ms; /* CLOCK_REALTIME ms of offset 0 */
@@ -75,6 +85,10 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
  * PT_EINVAL (any other error reply, message in err); PT_EIO as
  * pt_client_request. from_ms 0: now. unused: the starts from from_ms on
  * were never used, so the daemon frees them even where they are past. */
+/* Tell the daemon what the service said. PT_OK; PT_EINVAL when the daemon
+ * refused it (err says why); PT_EIO. */
+int pt_client_learn(pt_client *c, const pt_learn_req *req, char *err, size_t err_len);
+
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len);
 

@@ -126,6 +126,22 @@ static void say_outage(limiter *l, const pt_grant *g)
 	l->in_outage = outage;
 }
 
+void limiter_learn(limiter *l, pt_learn_req *req)
+{
+	char err[256];
+	if (!l->shared)
+		return; /* no daemon: the run itself waits as asked */
+	req->resource = l->cfg.resource_id;
+	req->fallback_limit = l->cfg.rate_limit;
+	req->fallback_window_ms = l->cfg.window_ms;
+	int rc = pt_client_learn(&l->client, req, err, sizeof err);
+	if (rc != PT_OK && l->cfg.verbose_prefix)
+		fprintf(stderr, "%spatience-daemon did not learn it: %s\n", l->cfg.verbose_prefix, err);
+	else if (l->cfg.verbose_prefix)
+		fprintf(stderr, "%sTold patience-daemon, for every client of \"%s\".\n",
+			l->cfg.verbose_prefix, l->cfg.resource_id);
+}
+
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
  * -1 to go local. */
 static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,

@@ -61,6 +61,11 @@ bool limiter_shared(const limiter *l);
 /* Should the daemon be asked again: it is on, and our grant is local. */
 bool limiter_wants_daemon(const limiter *l);
 
+/* Pass on to the daemon what the service said (req->resource and the
+ * fallback limit are filled in here), when the last grant came from it;
+ * with -v, says what the daemon made of it. */
+void limiter_learn(limiter *l, pt_learn_req *req);
+
 /* How late a start may be before it must be granted again. */
 int64_t limiter_guard_ms(const limiter *l);
 

@@ -366,6 +366,38 @@ static void report_heard(const retry_state *st)
 			       wait, why, cap);
 }
 
+#define LEARNED_FOR_MS (10 * 60 * 1000)
+
+/* What the service said goes to the daemon, for every client of the
+ * resource: the wait it asked for, and its quota when it gave a window
+ * (draft RateLimit-Policy w=, RateLimit-Limit ;w=). A quota is a policy,
+ * not a moment: it holds for 10 minutes (or its window, if longer), and
+ * every response that repeats it renews it. */
+static void tell_daemon(retry_state *st)
+{
+	const pt_rl_quota *q = &st->heard.quota;
+	int64_t now = pt_realtime_ms();
+	char from[64] = "";
+	pt_learn_req req = {0};
+	if (!st->plan->limited)
+		return;
+	if (st->asked_by && st->asked_ms > 0) {
+		req.wait_until_ms = now + st->asked_ms;
+		snprintf(from, sizeof from, "%s", st->asked_by->header);
+	}
+	if (q->limit.present && q->window.present && q->limit.value > 0 && q->window.value > 0) {
+		req.limit = q->limit.value;
+		req.window_ms = q->window.value;
+		req.expires_ms = now + (q->window.value > LEARNED_FOR_MS ? q->window.value
+									 : LEARNED_FOR_MS);
+		snprintf(from, sizeof from, "%s", q->limit.header);
+	}
+	if (!req.wait_until_ms && !req.limit)
+		return;
+	req.from = from;
+	limiter_learn(&st->lim, &req);
+}
+
 /* Read the output of attempt n: remember what it asked (bounded by
  * --max-delay) for the next delay, and record it for --json. */
 static void listen_to_service(retry_state *st, int n)
@@ -579,6 +611,8 @@ static int retry_loop(retry_state *st)
 		report_attempt_end(&st->report, n, o.exit_code,
 				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
 		report_heard(st);
+		if (st->heard_any)
+			tell_daemon(st);
 		if (o.verdict != JUDGED_RETRY || n == plan->attempts) {
 			if (o.verdict == JUDGED_GIVE_UP && r.end != PT_END_INTERRUPTED)
 				pt_error("%s; not retrying", o.reason);

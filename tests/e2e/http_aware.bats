@@ -37,6 +37,9 @@ http {
 	default_type text/plain;
 	# one request per 2s; the second within 2s is refused with 429
 	limit_req_zone \$binary_remote_addr zone=one:1m rate=30r/m;
+	# 5 per second with bursts of 5, for the learning test; its own log
+	limit_req_zone \$binary_remote_addr zone=fleet:1m rate=5r/s;
+	log_format stamped '\$msec \$status';
 	server {
 		listen 127.0.0.1:$port;
 		root $dir/www;
@@ -49,6 +52,20 @@ http {
 			add_header Retry-After 2 always;
 			add_header X-RateLimit-Limit 30 always;
 			add_header X-RateLimit-Remaining 0 always;
+			return 429 "slow down\n";
+		}
+		location = /fleet {
+			access_log $dir/fleet.log stamped;
+			limit_req zone=fleet burst=4 nodelay;
+			limit_req_status 429;
+			error_page 429 = @fleet_limited;
+			add_header RateLimit-Policy '"default";q=5;w=1' always;
+			# a file, not "return": return would answer before limit_req runs
+		}
+		location @fleet_limited {
+			access_log $dir/fleet.log stamped;
+			add_header Retry-After 1 always;
+			add_header RateLimit-Policy '"default";q=5;w=1' always;
 			return 429 "slow down\n";
 		}
 		location = /reset {
@@ -85,6 +102,7 @@ start_nginx() {
 	local dir=$1 try i
 	mkdir -p "$dir/tmp" "$dir/www"
 	echo ok >"$dir/www/limited"
+	echo ok >"$dir/www/fleet"
 	for try in 1 2 3 4 5; do
 		PORT=$(free_port)
 		write_nginx_conf "$dir" "$PORT"
@@ -224,4 +242,80 @@ teardown_file() {
 	run --separate-stderr patience ha -a 3 --success-pattern 'come back' -- curl -si "$BASE/long"
 	assert_status 0
 	assert_contains "$stderr" "Succeeded after 1 attempt"
+}
+
+# start_fleet_daemon: a daemon on $SOCK for the fleet tests.
+start_fleet_daemon() {
+	SOCK="$T/run/daemon.sock"
+	mkdir -p "$T/run"
+	"$PT_BIN/patience-daemon" --socket "$SOCK" --state "$T/state.db" --log-level info \
+		2>"$T/daemon.log" 3>&- &
+	FLEET_DAEMON=$!
+	BG_PIDS+=("$FLEET_DAEMON")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $SOCK ]] && break
+		sleep 0.05
+	done
+	sleep 1.1 # whatever an earlier test spent of /fleet is back
+}
+
+# fleet STRATEGY...: 8 processes at once (they wait for one "go"), each
+# making 5 runs of patience STRATEGY against /fleet one after another, all
+# sharing test:fleet through the daemon; their requests land in
+# $T/fleet.log ("msec status" lines).
+fleet() {
+	local before i k pids=()
+	before=$(wc -l <"$NGINX_DIR/fleet.log" 2>/dev/null || echo 0)
+	for i in 1 2 3 4 5 6 7 8; do
+		(
+			while [[ ! -e $T/go ]]; do sleep 0.01; done
+			for k in 1 2 3 4 5; do
+				"$PT_BIN/patience" "$@" -r 100 -w 1s --daemon --daemon-socket "$SOCK" \
+					--no-daemon-auto-start --resource-id test:fleet -q \
+					-- curl -si "$BASE/fleet" >/dev/null 2>>"$T/fleet.err" || exit 1
+			done
+		) 3>&- &
+		pids+=("$!")
+	done
+	touch "$T/go"
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	tail -n +"$((before + 1))" "$NGINX_DIR/fleet.log" >"$T/fleet.log"
+}
+
+# count_429 SECONDS: "N requests, M answered 429, L of them later than
+# SECONDS after the first 429"; exit 1 when L > 0.
+count_429() {
+	python3 - "$T/fleet.log" "$1" <<-'EOF'
+		import sys
+		rows = [line.split() for line in open(sys.argv[1])]
+		times = [float(t) for t, s in rows if s == "429"]
+		first = min(times) if times else 0
+		late = [t for t in times if t > first + float(sys.argv[2])]
+		print(f"{len(rows)} requests, {len(times)} answered 429, {len(late)} of them "
+		      f"more than {sys.argv[2]}s after the first")
+		sys.exit(1 if late else 0)
+	EOF
+}
+
+@test "control: 8 processes sharing a too-high limit without discovery draw 429s" {
+	start_fleet_daemon
+	fleet fixed -d 0 -a 1
+	run count_429 0
+	echo "without discovery: $output" >&3
+	[[ $(grep -c ' 429$' "$T/fleet.log") -gt 5 ]]
+}
+
+@test "8 processes learning through the daemon stop drawing 429s after the first round" {
+	start_fleet_daemon
+	fleet http-aware -a 30 -m 5s
+	# 40 successes; the 429s all come in the first round, before the first
+	# Retry-After and RateLimit-Policy reached the daemon
+	[[ $(grep -c ' 200$' "$T/fleet.log") == 40 ]]
+	run count_429 0.5
+	echo "with discovery: $output" >&3
+	assert_status 0
+	assert_contains "$(cat "$T/daemon.log")" 'learned from RateLimit-Policy'
 }
