@@ -5,6 +5,7 @@
 # run $PT_BIN/stamp, which logs its own start; window_check is the observer.
 
 load helpers
+load redis_helpers
 
 setup() {
 	common_setup
@@ -19,10 +20,7 @@ teardown() {
 	for p in "${DAEMON_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	for p in "${REDIS_PIDS[@]}"; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
+	stop_redis
 	common_teardown
 }
 
@@ -42,24 +40,6 @@ free_port() {
 		    except OSError:
 		        pass
 	EOF
-}
-
-# start_redis NAME [ARGS...]: redis-server in $T/NAME, on $T/NAME/redis.sock
-# (and only there unless ARGS give a port), until it answers PING.
-start_redis() {
-	local dir="$T/$1" i
-	shift
-	mkdir -p "$dir"
-	(cd "$dir" && exec redis-server --bind 127.0.0.1 --port 0 --unixsocket "$dir/redis.sock" \
-		--save '' --appendonly no --dir "$dir" --logfile "$dir/redis.log" "$@" 3>&-) &
-	REDIS_PIDS+=("$!")
-	for ((i = 0; i < 100; i++)); do
-		redis-cli -s "$dir/redis.sock" ping 2>/dev/null | grep -q PONG && return 0
-		sleep 0.05
-	done
-	echo "redis-server did not come up" >&2
-	cat "$dir/redis.log" >&2
-	return 1
 }
 
 # start_daemons N BACKEND: daemons 1..N on $T/dK/daemon.sock with their own state.
