@@ -470,9 +470,31 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 	return rc;
 }
 
+/* Sends request (and frees it); PT_OK when the daemon said ok or refused
+ * with the code `fine` (may be NULL); PT_EINVAL (err: why) otherwise. */
+static int call(pt_client *c, cJSON *request, const char *op, const char *fine, char *err,
+		size_t err_len)
+{
+	cJSON *reply = NULL;
+	int rc = pt_client_request(c, request, &reply, err, err_len);
+	cJSON_Delete(request);
+	if (rc != PT_OK)
+		return rc;
+	int ok = reply_ok(reply);
+	if (ok < 0)
+		rc = fail_io(c, err, err_len, "daemon answered %s without \"ok\"", op);
+	else if (!ok) {
+		const char *code = error_code(reply, err, err_len);
+		if (!fine || strcmp(code, fine) != 0)
+			rc = PT_EINVAL;
+	}
+	cJSON_Delete(reply);
+	return rc;
+}
+
 int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_len)
 {
-	cJSON *reply = NULL, *request = new_request("learn");
+	cJSON *request = new_request("learn");
 	if (!exact(r->limit) || !exact(r->window_ms) || !exact(r->wait_until_ms) ||
 	    !exact(r->expires_ms) || !exact(r->fallback_limit) || !exact(r->fallback_window_ms)) {
 		cJSON_Delete(request);
@@ -489,25 +511,13 @@ int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_l
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	int rc = pt_client_request(c, request, &reply, err, err_len);
-	cJSON_Delete(request);
-	if (rc != PT_OK)
-		return rc;
-	int ok = reply_ok(reply);
-	if (ok < 0)
-		rc = fail_io(c, err, err_len, "daemon answered learn without \"ok\"");
-	else if (!ok) {
-		error_code(reply, err, err_len);
-		rc = PT_EINVAL;
-	}
-	cJSON_Delete(reply);
-	return rc;
+	return call(c, request, "learn", NULL, err, err_len);
 }
 
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len)
 {
-	cJSON *reply = NULL, *request = new_request("release");
+	cJSON *request = new_request("release");
 	if (reservation > (uint64_t)EXACT_MAX || !exact(from_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "release: a value is beyond 2^53");
@@ -519,15 +529,5 @@ int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool 
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	int rc = pt_client_request(c, request, &reply, err, err_len);
-	cJSON_Delete(request);
-	if (rc != PT_OK)
-		return rc;
-	int ok = reply_ok(reply);
-	if (ok < 0)
-		rc = fail_io(c, err, err_len, "daemon answered release without \"ok\"");
-	else if (!ok && strcmp(error_code(reply, err, err_len), "not_found") != 0)
-		rc = PT_EINVAL;
-	cJSON_Delete(reply);
-	return rc;
+	return call(c, request, "release", "not_found", err, err_len);
 }

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NKEYS 4
 #define MAX_K 5
@@ -343,9 +344,11 @@ static chk_set lua_acquire(const chk_key *key, long round, const int64_t *off, s
 			   int64_t delta, int64_t *base, int64_t *now)
 {
 	char prefix[48], num[4 + MAX_K][24];
-	const char *argv[10 + MAX_K] = { "EVALSHA", sha, "1", key->name, "acquire",
-					 num[0], num[1], num[2], "-1", prefix };
-	int argc = 10;
+	/* SENT now with a MAX_AGE of 10^12 ms: never stale */
+	const char *argv[12 + MAX_K] = { "EVALSHA", sha, "1", key->name, "acquire",
+					 num[0], num[1], num[2], "-1", prefix, num[3],
+					 "1000000000000" };
+	int argc = 12;
 	size_t found = 0;
 	int64_t d, latest;
 	chk_set after;
@@ -355,12 +358,13 @@ static chk_set lua_acquire(const chk_key *key, long round, const int64_t *off, s
 	snprintf(num[0], sizeof num[0], "%" PRId64, key->limit);
 	snprintf(num[1], sizeof num[1], "%" PRId64, key->span);
 	snprintf(num[2], sizeof num[2], "%" PRId64, delta);
+	snprintf(num[3], sizeof num[3], "%" PRId64, (int64_t)time(NULL) * 1000);
 	for (size_t i = 0; i < k; i++) {
 		snprintf(num[4 + i], sizeof num[4 + i], "%" PRId64, off[i]);
 		argv[argc++] = num[4 + i];
 	}
 	r = command(argc, argv);
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->integer != 1 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || r->element[0]->integer != 1 ||
 	    r->element[1]->type != REDIS_REPLY_INTEGER || r->element[2]->type != REDIS_REPLY_INTEGER)
 		die("acquire: unexpected reply in round %ld", round);
 	d = r->element[1]->integer;
