@@ -82,13 +82,19 @@ static int silence_command(rpr_state *st)
 }
 
 /* rate-limit mode: the limit, shared through the daemon with --daemon. */
+static const char *environment(const char *name, void *ctx)
+{
+	return getenv(name);
+}
+
 static int limiter_start(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
 	if (p->resource_id)
 		snprintf(st->resource_id, sizeof st->resource_id, "%s", p->resource_id);
 	else
-		pt_resource_id_from_command(p->command, st->resource_id, sizeof st->resource_id);
+		pt_resource_id_derive(p->command, &(pt_resource_opts){p->scope, environment, NULL},
+				      st->resource_id, sizeof st->resource_id);
 	if (p->daemon_socket)
 		snprintf(st->socket, sizeof st->socket, "%s", p->daemon_socket);
 	else if (p->daemon && pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK)

@@ -118,3 +118,25 @@ TOML
 	assert_status 125
 	assert_contains "$stderr" "--rate-limit: invalid value \"3/1x\""
 }
+
+@test "rpr: --profile and --resource-scope, seen by the daemon; modes without a limit refuse them" {
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	printf '#!/bin/sh\nexit 0\n' >"$T/bin/curl"
+	chmod +x "$T/bin/curl"
+	"$PT_BIN/rpr" rate-limit --profile github -t 1 --daemon -q -- true 3>&-
+	"$PT_BIN/rpr" rate-limit -r 5/1s --resource-scope path -t 1 --daemon -q -- \
+		curl https://x.example.com/users/42 3>&-
+	run --separate-stderr patience daemon status --json
+	patience daemon stop >/dev/null
+	assert_status 0
+	printf '%s' "$output" | python3 -c 'import json, sys
+r = {x["resource"]: x for x in json.load(sys.stdin)["resources"]["resources"]}
+assert r["api:external:api.github.com"]["limit"] == 5000, r
+assert r["api:external:x.example.com/users/{id}"]["limit"] == 5, r'
+	run --separate-stderr "$PT_BIN/rpr" interval -e 1s --profile github -- true
+	assert_status 2
+	assert_contains "$stderr" "go with the rate-limit mode"
+	run --separate-stderr "$PT_BIN/rpr" rate-limit --profile nope -- true
+	assert_status 2
+	assert_contains "$stderr" "unknown profile \"nope\""
+}
