@@ -361,40 +361,52 @@ static void git_path(found *f, const char *path)
 	pt_path_template(path, n, f->path, sizeof f->path);
 }
 
-/* "scheme://[user@]host[:port]/path" or scp-like "[user@]host:path". A
- * remote name ("origin") or a local path has no host we can know. */
+/* The host (*host, *n) and path of "scheme://[user@]host[:port]/path". */
+static int url_remote(const char *url, const char **host, size_t *n, const char **path)
+{
+	const char *p = strstr(url, "://");
+	if (strncmp(url, "file", 4) == 0)
+		return PT_ENOENT;
+	*host = p + 3;
+	*n = strcspn(*host, "/");
+	*path = *host + *n;
+	const char *at = memchr(*host, '@', *n);
+	if (at)
+		*host = at + 1;
+	*n = (*host)[0] == '[' ? strcspn(*host, "]") + 1 : strcspn(*host, ":/");
+	return PT_OK;
+}
+
+/* The same of scp-like "[user@]host:path"; a slash before any colon makes
+ * a local path, and a colon with no user and no dot in front ("main:main")
+ * a refspec. */
+static int scp_remote(const char *url, const char **host, size_t *n, const char **path)
+{
+	size_t colon = strcspn(url, ":/");
+	if (url[colon] != ':')
+		return PT_ENOENT;
+	*host = url;
+	*n = colon;
+	*path = url + colon + 1;
+	const char *at = memchr(url, '@', colon);
+	if (at) {
+		*n -= (size_t)(at + 1 - url);
+		*host = at + 1;
+	} else if (!memchr(url, '.', colon) && strncmp(url, "localhost:", 10) != 0) {
+		return PT_ENOENT;
+	}
+	return PT_OK;
+}
+
+/* A git remote URL; a remote name ("origin") or a local path has no host
+ * we can know. */
 static int found_remote(found *f, const char *url, const pt_resource_opts *o)
 {
-	const char *p = strstr(url, "://"), *host, *path;
+	const char *host, *path;
 	size_t n;
-	if (p) {
-		if (strncmp(url, "file", 4) == 0)
-			return PT_ENOENT;
-		host = p + 3;
-		n = strcspn(host, "/");
-		path = host + n;
-		const char *at = memchr(host, '@', n);
-		if (at) {
-			n -= (size_t)(at + 1 - host);
-			host = at + 1;
-		}
-		n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
-	} else {
-		size_t colon = strcspn(url, ":/");
-		if (url[colon] != ':')
-			return PT_ENOENT; /* a slash before any colon: a path */
-		host = url;
-		n = colon;
-		path = url + colon + 1;
-		const char *at = memchr(url, '@', n);
-		if (at) {
-			n -= (size_t)(at + 1 - url);
-			host = at + 1;
-		} else if (!memchr(url, '.', n) && strncmp(url, "localhost:", 10) != 0) {
-			return PT_ENOENT; /* "main:main" is a refspec, not a host */
-		}
-	}
-	if (n == 0 || n >= HOST_MAX)
+	int rc = strstr(url, "://") ? url_remote(url, &host, &n, &path)
+				    : scp_remote(url, &host, &n, &path);
+	if (rc != PT_OK || n == 0 || n >= HOST_MAX)
 		return PT_ENOENT;
 	f->type = "git";
 	f->category = "remote";

@@ -266,7 +266,8 @@ void cli_print_help(const cli_args *args)
 	print_options(ALL);
 	printf("\nRate limit options (any strategy): with --daemon, every patience and rpr\n"
 	       "process of the user shares one limit per resource through patience-daemon;\n"
-	       "patience daemon start|stop|status|restart manages it.\n");
+	       "patience daemon start|stop|status|restart manages it; patience resource --\n"
+	       "CMD prints the resource id of CMD; patience profiles lists the profiles.\n");
 	print_options(RATE);
 	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"
 	       "Each attempt gets PATIENCE_ATTEMPT, PATIENCE_MAX_ATTEMPTS and\n"
