@@ -20,7 +20,8 @@ typedef struct limiter_config {
 	const char *resource_id;
 	/* Every limit of the resource (patience/limit.h), for the schedulers
 	 * to come; today only rate_limit per window_ms, the primary one
-	 * (pt_limit_list_primary), is enforced. NULL/0 from rpr. */
+	 * (pt_limit_list_primary), is enforced. NULL/0: only that one (rpr
+	 * --rate). */
 	const pt_limit *limits;
 	size_t n_limits;
 	int64_t rate_limit, window_ms, guard_ms;

@@ -388,6 +388,7 @@ static int apply_profile(const pt_config *cfg, rpr_plan *p)
 				   "them)", name);
 	const pt_limit *primary = pt_limit_list_primary(&prof.limits);
 	if (!p->rate_limit && primary) {
+		p->limits = prof.limits;
 		p->rate_limit = primary->count;
 		p->rate_window_ms = primary->window_ms;
 		if (prof.limits.count > 1 || primary->calendar)

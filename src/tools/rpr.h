@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "patience/cron.h"
+#include "patience/limit.h"
 #include "patience/resource_id.h"
 
 /* Exit codes, as the Go rpr's. */
@@ -50,6 +51,7 @@ typedef struct rpr_plan {
 	int64_t daemon_timeout_ms; /* the daemon_timeout setting */
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
 	const char *profile;     /* --profile; NULL: the profile setting */
+	pt_limit_list limits;    /* the profile's, all of them; empty with --rate */
 	char resource_buf[256];  /* resource_id when it comes from the profile */
 	pt_resource_scope scope; /* of a derived resource_id */
 	bool scope_given;        /* --resource-scope */
