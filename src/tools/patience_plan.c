@@ -141,12 +141,22 @@ int plan_profile(const pt_config *cfg, pt_profile *out)
 	return PT_EXIT_INTERNAL;
 }
 
-/* -r N with -w W, then -r N/W ones: the limits given, in that order. */
+static pt_source max_source(pt_source a, pt_source b)
+{
+	return a > b ? a : b;
+}
+
+/* -r N with -w W, then -r N/W ones: the limits given, in that order, by
+ * the strongest layer that gives any (-r 3/1s replaces a file's rate_limit
+ * and window, as -r 3 would). */
 static int explicit_limits(const pt_config *cfg, bool dio, run_plan *plan)
 {
-	const pt_setting *limit = get(cfg, "rate_limit");
-	const char *window = get_text(cfg, "window"), *list = get_text(cfg, "limits");
-	if (limit->text || window) {
+	const pt_setting *limit = get(cfg, "rate_limit"), *w = get(cfg, "window");
+	const pt_setting *limits = get(cfg, "limits");
+	pt_source top = max_source(max_source(limit->source, w->source), limits->source);
+	bool pair = limit->source == top || w->source == top;
+	const char *window = w->text, *list = limits->source == top ? limits->text : NULL;
+	if (pair && (limit->text || window)) {
 		if (!limit->text || !window) {
 			pt_error("%s needs both --rate-limit N and --window DUR (as in patience %s "
 				 "-r 10 -w 1m -- CMD), or --rate-limit N/DUR",

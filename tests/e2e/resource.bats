@@ -140,3 +140,19 @@ assert r["api:external:x.example.com/users/{id}"]["limit"] == 5, r'
 	assert_status 2
 	assert_contains "$stderr" "unknown profile \"nope\""
 }
+
+@test "--profile against explicit limits: the stronger layer wins, the explicit one at a tie" {
+	printf 'rate_limit = 7\nwindow = "1s"\n' >.patience.toml
+	# a profile given as a flag beats a file's limit
+	run --separate-stderr patience fixed --profile gitlab -a 1 --json -- true
+	assert_eq "$(json_field 'j["limits"]')" "2000/1m"
+	# a profile from the environment does not beat a flag's limit...
+	PATIENCE_PROFILE=gitlab run --separate-stderr patience fixed -r 3/1s -a 1 --json -- true
+	assert_eq "$(json_field 'j["limits"]')" "3/1s"
+	assert_eq "$(json_field 'j["resource_id"]')" "api:external:gitlab.com"
+	# ...but beats the file's
+	PATIENCE_PROFILE=gitlab run --separate-stderr patience fixed -a 1 --json -- true
+	assert_eq "$(json_field 'j["limits"]')" "2000/1m"
+	PATIENCE_RESOURCE_ID=mine run --separate-stderr patience fixed --profile gitlab -a 1 --json -- true
+	assert_eq "$(json_field 'j["resource_id"]')" "api:external:gitlab.com"
+}
