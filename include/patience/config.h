@@ -53,21 +53,37 @@ typedef struct pt_setting {
 	char *origin; /* "default", "/path/file.toml:3", "env PATIENCE_X", "flag --x" */
 } pt_setting;
 
+/* A table whose keys are not settings but names ("rate_limiting.resources":
+ * any resource id; "profiles": any profile name). check reads entry key = v
+ * of a file, and may keep it in ctx; it returns PT_OK, or an error with err
+ * filled and *line set to the line at fault (preset to v's). */
+typedef struct pt_free_table {
+	const char *name;
+	int (*check)(const char *key, const pt_toml_value *v, void *ctx, int *line, char *err,
+		     size_t err_len);
+	void *ctx;
+} pt_free_table;
+
+#define PT_CONFIG_FREE_TABLES 4
+
 typedef struct pt_config {
 	const pt_setting_def *defs; /* not owned */
 	size_t count;
 	pt_setting *values; /* count values, owned */
-	/* Keys under the table free_table_name ("rate_limiting.resources": any
-	 * resource id) are checked by free_table_check instead of the table. */
-	const char *free_table_name;
-	int (*free_table_check)(const char *key, const pt_toml_value *v, char *err,
-				size_t err_len);
+	pt_free_table free_tables[PT_CONFIG_FREE_TABLES];
+	size_t n_free_tables;
 } pt_config;
 
 /* Applies the defaults. Returns PT_OK, PT_ENOMEM or PT_EINVAL (a default
  * that fails its own validation: a bug in the table). */
 int pt_config_init(pt_config *c, const pt_setting_def *defs, size_t count);
 void pt_config_release(pt_config *c);
+
+/* Register a free table (see pt_free_table). PT_OK, or PT_ERANGE when
+ * there are PT_CONFIG_FREE_TABLES already. */
+int pt_config_add_free_table(pt_config *c, const pt_free_table *t);
+/* The registered table called name, or NULL. */
+const pt_free_table *pt_config_free_table(const pt_config *c, const char *name);
 
 /* Index of key in the table, or -1. */
 int pt_config_find(const pt_config *c, const char *key);

@@ -34,6 +34,10 @@ bool pt_cron_matches(const pt_cron *c, const struct tm *tm);
 /* The local wall clock of epoch second t; 0, or -1 on failure. */
 typedef int (*pt_localtime_fn)(time_t t, struct tm *out, void *ctx);
 
+/* The wall clock of t as epoch seconds as if the zone were UTC, in *out,
+ * and as fields in *tm (NULL: not wanted). 0, or -1 when local fails. */
+int pt_local_wall(pt_localtime_fn local, void *ctx, time_t t, time_t *out, struct tm *tm);
+
 /* The first whole minute strictly after `after` (epoch seconds) at which
  * the schedule runs, in *out. Daylight saving time: a local time that a
  * spring-forward gap skips runs at the first minute after the gap; a local

@@ -6,11 +6,20 @@
 #define PATIENCE_SETTINGS_H
 
 #include "patience/config.h"
+#include "patience/profile.h"
 
 /* The table; *count receives its length. */
 const pt_setting_def *pt_settings_table(size_t *count);
 
-/* Initialise c with the table and its defaults. */
+/* Initialise c with the table and its defaults, and the free tables
+ * [rate_limiting.resources] and [profiles.NAME] (checked, not kept). */
 int pt_settings_config_init(pt_config *c);
+
+/* Keep the [profiles.NAME] tables of the files applied to c from now on in
+ * set (a later file's table replaces an earlier one's); set must outlive
+ * the loading. */
+void pt_settings_keep_profiles(pt_config *c, pt_profile_set *set);
+/* That set, or NULL when none is kept. */
+const pt_profile_set *pt_settings_profiles(const pt_config *c);
 
 #endif

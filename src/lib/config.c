@@ -42,6 +42,22 @@ void pt_config_release(pt_config *c)
 	memset(c, 0, sizeof *c);
 }
 
+int pt_config_add_free_table(pt_config *c, const pt_free_table *t)
+{
+	if (c->n_free_tables == PT_CONFIG_FREE_TABLES)
+		return PT_ERANGE;
+	c->free_tables[c->n_free_tables++] = *t;
+	return PT_OK;
+}
+
+const pt_free_table *pt_config_free_table(const pt_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_free_tables; i++)
+		if (strcmp(c->free_tables[i].name, name) == 0)
+			return &c->free_tables[i];
+	return NULL;
+}
+
 int pt_config_find(const pt_config *c, const char *key)
 {
 	for (size_t i = 0; i < c->count; i++)

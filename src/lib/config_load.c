@@ -71,7 +71,7 @@ static int apply_value(pt_config *c, int i, const char *key, const pt_toml_value
 static bool is_known_table(const pt_config *c, const char *prefix)
 {
 	size_t n = strlen(prefix);
-	if (c->free_table_name && strcmp(prefix, c->free_table_name) == 0)
+	if (pt_config_free_table(c, prefix))
 		return true;
 	for (size_t i = 0; i < c->count; i++)
 		if (strncmp(c->defs[i].key, prefix, n) == 0 && c->defs[i].key[n] == '.')
@@ -82,10 +82,21 @@ static bool is_known_table(const pt_config *c, const char *prefix)
 static int apply_table(pt_config *c, const pt_toml_value *table, const char *prefix,
 		       const char *path, char *err, size_t err_len);
 
+static int apply_free_entry(const pt_free_table *t, const pt_toml_entry *e, const char *key,
+			    const char *path, char *err, size_t err_len)
+{
+	char detail[256];
+	int line = e->value.line;
+	int rc = t->check(e->key, &e->value, t->ctx, &line, detail, sizeof detail);
+	if (rc != PT_OK)
+		snprintf(err, err_len, "%s:%d: key \"%s\": %s", path, line, key, detail);
+	return rc;
+}
+
 static int apply_entry(pt_config *c, const pt_toml_entry *e, const char *prefix,
 		       const char *path, char *err, size_t err_len)
 {
-	char key[512], detail[256];
+	char key[512];
 	if (prefix)
 		snprintf(key, sizeof key, "%s.%s", prefix, e->key);
 	else
@@ -97,13 +108,9 @@ static int apply_entry(pt_config *c, const pt_toml_entry *e, const char *prefix,
 		return apply_value(c, i, key, &e->value, path, err, err_len);
 	if (e->value.type == PT_TOML_TABLE && is_known_table(c, key))
 		return apply_table(c, &e->value, key, path, err, err_len);
-	if (prefix && c->free_table_name && strcmp(prefix, c->free_table_name) == 0) {
-		int rc = c->free_table_check(e->key, &e->value, detail, sizeof detail);
-		if (rc != PT_OK)
-			snprintf(err, err_len, "%s:%d: key \"%s\": %s", path, e->value.line,
-				 key, detail);
-		return rc;
-	}
+	const pt_free_table *t = prefix ? pt_config_free_table(c, prefix) : NULL;
+	if (t)
+		return apply_free_entry(t, e, key, path, err, err_len);
 	snprintf(err, err_len, "%s:%d: unknown key \"%s\"", path, e->value.line, key);
 	return PT_EINVAL;
 }

@@ -181,8 +181,7 @@ bool pt_cron_matches(const pt_cron *c, const struct tm *tm)
 	       (c->minutes >> tm->tm_min & 1);
 }
 
-/* The wall clock of t as seconds, as if the zone were UTC. */
-static int wall(pt_localtime_fn local, void *ctx, time_t t, time_t *out, struct tm *tm)
+int pt_local_wall(pt_localtime_fn local, void *ctx, time_t t, time_t *out, struct tm *tm)
 {
 	struct tm buf;
 	if (!tm)
@@ -212,7 +211,7 @@ static int repeated(pt_localtime_fn local, void *ctx, time_t t, time_t w_now, bo
 	*out = false;
 	for (size_t i = 0; i < 2; i++) {
 		time_t w;
-		if (wall(local, ctx, t - back[i], &w, NULL) < 0)
+		if (pt_local_wall(local, ctx, t - back[i], &w, NULL) < 0)
 			return -1;
 		*out = *out || w == w_now;
 	}
@@ -237,11 +236,11 @@ int pt_cron_next(const pt_cron *c, time_t after, pt_localtime_fn local, void *ct
 	time_t t = after - ((after % 60) + 60) % 60 + 60, end = after + SEARCH_SECONDS;
 	time_t w_prev, w_now;
 	struct tm tm;
-	if (wall(local, ctx, t - 60, &w_prev, NULL) < 0)
+	if (pt_local_wall(local, ctx, t - 60, &w_prev, NULL) < 0)
 		return PT_EINVAL;
 	while (t <= end) {
 		bool again;
-		if (wall(local, ctx, t, &w_now, &tm) < 0)
+		if (pt_local_wall(local, ctx, t, &w_now, &tm) < 0)
 			return PT_EINVAL;
 		if (w_now - w_prev > 60 && !c->hour_star && skipped_match(c, w_prev, w_now))
 			return *out = t, PT_OK;
@@ -255,7 +254,7 @@ int pt_cron_next(const pt_cron *c, time_t after, pt_localtime_fn local, void *ct
 		t += step;
 		if (step == 60)
 			w_prev = w_now; /* the gap check compares with the minute before */
-		else if (wall(local, ctx, t - 60, &w_prev, NULL) < 0)
+		else if (pt_local_wall(local, ctx, t - 60, &w_prev, NULL) < 0)
 			return PT_EINVAL;
 	}
 	return PT_ERANGE;

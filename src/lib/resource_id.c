@@ -1,6 +1,10 @@
+/* Resource ids from command lines (see patience/resource_id.h). Each known
+ * program has a deriver that finds its target by skipping options the way
+ * the program itself parses them: a value must never be read as the URL. */
 #include "patience/resource_id.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,32 +12,447 @@
 
 #include "patience/error.h"
 
-/* curl's options that take a value: the value must not be read as the URL. */
-static const char *const curl_valued[] = {
-	"-A", "-b", "-c", "-d", "-D", "-e", "-E", "-F", "-H", "-K", "-m", "-o", "-r", "-T", "-u",
-	"-U", "-w", "-x", "-X", "-y", "-Y", "-z", "-C", "-P", "-Q",
+#define HOST_MAX 256
+#define PATH_MAX_LEN 512
+
+/* Which options of a program take a value. */
+typedef struct opt_spec {
+	const char *short_valued;       /* letters: "-o FILE", "-oFILE", "-sSo FILE" */
+	const char *const *long_valued; /* "--output FILE"; "--output=FILE" is one word */
+	const char *operand_option;     /* curl's "--url URL": the value is an operand */
+} opt_spec;
+
+/* curl's options that take a value (curl has no --opt=value form). */
+static const char *const curl_long[] = {
 	"--user-agent", "--cookie", "--cookie-jar", "--data", "--data-raw", "--data-binary",
 	"--data-urlencode", "--data-ascii", "--dump-header", "--referer", "--cert", "--form",
-	"--header", "--config", "--max-time", "--output", "--range", "--upload-file", "--user",
-	"--proxy-user", "--write-out", "--proxy", "--request", "--connect-timeout", "--retry",
-	"--retry-delay", "--retry-max-time", "--resolve", "--cacert", "--key", "--json",
-	"--url-query", "--oauth2-bearer", "--limit-rate", "--max-filesize", "--continue-at",
-	NULL,
+	"--form-string", "--header", "--proxy-header", "--config", "--max-time", "--output",
+	"--output-dir", "--range", "--upload-file", "--user", "--proxy-user", "--write-out",
+	"--proxy", "--preproxy", "--request", "--connect-timeout", "--retry", "--retry-delay",
+	"--retry-max-time", "--resolve", "--connect-to", "--cacert", "--capath", "--key",
+	"--cert-type", "--key-type", "--json", "--url-query", "--oauth2-bearer", "--limit-rate",
+	"--max-filesize", "--continue-at", "--interface", "--local-port", "--max-redirs",
+	"--noproxy", "--proto", "--proto-redir", "--speed-limit", "--speed-time", "--trace",
+	"--trace-ascii", "--stderr", "--unix-socket", "--abstract-unix-socket", "--variable",
+	"--aws-sigv4", "--netrc-file", "--socks5", "--socks5-hostname", "--dns-servers",
+	"--doh-url", "--ciphers", "--time-cond", "--quote", "--request-target", "--rate",
+	"--telnet-option", "--parallel-max", "--expect100-timeout", "--keepalive-time",
+	"--pinnedpubkey", "--mail-from", "--mail-rcpt", "--create-file-mode", NULL,
 };
+static const opt_spec curl_spec = {"AbcCdDeEFHKmoPQrtTuUwxXyYz", curl_long, "--url"};
 
-/* wget's short options that take a separate value. */
-static const char *const wget_valued[] = {
-	"-O", "-o", "-a", "-t", "-T", "-w", "-P", "-U", "-e", "-i", "-B", "-Q", "-l", "-A", "-R",
-	"-D", "-I", "-X", NULL,
+/* wget also takes "--long=value". */
+static const char *const wget_long[] = {
+	"--output-document", "--output-file", "--append-output", "--tries", "--timeout", "--wait",
+	"--directory-prefix", "--user-agent", "--execute", "--input-file", "--base", "--quota",
+	"--level", "--accept", "--reject", "--domains", "--include-directories",
+	"--exclude-directories", "--header", "--user", "--password", "--http-user",
+	"--http-password", "--post-data", "--post-file", "--method", "--body-data", "--body-file",
+	"--referer", "--load-cookies", "--save-cookies", "--ca-certificate", "--certificate",
+	"--private-key", "--limit-rate", "--bind-address", "--dns-timeout", "--connect-timeout",
+	"--read-timeout", "--waitretry", NULL,
 };
+static const opt_spec wget_spec = {"OoatTwPUeiBQlARDIX", wget_long, NULL};
+
+/* HTTPie, and xh which copies its options. */
+static const char *const httpie_long[] = {
+	"--auth", "--auth-type", "--output", "--session", "--session-read-only", "--print",
+	"--pretty", "--style", "--verify", "--cert", "--cert-key", "--cert-key-pass", "--proxy",
+	"--timeout", "--max-redirects", "--default-scheme", "--format-options", "--ssl",
+	"--ciphers", "--history-print", "--response-charset", "--response-mime", "--boundary",
+	"--max-headers", "--bearer", "--resolve", "--interface", "--http-version", "--raw",
+	"--unix-socket", "--method", NULL,
+};
+static const opt_spec httpie_spec = {"aAopsPX", httpie_long, NULL};
+
+static const char *const gh_long[] = {
+	"--method", "--field", "--raw-field", "--header", "--preview", "--jq", "--template",
+	"--input", "--hostname", "--cache", "--repo", NULL,
+};
+static const opt_spec gh_spec = {"XFfHpqtR", gh_long, NULL};
+
+static const char *const aws_long[] = {
+	"--region", "--profile", "--output", "--endpoint-url", "--query", "--color",
+	"--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format", NULL,
+};
+static const opt_spec aws_spec = {"", aws_long, NULL};
+
+/* docker and podman, before and after pull/push. */
+static const char *const container_long[] = {
+	"--config", "--context", "--host", "--log-level", "--tlscacert", "--tlscert", "--tlskey",
+	"--url", "--connection", "--root", "--runroot", "--storage-driver", "--identity",
+	"--platform", "--creds", "--authfile", "--arch", "--os", "--variant", "--cert-dir",
+	"--retry", "--retry-delay", "--decryption-key", "--format", "--compression-format",
+	"--sign-by", "--digestfile", "--encryption-key", NULL,
+};
+static const opt_spec container_spec = {"cHlf", container_long, NULL};
+
+static const char *const git_long[] = {
+	/* before the subcommand */
+	"--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env",
+	/* clone, fetch, pull, push, ls-remote */
+	"--branch", "--origin", "--upload-pack", "--jobs", "--config", "--depth", "--deepen",
+	"--shallow-since", "--shallow-exclude", "--reference", "--reference-if-able",
+	"--separate-git-dir", "--template", "--filter", "--server-option", "--bundle-uri",
+	"--refmap", "--negotiation-tip", "--strategy", "--strategy-option", "--receive-pack",
+	"--exec", "--push-option", "--sort", NULL,
+};
+static const opt_spec git_spec = {"CcobujsX", git_long, NULL};
+
+/* Walks the operands of argv[1..], skipping options and their values. */
+typedef struct scan {
+	char *const *argv;
+	size_t i;
+	bool operands_only; /* after "--" */
+	const opt_spec *spec;
+} scan;
 
 static bool in_list(const char *arg, const char *const *list)
 {
-	for (size_t i = 0; list[i]; i++)
+	for (size_t i = 0; list && list[i]; i++)
 		if (strcmp(arg, list[i]) == 0)
 			return true;
 	return false;
 }
+
+/* Does option a take the next argument as its value? In a cluster such as
+ * "-sSo", the first letter that takes a value takes the rest of the word,
+ * or the next argument when nothing is left. */
+static bool takes_next(const char *a, const opt_spec *spec)
+{
+	if (a[1] == '-')
+		return !strchr(a, '=') && in_list(a, spec->long_valued);
+	for (const char *p = a + 1; *p; p++)
+		if (strchr(spec->short_valued, *p))
+			return p[1] == '\0';
+	return false;
+}
+
+/* The next operand, or NULL at the end. */
+static const char *next_operand(scan *s)
+{
+	while (s->argv[s->i]) {
+		const char *a = s->argv[s->i++];
+		if (s->operands_only || a[0] != '-' || a[1] == '\0')
+			return a;
+		if (strcmp(a, "--") == 0) {
+			s->operands_only = true;
+		} else if (s->spec->operand_option && strcmp(a, s->spec->operand_option) == 0) {
+			if (s->argv[s->i])
+				return s->argv[s->i++];
+		} else if (takes_next(a, s->spec) && s->argv[s->i]) {
+			s->i++;
+		}
+	}
+	return NULL;
+}
+
+static scan scan_from(char *const argv[], size_t i, const opt_spec *spec)
+{
+	return (scan){.argv = argv, .i = i, .spec = spec};
+}
+
+/* The value of option name ("--region") written "--region V" or
+ * "--region=V" (or "-s V" with short), the last one before "--"; NULL
+ * when absent. */
+static const char *find_option(char *const argv[], const char *name, const char *short_name)
+{
+	const char *value = NULL;
+	size_t n = strlen(name);
+	for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		bool named = strcmp(a, name) == 0 || (short_name && strcmp(a, short_name) == 0);
+		if (named && argv[i + 1])
+			value = argv[++i];
+		else if (strncmp(a, name, n) == 0 && a[n] == '=')
+			value = a + n + 1;
+	}
+	return value && *value ? value : NULL;
+}
+
+/* What a deriver found: type:category:target, and a path for the path scope. */
+typedef struct found {
+	const char *type, *category;
+	char target[HOST_MAX];
+	char path[PATH_MAX_LEN]; /* "" when there is none */
+} found;
+
+typedef int (*deriver)(char *const argv[], const pt_resource_opts *o, found *f);
+
+static void lower_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[n] = '\0';
+}
+
+static int found_url(found *f, const char *url, const pt_resource_opts *o)
+{
+	if (pt_url_host(url, f->target, sizeof f->target) != PT_OK)
+		return PT_ENOENT;
+	f->type = "api";
+	f->category = "external";
+	if (o->scope == PT_RESOURCE_SCOPE_PATH)
+		pt_url_path_template(url, f->path, sizeof f->path);
+	return PT_OK;
+}
+
+/* curl and wget: the first operand that is an http(s) URL. */
+static int derive_curl_wget(char *const argv[], const pt_resource_opts *o, found *f,
+			    const opt_spec *spec)
+{
+	scan s = scan_from(argv, 1, spec);
+	const char *a;
+	while ((a = next_operand(&s)))
+		if (found_url(f, a, o) == PT_OK)
+			return PT_OK;
+	return PT_ENOENT;
+}
+
+static int derive_curl(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	return derive_curl_wget(argv, o, f, &curl_spec);
+}
+
+static int derive_wget(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	return derive_curl_wget(argv, o, f, &wget_spec);
+}
+
+static bool all_letters(const char *s)
+{
+	for (; *s; s++)
+		if (!isalpha((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* HTTPie's "[METHOD] URL [ITEM...]": with two operands or more, the first
+ * is the method when it is all letters (as HTTPie guesses). The URL may
+ * omit its scheme, and ":3000/x" or ":/x" mean localhost. */
+static int derive_httpie(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	scan s = scan_from(argv, 1, &httpie_spec);
+	const char *url = next_operand(&s), *second = url ? next_operand(&s) : NULL;
+	char full[2048];
+	if (url && second && all_letters(url))
+		url = second;
+	if (!url)
+		return PT_ENOENT;
+	if (url[0] == ':')
+		snprintf(full, sizeof full, "http://localhost%s", url);
+	else
+		snprintf(full, sizeof full, "%s%s", strstr(url, "://") ? "" : "http://", url);
+	return found_url(f, full, o);
+}
+
+/* GitHub Enterprise hosts its API on its own host; github.com on api. */
+static int derive_gh(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	const char *host = find_option(argv, "--hostname", NULL);
+	if (!host && o->env)
+		host = o->env("GH_HOST", o->env_ctx);
+	if (!host || !*host || strcasecmp(host, "github.com") == 0)
+		host = "api.github.com";
+	f->type = "api";
+	f->category = "external";
+	lower_copy(f->target, sizeof f->target, host, strlen(host));
+	scan s = scan_from(argv, 1, &gh_spec);
+	const char *sub = next_operand(&s), *endpoint = sub ? next_operand(&s) : NULL;
+	if (o->scope == PT_RESOURCE_SCOPE_PATH && sub && strcmp(sub, "api") == 0 && endpoint)
+		pt_path_template(endpoint, strcspn(endpoint, "?#"), f->path, sizeof f->path);
+	return PT_OK;
+}
+
+static int derive_aws(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	const char *endpoint = find_option(argv, "--endpoint-url", NULL);
+	if (endpoint && found_url(f, endpoint, o) == PT_OK)
+		return PT_OK;
+	scan s = scan_from(argv, 1, &aws_spec);
+	const char *service = next_operand(&s);
+	if (!service)
+		return PT_ENOENT;
+	if (strcmp(service, "s3api") == 0)
+		service = "s3"; /* the same endpoints as "aws s3" */
+	const char *region = find_option(argv, "--region", NULL);
+	if (!region && o->env)
+		region = o->env("AWS_REGION", o->env_ctx);
+	if ((!region || !*region) && o->env)
+		region = o->env("AWS_DEFAULT_REGION", o->env_ctx);
+	char target[HOST_MAX];
+	snprintf(target, sizeof target, "%s%s%s", service, region && *region ? "." : "",
+		 region && *region ? region : "");
+	f->type = "api";
+	f->category = "aws";
+	lower_copy(f->target, sizeof f->target, target, strlen(target));
+	return PT_OK;
+}
+
+static bool names_registry(const char *first, size_t n)
+{
+	return memchr(first, '.', n) || memchr(first, ':', n) ||
+	       (n == 9 && strncmp(first, "localhost", 9) == 0);
+}
+
+/* "ubuntu:22.04", "user/img", "ghcr.io/o/img@sha256:...", "docker://x". */
+static int found_image(found *f, const char *image, const pt_resource_opts *o)
+{
+	if (strncmp(image, "docker://", 9) == 0)
+		image += 9;
+	size_t first = strcspn(image, "/");
+	bool has_registry = image[first] == '/' && names_registry(image, first);
+	const char *repo = has_registry ? image + first + 1 : image;
+	if (!*image || !*repo)
+		return PT_ENOENT;
+	f->type = "registry";
+	f->category = "oci";
+	if (has_registry)
+		lower_copy(f->target, sizeof f->target, image, first);
+	if (!has_registry || !strcmp(f->target, "index.docker.io") ||
+	    !strcmp(f->target, "registry-1.docker.io"))
+		snprintf(f->target, sizeof f->target, "docker.io");
+	if (o->scope != PT_RESOURCE_SCOPE_PATH)
+		return PT_OK;
+	/* The repository without tag or digest; Docker Hub's official images
+	 * live under library/. */
+	size_t n = strcspn(repo, "@"), last_slash = 0;
+	for (size_t i = 0; i < n; i++)
+		if (repo[i] == '/')
+			last_slash = i;
+	const char *colon = memchr(repo + last_slash, ':', n - last_slash);
+	if (colon)
+		n = (size_t)(colon - repo);
+	bool official = !strcmp(f->target, "docker.io") && !memchr(repo, '/', n);
+	snprintf(f->path, sizeof f->path, "/%s%.*s", official ? "library/" : "", (int)n, repo);
+	return PT_OK;
+}
+
+/* docker|podman [global options] [image] pull|push [options] IMAGE */
+static int derive_container(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	scan s = scan_from(argv, 1, &container_spec);
+	const char *verb = next_operand(&s);
+	if (verb && strcmp(verb, "image") == 0)
+		verb = next_operand(&s);
+	if (!verb || (strcmp(verb, "pull") != 0 && strcmp(verb, "push") != 0))
+		return PT_ENOENT;
+	const char *image = next_operand(&s);
+	return image ? found_image(f, image, o) : PT_ENOENT;
+}
+
+/* skopeo copy|inspect|...: the first docker:// reference. */
+static int derive_skopeo(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++)
+		if (strncmp(argv[i], "docker://", 9) == 0)
+			return found_image(f, argv[i], o);
+	return PT_ENOENT;
+}
+
+/* The repository path of a git remote as a template, without ".git". */
+static void git_path(found *f, const char *path)
+{
+	size_t n = strcspn(path, "?#");
+	if (n >= 4 && strncmp(path + n - 4, ".git", 4) == 0)
+		n -= 4;
+	pt_path_template(path, n, f->path, sizeof f->path);
+}
+
+/* The host (*host, *n) and path of "scheme://[user@]host[:port]/path". */
+static int url_remote(const char *url, const char **host, size_t *n, const char **path)
+{
+	const char *p = strstr(url, "://");
+	if (strncmp(url, "file", 4) == 0)
+		return PT_ENOENT;
+	*host = p + 3;
+	*n = strcspn(*host, "/");
+	*path = *host + *n;
+	const char *at = memchr(*host, '@', *n);
+	if (at)
+		*host = at + 1;
+	*n = (*host)[0] == '[' ? strcspn(*host, "]") + 1 : strcspn(*host, ":/");
+	return PT_OK;
+}
+
+/* The same of scp-like "[user@]host:path"; a slash before any colon makes
+ * a local path, and a colon with no user and no dot in front ("main:main")
+ * a refspec. */
+static int scp_remote(const char *url, const char **host, size_t *n, const char **path)
+{
+	size_t colon = strcspn(url, ":/");
+	if (url[colon] != ':')
+		return PT_ENOENT;
+	*host = url;
+	*n = colon;
+	*path = url + colon + 1;
+	const char *at = memchr(url, '@', colon);
+	if (at) {
+		*n -= (size_t)(at + 1 - url);
+		*host = at + 1;
+	} else if (!memchr(url, '.', colon) && strncmp(url, "localhost:", 10) != 0) {
+		return PT_ENOENT;
+	}
+	return PT_OK;
+}
+
+/* A git remote URL; a remote name ("origin") or a local path has no host
+ * we can know. */
+static int found_remote(found *f, const char *url, const pt_resource_opts *o)
+{
+	const char *host, *path;
+	size_t n;
+	int rc = strstr(url, "://") ? url_remote(url, &host, &n, &path)
+				    : scp_remote(url, &host, &n, &path);
+	if (rc != PT_OK || n == 0 || n >= HOST_MAX)
+		return PT_ENOENT;
+	f->type = "git";
+	f->category = "remote";
+	lower_copy(f->target, sizeof f->target, host, n);
+	if (o->scope == PT_RESOURCE_SCOPE_PATH)
+		git_path(f, path);
+	return PT_OK;
+}
+
+static int derive_git(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	static const char *const remote_verbs[] = {"clone", "fetch", "pull", "push", "ls-remote",
+						   NULL};
+	scan s = scan_from(argv, 1, &git_spec);
+	const char *verb = next_operand(&s);
+	if (!verb || !in_list(verb, remote_verbs))
+		return PT_ENOENT;
+	const char *remote = next_operand(&s);
+	return remote ? found_remote(f, remote, o) : PT_ENOENT;
+}
+
+static int derive_kubectl(char *const argv[], const pt_resource_opts *o, found *f)
+{
+	const char *server = find_option(argv, "--server", "-s");
+	const char *context = find_option(argv, "--context", NULL);
+	char host[HOST_MAX];
+	f->type = "api";
+	f->category = "kubernetes";
+	if (server && pt_url_host(server, host, sizeof host) == PT_OK)
+		context = host;
+	if (!context)
+		return PT_ENOENT;
+	snprintf(f->target, sizeof f->target, "%s", context);
+	return PT_OK;
+}
+
+static const struct {
+	const char *program;
+	deriver derive;
+} derivers[] = {
+	{"curl", derive_curl},     {"wget", derive_wget},	    {"http", derive_httpie},
+	{"https", derive_httpie},  {"xh", derive_httpie},	    {"xhs", derive_httpie},
+	{"gh", derive_gh},	   {"aws", derive_aws},	    {"docker", derive_container},
+	{"podman", derive_container}, {"skopeo", derive_skopeo}, {"git", derive_git},
+	{"kubectl", derive_kubectl},
+};
 
 static const char *base_name(const char *path)
 {
@@ -41,83 +460,47 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int pt_url_host(const char *url, char *buf, size_t len)
+static int write_id(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int write_id(char *buf, size_t len, const char *fmt, ...)
 {
-	const char *p = strstr(url, "://");
-	if (p) {
-		if (strncasecmp(url, "http", 4) != 0)
-			return PT_EINVAL;
-		p += 3;
-	} else {
-		p = url;
-	}
-	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - p);
-		p = at + 1;
-	}
-	size_t host_len = p[0] == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":/?#");
-	if (host_len > n)
-		host_len = n;
-	if (host_len == 0 || (!strchr(url, ':') && !memchr(p, '.', host_len)))
-		return PT_EINVAL; /* a bare word is no host */
-	if (host_len >= len)
-		return PT_ERANGE;
-	for (size_t i = 0; i < host_len; i++)
-		buf[i] = (char)tolower((unsigned char)p[i]);
-	buf[host_len] = '\0';
-	return PT_OK;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? PT_ERANGE : PT_OK;
 }
 
-/* The first argument that is not an option or an option's value. */
-static const char *first_operand(char *const argv[], const char *const *valued)
+int pt_resource_id_derive(char *const argv[], const pt_resource_opts *opts, char *buf,
+			  size_t len)
 {
-	for (size_t i = 1; argv[i]; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0)
-			return argv[i + 1];
-		if (strcmp(a, "--url") == 0)
-			return argv[i + 1];
-		if (a[0] != '-' || a[1] == '\0')
-			return a;
-		if (valued && in_list(a, valued) && argv[i + 1])
-			i++;
+	static const pt_resource_opts defaults = {PT_RESOURCE_SCOPE_HOST, NULL, NULL};
+	const pt_resource_opts *o = opts ? opts : &defaults;
+	if (!argv || !argv[0] || !*argv[0])
+		return PT_EINVAL;
+	const char *prog = base_name(argv[0]);
+	for (size_t i = 0; i < sizeof derivers / sizeof derivers[0]; i++) {
+		found f = {0};
+		if (strcmp(prog, derivers[i].program) != 0 || derivers[i].derive(argv, o, &f) != PT_OK)
+			continue;
+		return write_id(buf, len, "%s:%s:%s%s", f.type, f.category, f.target, f.path);
 	}
-	return NULL;
-}
-
-static bool is_http_client(const char *prog, const char *const **valued)
-{
-	*valued = NULL;
-	if (strcmp(prog, "curl") == 0)
-		*valued = curl_valued;
-	else if (strcmp(prog, "wget") == 0)
-		*valued = wget_valued;
-	else if (strcmp(prog, "http") && strcmp(prog, "https") && strcmp(prog, "xh"))
-		return false;
-	return true;
+	return write_id(buf, len, "cmd:local:%s", prog);
 }
 
 int pt_resource_id_from_command(char *const argv[], char *buf, size_t len)
 {
-	char host[256];
-	const char *const *valued;
-	if (!argv || !argv[0] || !*argv[0])
+	return pt_resource_id_derive(argv, NULL, buf, len);
+}
+
+int pt_resource_scope_parse(const char *text, pt_resource_scope *out)
+{
+	if (strcmp(text, "host") == 0)
+		*out = PT_RESOURCE_SCOPE_HOST;
+	else if (strcmp(text, "path") == 0)
+		*out = PT_RESOURCE_SCOPE_PATH;
+	else
 		return PT_EINVAL;
-	const char *prog = base_name(argv[0]);
-	int n;
-	if (is_http_client(prog, &valued)) {
-		const char *url = first_operand(argv, valued);
-		/* HTTPie takes an optional METHOD before the URL. */
-		if (url && valued == NULL && argv[1] && url == argv[1] && argv[2] &&
-		    pt_url_host(url, host, sizeof host) != PT_OK)
-			url = argv[2];
-		if (url && pt_url_host(url, host, sizeof host) == PT_OK) {
-			n = snprintf(buf, len, "api:external:%s", host);
-			return n < 0 || (size_t)n >= len ? PT_ERANGE : PT_OK;
-		}
-	}
-	n = snprintf(buf, len, "cmd:local:%s", prog);
-	return n < 0 || (size_t)n >= len ? PT_ERANGE : PT_OK;
+	return PT_OK;
 }

@@ -8,6 +8,8 @@
 #include "patience/diophantine.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/limit.h"
+#include "patience/resource_id.h"
 
 static int check_strategy(const char *text, char *err, size_t len)
 {
@@ -89,6 +91,33 @@ static int check_backend(const char *text, char *err, size_t len)
 	return -1;
 }
 
+static int check_scope(const char *text, char *err, size_t len)
+{
+	pt_resource_scope scope;
+	if (pt_resource_scope_parse(text, &scope) == PT_OK)
+		return 0;
+	snprintf(err, len, "host or path");
+	return -1;
+}
+
+static int check_limits(const char *text, char *err, size_t len)
+{
+	pt_limit_list list = {.count = 0};
+	if (pt_limit_list_parse(text, &list) == PT_OK)
+		return 0;
+	snprintf(err, len, "at most %d limits N/DURATION, comma-separated, such as "
+		 "60/1m,1000/1d or 1000/1d@calendar", PT_LIMITS_MAX);
+	return -1;
+}
+
+static int check_profile_name(const char *text, char *err, size_t len)
+{
+	if (*text && strlen(text) < PT_PROFILE_NAME_MAX)
+		return 0;
+	snprintf(err, len, "a profile name (see patience profiles)");
+	return -1;
+}
+
 static int check_algorithm(const char *text, char *err, size_t len)
 {
 	if (!strcmp(text, "diophantine") || !strcmp(text, "gcra") || !strcmp(text, "fixed-window"))
@@ -124,7 +153,13 @@ static const pt_setting_def table[] = {
 	{"window", "WINDOW", D, NULL, NONE, NULL, "diophantine: ...per window W", NULL},
 	{"retry_offsets", "RETRY_OFFSETS", S, "0,10m,30m", NONE, check_offsets,
 	 "diophantine: start times of the attempts after the first grant", NULL},
+	{"limits", "LIMITS", S, NULL, NONE, check_limits,
+	 "several limits at once: 60/1m,1000/1d@calendar", NULL},
+	{"profile", "PROFILE", S, NULL, NONE, check_profile_name,
+	 "a service's limits and resource id (patience profiles)", NULL},
 	{"resource_id", "RESOURCE_ID", S, NULL, NONE, NULL, "resource the limit applies to", NULL},
+	{"resource_scope", "RESOURCE_SCOPE", S, "host", NONE, check_scope,
+	 "derived resource ids: per host, or per path template", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},
@@ -207,7 +242,8 @@ static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
 }
 
 /* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" }. */
-static int check_resource(const char *key, const pt_toml_value *v, char *err, size_t err_len)
+static int check_resource(const char *key, const pt_toml_value *v, void *ctx, int *line,
+			  char *err, size_t err_len)
 {
 	if (v->type != PT_TOML_TABLE) {
 		snprintf(err, err_len, "expected { limit = N, window = \"W\" }");
@@ -216,14 +252,41 @@ static int check_resource(const char *key, const pt_toml_value *v, char *err, si
 	return check_resource_limit(v, err, err_len);
 }
 
+/* [profiles.NAME] tables: checked by every tool, kept by those that asked
+ * (ctx, a pt_profile_set). */
+static int check_profile(const char *key, const pt_toml_value *v, void *ctx, int *line,
+			 char *err, size_t err_len)
+{
+	pt_profile p;
+	int rc = pt_profile_from_toml(key, v, &p, err, err_len, line);
+	if (rc == PT_OK && ctx && (rc = pt_profile_set_put(ctx, &p)) == PT_ENOMEM)
+		snprintf(err, err_len, "out of memory");
+	return rc;
+}
+
 int pt_settings_config_init(pt_config *c)
 {
+	static const pt_free_table resources = {"rate_limiting.resources", check_resource, NULL};
+	static const pt_free_table profiles = {"profiles", check_profile, NULL};
 	size_t n;
 	const pt_setting_def *defs = pt_settings_table(&n);
 	int rc = pt_config_init(c, defs, n);
-	if (rc == PT_OK) {
-		c->free_table_name = "rate_limiting.resources";
-		c->free_table_check = check_resource;
-	}
+	if (rc == PT_OK)
+		pt_config_add_free_table(c, &resources);
+	if (rc == PT_OK)
+		pt_config_add_free_table(c, &profiles);
 	return rc;
+}
+
+void pt_settings_keep_profiles(pt_config *c, pt_profile_set *set)
+{
+	for (size_t i = 0; i < c->n_free_tables; i++)
+		if (strcmp(c->free_tables[i].name, "profiles") == 0)
+			c->free_tables[i].ctx = set;
+}
+
+const pt_profile_set *pt_settings_profiles(const pt_config *c)
+{
+	const pt_free_table *t = pt_config_free_table(c, "profiles");
+	return t ? t->ctx : NULL;
 }

@@ -12,11 +12,18 @@
 
 #include "client/client.h"
 #include "patience/diophantine.h"
+#include "patience/limit.h"
 
 /* What a limited run asks for, whichever tool runs it. */
 typedef struct limiter_config {
 	const char *tool;        /* "patience", "rpr": names the messages */
 	const char *resource_id;
+	/* Every limit of the resource (patience/limit.h), for the schedulers
+	 * to come; today only rate_limit per window_ms, the primary one
+	 * (pt_limit_list_primary), is enforced. NULL/0: only that one (rpr
+	 * --rate). */
+	const pt_limit *limits;
+	size_t n_limits;
 	int64_t rate_limit, window_ms, guard_ms;
 	bool guard_given;        /* sent to the daemon for a resource it creates */
 	bool daemon_enabled, daemon_auto_start;

@@ -29,13 +29,25 @@ void pt_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A second --rate-limit N/DUR adds to the first's limits. */
+static const char *flag_value(const pt_config *cfg, const cli_assignment *f, char *buf,
+			      size_t len)
+{
+	const pt_setting *now = &cfg->values[f->setting];
+	if (f->setting != pt_config_find(cfg, "limits") || now->source != PT_SOURCE_FLAG)
+		return f->value;
+	snprintf(buf, len, "%s,%s", now->text, f->value);
+	return buf;
+}
+
 static int apply_flags(pt_config *cfg, const cli_args *args)
 {
-	char err[512], origin[64];
+	char err[512], origin[64], joined[1024];
 	for (int i = 0; i < args->n_flags; i++) {
 		const cli_assignment *f = &args->flags[i];
+		const char *value = flag_value(cfg, f, joined, sizeof joined);
 		snprintf(origin, sizeof origin, "flag --%s", f->flag);
-		if (pt_config_set(cfg, (size_t)f->setting, f->value, PT_SOURCE_FLAG, origin, err,
+		if (pt_config_set(cfg, (size_t)f->setting, value, PT_SOURCE_FLAG, origin, err,
 				  sizeof err) != PT_OK) {
 			pt_error("--%s: %s", f->flag, err);
 			return PT_EXIT_INTERNAL;
@@ -123,9 +135,28 @@ static int open_standard_fds(void)
 	return 0;
 }
 
+/* Subcommands; any other first word is a strategy or an option. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv, pt_config *cfg);
+} subcommands[] = {
+	{"daemon", daemon_ctl},
+	{"resource", resource_cmd},
+	{"profiles", profiles_cmd},
+};
+
+static int dispatch(int argc, char **argv, pt_config *cfg, int signal_fd)
+{
+	for (size_t i = 0; argc > 1 && i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1, cfg);
+	return run(argc, argv, cfg, signal_fd);
+}
+
 int main(int argc, char **argv)
 {
 	pt_config cfg;
+	pt_profile_set profiles;
 	if (open_standard_fds() < 0)
 		return PT_EXIT_INTERNAL;
 	int signal_fd = pt_signals_install();
@@ -137,8 +168,10 @@ int main(int argc, char **argv)
 		pt_error("out of memory");
 		return PT_EXIT_INTERNAL;
 	}
-	int rc = argc > 1 && strcmp(argv[1], "daemon") == 0 ? daemon_ctl(argc - 1, argv + 1, &cfg)
-							     : run(argc, argv, &cfg, signal_fd);
+	pt_profile_set_init(&profiles);
+	pt_settings_keep_profiles(&cfg, &profiles);
+	int rc = dispatch(argc, argv, &cfg, signal_fd);
 	pt_config_release(&cfg);
+	pt_profile_set_release(&profiles);
 	return rc;
 }

@@ -5,6 +5,7 @@
  *   patience_run.c  the retry loop
  *   limiter.c       start times under a rate limit: the daemon, or local
  *   patience_daemon_ctl.c  patience daemon start|stop|status|restart
+ *   patience_resource.c    patience resource -- CMD; patience profiles
  *   run_report.c    its progress lines, summary and --json */
 #ifndef PT_TOOLS_PATIENCE_H
 #define PT_TOOLS_PATIENCE_H
@@ -16,6 +17,8 @@
 #include "patience/codeset.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
+#include "patience/limit.h"
+#include "patience/profile.h"
 #include "patience/uuid.h"
 
 /* Exit codes, as timeout(1) and DESIGN.md. */
@@ -70,7 +73,8 @@ typedef struct run_plan {
 	char idempotency_key[PT_UUID_TEXT_LEN + 1];
 	/* rate limit: always for diophantine, with -r/-w for the others */
 	bool limited;
-	int64_t rate_limit, window_ms, guard_ms;
+	pt_limit_list limits; /* every limit given; the scheduler enforces the... */
+	int64_t rate_limit, window_ms, guard_ms; /* ...primary one (shortest window) */
 	bool guard_given; /* --guard (or its setting): sent to the daemon too */
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
@@ -92,6 +96,15 @@ bool cli_setting_applies(const pt_config *cfg, int setting, pt_strategy s);
  * Returns 0, or PT_EXIT_INTERNAL after printing the error. */
 int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan);
 
+/* The profile the settings name: 0 and *out; 1 when none is named;
+ * PT_EXIT_INTERNAL after saying that it does not exist. */
+int plan_profile(const pt_config *cfg, pt_profile *out);
+/* The resource id of a run of command (NULL: none): --resource-id, the
+ * profile's (profile may be NULL), or derived in the resource_scope. "" when
+ * there is nothing to go by. */
+void plan_resource_id(const pt_config *cfg, const pt_profile *profile, char **command,
+		      char *buf, size_t len);
+
 /* Print the schedule (--dry-run) on stdout. */
 void run_print_schedule(const run_plan *plan);
 /* Run the plan; returns patience's exit code. */
@@ -105,6 +118,11 @@ int load_config(pt_config *cfg, const cli_args *args);
 /* `patience daemon ...`; argv[0] is "daemon". cfg: the settings, before
  * any file is read. Returns the exit code. */
 int daemon_ctl(int argc, char **argv, pt_config *cfg);
+
+/* `patience resource ... -- CMD` and `patience profiles ...`; argv[0] is
+ * the subcommand. Return the exit code. */
+int resource_cmd(int argc, char **argv, pt_config *cfg);
+int profiles_cmd(int argc, char **argv, pt_config *cfg);
 
 /* "patience: message" on stderr. */
 void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

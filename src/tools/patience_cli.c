@@ -41,12 +41,18 @@ static const cli_option options[] = {
 	{"fallback-strategy", 'f', "fallback_strategy", ONLY(HTTP_AWARE), "NAME",
 	 "when the output names no delay, wait as strategy NAME (exponential)", NULL},
 	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)", NULL},
-	{"rate-limit", 'r', "rate_limit", RATE, "N", "at most N starts (with --window)...", NULL},
+	/* -r N/DUR sets limits instead (see flag_setting) */
+	{"rate-limit", 'r', "rate_limit", RATE, "N[/DUR]",
+	 "at most N starts (per --window, or per DUR)...", NULL},
 	{"window", 'w', "window", RATE, "DUR", "...in any window of DUR, across attempts", NULL},
+	{"profile", 1017, "profile", RATE, "NAME", "a service's limit and resource id "
+	 "(patience profiles)", NULL},
 	{"retry-offsets", 'o', "retry_offsets", ONLY(DIOPHANTINE), "LIST",
 	 "attempt i starts at t0 + offset i (0,10m,30m)", NULL},
 	{"guard", 1001, "guard", RATE, "DUR", "safety margin on W (10ms + 1% of W)", NULL},
 	{"resource-id", 1002, "resource_id", RATE, "ID", "the limited resource (derived from CMD)", NULL},
+	{"resource-scope", 1018, "resource_scope", RATE, "S",
+	 "derive it per host, or per path template (host)", NULL},
 	{"daemon", 1012, "daemon_enabled", RATE, NULL, "share the rate limit through patience-daemon", NULL},
 	{"daemon-socket", 1013, "daemon_socket", RATE, "PATH", "the daemon's socket", NULL},
 	{"daemon-timeout", 1014, "daemon_timeout", RATE, "DUR", "bound on each daemon request (2s)", NULL},
@@ -149,6 +155,15 @@ static int handle_special(int id, cli_args *out)
 	return 0;
 }
 
+/* "-r 10" goes with --window; "-r 60/1m" (again for more limits, or
+ * "60/1m,1000/1d") is a limit list of its own. */
+static const char *flag_setting(const cli_option *o)
+{
+	if (strcmp(o->setting, "rate_limit") == 0 && optarg && strchr(optarg, '/'))
+		return "limits";
+	return o->setting;
+}
+
 static int record_flag(const cli_option *o, const pt_config *cfg, cli_args *out)
 {
 	if (out->n_flags == PT_MAX_FLAGS) {
@@ -156,7 +171,7 @@ static int record_flag(const cli_option *o, const pt_config *cfg, cli_args *out)
 		return PT_EXIT_INTERNAL;
 	}
 	out->flags[out->n_flags++] = (cli_assignment){
-		.setting = pt_config_find(cfg, o->setting),
+		.setting = pt_config_find(cfg, flag_setting(o)),
 		.value = optarg ? optarg : o->switch_value ? o->switch_value : "true",
 		.flag = o->name,
 	};
@@ -277,7 +292,8 @@ void cli_print_help(const cli_args *args)
 	print_options(ALL);
 	printf("\nRate limit options (any strategy): with --daemon, every patience and rpr\n"
 	       "process of the user shares one limit per resource through patience-daemon;\n"
-	       "patience daemon start|stop|status|restart manages it.\n");
+	       "patience daemon start|stop|status|restart manages it; patience resource --\n"
+	       "CMD prints the resource id of CMD; patience profiles lists the profiles.\n");
 	print_options(RATE);
 	print_http_rules();
 	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"

@@ -13,6 +13,7 @@
 #include "patience/error.h"
 #include "patience/paths.h"
 #include "patience/resource_id.h"
+#include "patience/settings.h"
 
 static const pt_setting *get(const pt_config *cfg, const char *key)
 {
@@ -134,27 +135,97 @@ static int check_unlimited(const pt_config *cfg)
 	return PT_EXIT_INTERNAL;
 }
 
-/* N per W: required by diophantine, optional (both or neither) for the rest. */
-static int plan_rate_limit(const pt_config *cfg, run_plan *plan)
+/* An explicit setting beats the profile when it comes from a stronger
+ * layer, or from the same one (--profile github -r 100/1h). */
+static bool beats_profile(const pt_config *cfg, const char *key)
 {
-	const pt_setting *limit = get(cfg, "rate_limit");
+	const pt_setting *s = get(cfg, key), *profile = get(cfg, "profile");
+	return s->text && (!profile->text || s->source >= profile->source);
+}
+
+int plan_profile(const pt_config *cfg, pt_profile *out)
+{
+	const char *name = get_text(cfg, "profile");
+	if (!name)
+		return 1;
+	if (pt_profile_lookup(pt_settings_profiles(cfg), name, out) == PT_OK)
+		return 0;
+	pt_error("--profile: unknown profile \"%s\" (patience profiles lists them)", name);
+	return PT_EXIT_INTERNAL;
+}
+
+static pt_source max_source(pt_source a, pt_source b)
+{
+	return a > b ? a : b;
+}
+
+/* -r N with -w W, then -r N/W ones: the limits given, in that order, by
+ * the strongest layer that gives any (-r 3/1s replaces a file's rate_limit
+ * and window, as -r 3 would). */
+static int explicit_limits(const pt_config *cfg, bool dio, run_plan *plan)
+{
+	const pt_setting *limit = get(cfg, "rate_limit"), *w = get(cfg, "window");
+	const pt_setting *limits = get(cfg, "limits");
+	pt_source top = max_source(max_source(limit->source, w->source), limits->source);
+	bool pair = limit->source == top || w->source == top;
+	const char *window = w->text, *list = limits->source == top ? limits->text : NULL;
+	if (pair && (limit->text || window)) {
+		if (!limit->text || !window) {
+			pt_error("%s needs both --rate-limit N and --window DUR (as in patience %s "
+				 "-r 10 -w 1m -- CMD), or --rate-limit N/DUR",
+				 dio ? "diophantine" : "a rate limit", pt_strategy_name(plan->strategy));
+			return PT_EXIT_INTERNAL;
+		}
+		if (get_ms(cfg, "window") <= 0) {
+			pt_error("--window: invalid value \"%s\": expected a duration above 0", window);
+			return PT_EXIT_INTERNAL;
+		}
+		plan->limits.items[plan->limits.count++] =
+			(pt_limit){limit->as.integer, get_ms(cfg, "window"), PT_CALENDAR_NONE};
+	}
+	if (list && pt_limit_list_parse(list, &plan->limits) != PT_OK) {
+		pt_error("--rate-limit: more than %d limits in all", PT_LIMITS_MAX);
+		return PT_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Until the schedulers take several limits and calendar windows, the
+ * shortest window is enforced; say what is not, every run: it matters. */
+static void say_unenforced(const run_plan *plan, const pt_limit *primary)
+{
+	char text[48], all[PT_LIMITS_MAX * 48];
+	if (plan->limits.count == 1 && primary->calendar == PT_CALENDAR_NONE)
+		return;
+	pt_limit_format(primary, text, sizeof text);
+	pt_limit_list_format(&plan->limits, all, sizeof all);
+	pt_error("of the limits %s only %s is enforced yet%s", all, text,
+		 primary->calendar ? ", as a sliding window of its nominal length" : "");
+}
+
+/* N per W: required by diophantine, optional for the rest; from the
+ * flags and settings, else the profile. */
+static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_plan *plan)
+{
 	bool dio = plan->strategy == PT_STRATEGY_DIOPHANTINE;
-	if (!limit->text && !get_text(cfg, "window") && !dio)
+	bool explicit = beats_profile(cfg, "rate_limit") || beats_profile(cfg, "window") ||
+			beats_profile(cfg, "limits");
+	if (profile && !explicit)
+		plan->limits = profile->limits;
+	else if (explicit_limits(cfg, dio, plan))
+		return PT_EXIT_INTERNAL;
+	if (plan->limits.count == 0 && dio) {
+		pt_error("diophantine needs a limit: --rate-limit N/DUR, --rate-limit N and "
+			 "--window DUR, or --profile NAME (as in patience diophantine -r 10/1m -- CMD)");
+		return PT_EXIT_INTERNAL;
+	}
+	if (plan->limits.count == 0)
 		return check_unlimited(cfg);
-	if (!limit->text || !get_text(cfg, "window")) {
-		pt_error("%s needs both --rate-limit N and --window DUR (as in patience %s -r 10 "
-			 "-w 1m -- CMD)", dio ? "diophantine" : "a rate limit",
-			 pt_strategy_name(plan->strategy));
-		return PT_EXIT_INTERNAL;
-	}
+	const pt_limit *primary = pt_limit_list_primary(&plan->limits);
+	say_unenforced(plan, primary);
 	plan->limited = true;
-	plan->rate_limit = limit->as.integer;
-	plan->window_ms = get_ms(cfg, "window");
-	if (plan->window_ms <= 0) {
-		pt_error("--window: invalid value \"%s\": expected a duration above 0",
-			 get_text(cfg, "window"));
-		return PT_EXIT_INTERNAL;
-	}
+	plan->rate_limit = primary->count;
+	plan->window_ms = primary->window_ms;
 	plan->guard_given = get_text(cfg, "guard") != NULL;
 	plan->guard_ms = plan->guard_given ? get_ms(cfg, "guard")
 					   : pt_dio_default_guard(plan->window_ms);
@@ -196,16 +267,31 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 	return 0;
 }
 
-/* --resource-id, else derived from the command; the daemon's settings. */
-static int plan_daemon(const pt_config *cfg, run_plan *plan)
+static const char *environment(const char *name, void *ctx)
+{
+	return getenv(name);
+}
+
+void plan_resource_id(const pt_config *cfg, const pt_profile *profile, char **command,
+		      char *buf, size_t len)
 {
 	const char *id = get_text(cfg, "resource_id");
-	const char *socket = get_text(cfg, "daemon_socket");
+	pt_resource_opts o = {PT_RESOURCE_SCOPE_HOST, environment, NULL};
+	pt_resource_scope_parse(get_text(cfg, "resource_scope"), &o.scope);
+	buf[0] = '\0';
+	if (profile && profile->resource[0] && !beats_profile(cfg, "resource_id"))
+		id = profile->resource;
 	if (id)
-		snprintf(plan->resource_id, sizeof plan->resource_id, "%s", id);
-	else if (plan->command)
-		pt_resource_id_from_command(plan->command, plan->resource_id,
-					    sizeof plan->resource_id);
+		snprintf(buf, len, "%s", id);
+	else if (command)
+		pt_resource_id_derive(command, &o, buf, len);
+}
+
+/* The resource id and the daemon's settings. */
+static int plan_daemon(const pt_config *cfg, const pt_profile *profile, run_plan *plan)
+{
+	const char *socket = get_text(cfg, "daemon_socket");
+	plan_resource_id(cfg, profile, plan->command, plan->resource_id, sizeof plan->resource_id);
 	plan->daemon_enabled = plan->limited && get_bool(cfg, "daemon_enabled");
 	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");
 	plan->daemon_timeout_ms = get_ms(cfg, "daemon_timeout");
@@ -288,10 +374,12 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	plan->command = args->command;
 	if (plan_seed_and_key(args, plan) || check_patterns(plan) || plan_discover(cfg, plan))
 		return PT_EXIT_INTERNAL;
-	if (plan_rate_limit(cfg, plan))
+	pt_profile profile;
+	int rc = plan_profile(cfg, &profile);
+	if (rc > 1 || plan_rate_limit(cfg, rc == 0 ? &profile : NULL, plan))
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE &&
 	    plan_diophantine(cfg, plan, get(cfg, "attempts")->source == PT_SOURCE_FLAG))
 		return PT_EXIT_INTERNAL;
-	return plan_daemon(cfg, plan);
+	return plan_daemon(cfg, rc == 0 ? &profile : NULL, plan);
 }

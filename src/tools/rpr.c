@@ -13,6 +13,7 @@
 #include "patience/duration.h"
 #include "config_files.h"
 #include "patience/error.h"
+#include "patience/resource_id.h"
 #include "patience/settings.h"
 #include "patience/template.h"
 #include "rpr.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
 	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
+	OPT_PROFILE, OPT_RESOURCE_SCOPE,
 	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
@@ -47,7 +49,9 @@ static const rpr_option options[] = {
 	{"min-interval", OPT_MIN_INTERVAL, "DUR", "adaptive: the shortest interval (--every / 10)"},
 	{"max-interval", OPT_MAX_INTERVAL, "DUR", "adaptive: the longest interval (--every x 10)"},
 	{"guard", OPT_GUARD, "DUR", "safety margin on W (10ms + 1% of W)"},
+	{"profile", OPT_PROFILE, "NAME", "--rate and --resource-id of a service (patience profiles)"},
 	{"resource-id", OPT_RESOURCE_ID, "ID", "the limited resource (derived from CMD)"},
+	{"resource-scope", OPT_RESOURCE_SCOPE, "S", "derive it per host, or per path (host)"},
 	{"daemon", OPT_DAEMON, NULL, "share the limit through patience-daemon"},
 	{"daemon-socket", OPT_DAEMON_SOCKET, "PATH", "the daemon's socket"},
 	{"no-daemon-auto-start", OPT_NO_DAEMON_AUTO_START, NULL, "do not start a daemon"},
@@ -191,6 +195,13 @@ static int parse_rate(const char *text, rpr_plan *p)
 			   text);
 }
 
+static int parse_scope(const char *text, rpr_plan *p)
+{
+	if (pt_resource_scope_parse(text, &p->scope) == PT_OK)
+		return p->scope_given = true, 0;
+	return usage_error("--resource-scope: invalid value \"%s\": expected host or path", text);
+}
+
 static int parse_overlap(const char *text, rpr_plan *p)
 {
 	if (strcmp(text, "skip") && strcmp(text, "queue") && strcmp(text, "parallel"))
@@ -250,6 +261,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_MAX_INTERVAL: return parse_duration(name, optarg, &p->max_interval_ms);
 	case OPT_GUARD: p->guard_given = true; return parse_duration(name, optarg, &p->guard_ms);
 	case OPT_RESOURCE_ID: p->resource_id = optarg; return 0;
+	case OPT_PROFILE: p->profile = optarg; return 0;
+	case OPT_RESOURCE_SCOPE: return parse_scope(optarg, p);
 	case OPT_DAEMON: p->daemon = true; return 0;
 	case OPT_DAEMON_SOCKET: p->daemon_socket = optarg; return 0;
 	case OPT_NO_DAEMON_AUTO_START: p->no_auto_start = true; return 0;
@@ -306,9 +319,10 @@ static int check_plan(const rpr_plan *p)
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
-	if (p->mode != RPR_RATE && (limited || p->guard_given || p->daemon || p->resource_id))
-		return usage_error("--rate, --guard, --resource-id and --daemon go with the "
-				   "rate-limit mode");
+	if (p->mode != RPR_RATE && (limited || p->guard_given || p->daemon || p->resource_id ||
+				    p->profile || p->scope_given))
+		return usage_error("--rate, --profile, --guard, --resource-id, --resource-scope and "
+				   "--daemon go with the rate-limit mode");
 	if (p->mode == RPR_RATE && p->every_ms)
 		return usage_error("--every does not go with the rate-limit mode: the limit sets "
 				   "the pace");
@@ -358,16 +372,49 @@ static const pt_setting *setting(const pt_config *cfg, const char *key)
 	return pt_config_get(cfg, key);
 }
 
+/* --profile (else the profile setting) gives what --rate and --resource-id
+ * do not; the resource_scope setting what --resource-scope does not. Only
+ * the shortest window of a profile's limits is enforced, as in patience. */
+static int apply_profile(const pt_config *cfg, rpr_plan *p)
+{
+	pt_profile prof;
+	const char *name = p->profile ? p->profile : setting(cfg, "profile")->text;
+	if (!p->scope_given)
+		pt_resource_scope_parse(setting(cfg, "resource_scope")->text, &p->scope);
+	if (!name)
+		return 0;
+	if (pt_profile_lookup(pt_settings_profiles(cfg), name, &prof) != PT_OK)
+		return usage_error("--profile: unknown profile \"%s\" (patience profiles lists "
+				   "them)", name);
+	const pt_limit *primary = pt_limit_list_primary(&prof.limits);
+	if (!p->rate_limit && primary) {
+		p->limits = prof.limits;
+		p->rate_limit = primary->count;
+		p->rate_window_ms = primary->window_ms;
+		if (prof.limits.count > 1 || primary->calendar)
+			fprintf(stderr, "rpr: of profile %s's limits only the one with the shortest "
+				"window is enforced yet\n", name);
+	}
+	if (!p->resource_id && prof.resource[0]) {
+		snprintf(p->resource_buf, sizeof p->resource_buf, "%s", prof.resource);
+		p->resource_id = p->resource_buf;
+	}
+	return 0;
+}
+
 /* What no flag set comes from the environment (RPR_*, then PATIENCE_*) and
  * the config files ([repeater] and the shared keys), as in patience. */
 static int apply_settings(rpr_plan *p)
 {
 	static const char *const prefixes[] = {"RPR", "PATIENCE"};
 	pt_config cfg;
+	pt_profile_set profiles;
 	char err[512];
 	int rc = RPR_EXIT_USAGE;
 	if (pt_settings_config_init(&cfg) != PT_OK)
 		return usage_error("out of memory");
+	pt_profile_set_init(&profiles);
+	pt_settings_keep_profiles(&cfg, &profiles);
 	if (config_files_load(&cfg, p->config_file, "rpr") < 0)
 		goto out;
 	if (pt_config_apply_env(&cfg, prefixes, 2, err, sizeof err) != PT_OK) {
@@ -386,6 +433,8 @@ static int apply_settings(rpr_plan *p)
 		p->until_failure = true;
 	p->quiet = p->quiet || setting(&cfg, "quiet")->as.boolean;
 	p->verbose = p->verbose || setting(&cfg, "verbose")->as.boolean;
+	if (p->mode == RPR_RATE && apply_profile(&cfg, p))
+		goto out;
 	if (p->mode == RPR_RATE) {
 		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
 		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
@@ -399,6 +448,7 @@ static int apply_settings(rpr_plan *p)
 	rc = 0;
 out:
 	pt_config_release(&cfg);
+	pt_profile_set_release(&profiles);
 	return rc;
 }
 

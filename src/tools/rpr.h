@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "patience/cron.h"
+#include "patience/limit.h"
+#include "patience/resource_id.h"
 
 /* Exit codes, as the Go rpr's. */
 enum {
@@ -48,6 +50,11 @@ typedef struct rpr_plan {
 	bool guard_given, daemon, no_auto_start;
 	int64_t daemon_timeout_ms; /* the daemon_timeout setting */
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
+	const char *profile;     /* --profile; NULL: the profile setting */
+	pt_limit_list limits;    /* the profile's, all of them; empty with --rate */
+	char resource_buf[256];  /* resource_id when it comes from the profile */
+	pt_resource_scope scope; /* of a derived resource_id */
+	bool scope_given;        /* --resource-scope */
 	char socket_buf[4096]; /* daemon_socket when it comes from the settings */
 	pt_cron cron;       /* RPR_CRON */
 	bool has_cron;

@@ -82,19 +82,26 @@ static int silence_command(rpr_state *st)
 }
 
 /* rate-limit mode: the limit, shared through the daemon with --daemon. */
+static const char *environment(const char *name, void *ctx)
+{
+	return getenv(name);
+}
+
 static int limiter_start(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
 	if (p->resource_id)
 		snprintf(st->resource_id, sizeof st->resource_id, "%s", p->resource_id);
 	else
-		pt_resource_id_from_command(p->command, st->resource_id, sizeof st->resource_id);
+		pt_resource_id_derive(p->command, &(pt_resource_opts){p->scope, environment, NULL},
+				      st->resource_id, sizeof st->resource_id);
 	if (p->daemon_socket)
 		snprintf(st->socket, sizeof st->socket, "%s", p->daemon_socket);
 	else if (p->daemon && pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK)
 		fprintf(st->report, "rpr: cannot work out the daemon's socket; using local limits\n");
 	limiter_config lc = {
 		.tool = "rpr", .resource_id = st->resource_id,
+		.limits = p->limits.items, .n_limits = p->limits.count,
 		.rate_limit = p->rate_limit, .window_ms = p->rate_window_ms,
 		.guard_ms = p->guard_given ? p->guard_ms : pt_dio_default_guard(p->rate_window_ms),
 		.guard_given = p->guard_given, .daemon_enabled = p->daemon && st->socket[0],

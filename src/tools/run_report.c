@@ -125,8 +125,12 @@ static void print_json(const run_report *r, bool success, int exit_code, const c
 	cJSON_AddNumberToObject(o, "max_attempts", p->attempts);
 	cJSON_AddNumberToObject(o, "total_ms", (double)total_ms);
 	cJSON_AddStringToObject(o, "idempotency_key", p->idempotency_key);
-	if (p->limited)
+	if (p->limited) {
+		char limits[PT_LIMITS_MAX * 48];
+		pt_limit_list_format(&p->limits, limits, sizeof limits);
 		cJSON_AddStringToObject(o, "resource_id", p->resource_id);
+		cJSON_AddStringToObject(o, "limits", limits);
+	}
 	cJSON_AddItemToObject(o, "attempt_log", attempts_json(r));
 	char *text = cJSON_PrintUnformatted(o);
 	if (text)

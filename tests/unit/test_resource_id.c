@@ -1,66 +1,270 @@
-/* Resource ids from command lines. */
+/* Resource ids from command lines: a table of commands and the ids they
+ * give, host scope and path scope, with the option-skipping traps of each
+ * program. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "patience/error.h"
 #include "patience/resource_id.h"
 
-static const char *id_of(char *const argv[])
+#define MAX_ARGS 16
+
+/* A command as one string, words split on '|' so that a word may hold
+ * spaces ("-H|X: y"). */
+typedef struct id_case {
+	const char *words;
+	const char *want;
+} id_case;
+
+static void split(const char *words, char *store, size_t cap, char *argv[MAX_ARGS])
 {
-	static char buf[300];
-	assert_int_equal(pt_resource_id_from_command(argv, buf, sizeof buf), PT_OK);
-	return buf;
+	size_t n = 0;
+	snprintf(store, cap, "%s", words);
+	for (char *p = store; p && n < MAX_ARGS - 1;) {
+		argv[n++] = p;
+		p = strchr(p, '|');
+		if (p)
+			*p++ = '\0';
+	}
+	argv[n] = NULL;
 }
+
+/* The test's environment: a NULL-terminated name, value, ... list. */
+static const char *table_env(const char *name, void *ctx)
+{
+	const char *const *kv = ctx;
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		if (strcmp(kv[i], name) == 0)
+			return kv[i + 1];
+	return NULL;
+}
+
+static void check_cases(const id_case *cases, size_t n, const pt_resource_opts *o)
+{
+	char store[1024], buf[600];
+	char *argv[MAX_ARGS];
+	for (size_t i = 0; i < n; i++) {
+		split(cases[i].words, store, sizeof store, argv);
+		int rc = pt_resource_id_derive(argv, o, buf, sizeof buf);
+		if (rc != PT_OK || strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: got %s (rc %d), want %s", cases[i].words, buf, rc,
+				 cases[i].want);
+	}
+}
+
+#define CHECK(cases, opts) check_cases(cases, sizeof cases / sizeof cases[0], opts)
 
 static void test_curl(void **state)
 {
-	char *a[] = {"curl", "-fsS", "-H", "Authorization: token x", "-X", "POST", "-d", "{}",
-		     "https://API.GitHub.com:443/repos/x?y=1", NULL};
-	assert_string_equal(id_of(a), "api:external:api.github.com");
-	char *b[] = {"/usr/bin/curl", "--header", "X: https://decoy.example/", "-o", "/dev/null",
-		     "http://user:pw@example.org/", NULL};
-	assert_string_equal(id_of(b), "api:external:example.org");
-	char *c[] = {"curl", "--url", "https://a.example.com", NULL};
-	assert_string_equal(id_of(c), "api:external:a.example.com");
-	char *d[] = {"curl", "-s", "example.net/path", NULL};
-	assert_string_equal(id_of(d), "api:external:example.net");
+	static const id_case cases[] = {
+		{"curl|-fsS|-H|Authorization: token x|-X|POST|-d|{}|https://API.GitHub.com:443/repos/x?y=1",
+		 "api:external:api.github.com"},
+		{"/usr/bin/curl|--header|X: https://decoy.example/|-o|/dev/null|http://user:pw@example.org/",
+		 "api:external:example.org"},
+		{"curl|--url|https://a.example.com", "api:external:a.example.com"},
+		{"curl|-s|example.net/path", "api:external:example.net"},
+		/* a cluster whose last letter takes the next word */
+		{"curl|-sSo|decoy.example.com|https://real.example.com/", "api:external:real.example.com"},
+		/* a cluster whose valued letter takes the rest of the word */
+		{"curl|-sodecoy.example.com|https://real.example.com/", "api:external:real.example.com"},
+		{"curl|-sSfL|https://x.example.com", "api:external:x.example.com"},
+		{"curl|-u|me:pw|-A|agent.example.com/1|--json|{}|http://localhost:8080/v1",
+		 "api:external:localhost"},
+		{"curl|http://localhost/x", "api:external:localhost"},
+		{"curl|-K|cfg|--|https://after.example.com", "api:external:after.example.com"},
+		{"curl|-s", "cmd:local:curl"},
+		{"curl|ftp://files.example.com/x", "cmd:local:curl"},
+		{"curl|-H", "cmd:local:curl"}, /* a value that is missing */
+	};
+	CHECK(cases, NULL);
 }
 
-static void test_wget_and_httpie(void **state)
+static void test_wget(void **state)
 {
-	char *a[] = {"wget", "-q", "-O", "out.json", "https://registry.example.io/v2/", NULL};
-	assert_string_equal(id_of(a), "api:external:registry.example.io");
-	char *b[] = {"http", "POST", "https://api.example.com/items", "name=x", NULL};
-	assert_string_equal(id_of(b), "api:external:api.example.com");
-	char *c[] = {"xh", "https://[::1]:8080/", NULL};
-	assert_string_equal(id_of(c), "api:external:[::1]");
+	static const id_case cases[] = {
+		{"wget|-q|-O|out.json|https://registry.example.io/v2/", "api:external:registry.example.io"},
+		{"wget|-qO-|https://a.example.com", "api:external:a.example.com"},
+		{"wget|-qO|decoy.example.com|https://b.example.com", "api:external:b.example.com"},
+		{"wget|--header=Host: decoy.example|--output-document=x.example.com|https://c.example.com",
+		 "api:external:c.example.com"},
+		{"wget|--header|Host: decoy.example|https://d.example.com", "api:external:d.example.com"},
+	};
+	CHECK(cases, NULL);
 }
 
-static void test_other_programs(void **state)
+static void test_httpie_xh(void **state)
 {
-	char *a[] = {"/usr/bin/rsync", "-a", "x", "y", NULL};
-	assert_string_equal(id_of(a), "cmd:local:rsync");
-	char *b[] = {"curl", "-s", NULL};
-	assert_string_equal(id_of(b), "cmd:local:curl");
-	char *c[] = {"curl", "ftp://files.example.com/x", NULL};
-	assert_string_equal(id_of(c), "cmd:local:curl");
-	char *empty[] = {NULL};
+	static const id_case cases[] = {
+		{"http|POST|https://api.example.com/items|name=x", "api:external:api.example.com"},
+		{"http|example.org", "api:external:example.org"},
+		{"https|api.example.org/x|q==1", "api:external:api.example.org"},
+		{"http|:3000/path", "api:external:localhost"},
+		{"http|GET|:/x|a==b", "api:external:localhost"},
+		{"http|localhost", "api:external:localhost"},
+		{"http|-a|user:pw|--session=s|-o|decoy.example.com|put|h.example.com|x:=1",
+		 "api:external:h.example.com"},
+		{"xh|https://[::1]:8080/", "api:external:[::1]"},
+		{"xhs|--bearer|tok.example.com|get|api.example.net", "api:external:api.example.net"},
+		{"http", "cmd:local:http"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_gh(void **state)
+{
+	static const char *const ghe[] = {"GH_HOST", "GHE.Corp.Example", NULL};
+	static const id_case cases[] = {
+		{"gh|api|repos/o/r", "api:external:api.github.com"},
+		{"gh|pr|list|-R|o/r", "api:external:api.github.com"},
+		{"gh|api|--hostname|git.corp.example|/user", "api:external:git.corp.example"},
+		{"gh|api|--hostname=github.com|/user", "api:external:api.github.com"},
+	};
+	static const id_case env_cases[] = {
+		{"gh|issue|list", "api:external:ghe.corp.example"},
+		{"gh|api|--hostname|other.example|/x", "api:external:other.example"},
+	};
+	CHECK(cases, NULL);
+	pt_resource_opts o = {PT_RESOURCE_SCOPE_HOST, table_env, (void *)ghe};
+	CHECK(env_cases, &o);
+}
+
+static void test_aws(void **state)
+{
+	static const char *const region[] = {"AWS_REGION", "eu-west-1", "AWS_DEFAULT_REGION",
+					     "us-west-2", NULL};
+	static const char *const default_region[] = {"AWS_DEFAULT_REGION", "us-west-2", NULL};
+	static const id_case plain[] = {
+		{"aws|s3|ls", "api:aws:s3"},
+		{"aws|--region|us-east-1|s3|cp|a|b", "api:aws:s3.us-east-1"},
+		{"aws|--profile|prod|--output|json|ec2|describe-instances", "api:aws:ec2"},
+		{"aws|s3api|list-buckets|--region=ap-south-1", "api:aws:s3.ap-south-1"},
+		{"aws|--endpoint-url|http://localhost:4566|s3|ls", "api:external:localhost"},
+		{"aws", "cmd:local:aws"},
+	};
+	static const id_case from_env[] = {
+		{"aws|sqs|send-message", "api:aws:sqs.eu-west-1"},
+		{"aws|sqs|send-message|--region|us-east-2", "api:aws:sqs.us-east-2"},
+	};
+	static const id_case from_default[] = {{"aws|dynamodb|scan", "api:aws:dynamodb.us-west-2"}};
+	CHECK(plain, NULL);
+	pt_resource_opts o = {PT_RESOURCE_SCOPE_HOST, table_env, (void *)region};
+	CHECK(from_env, &o);
+	o.env_ctx = (void *)default_region;
+	CHECK(from_default, &o);
+}
+
+static void test_registries(void **state)
+{
+	static const id_case cases[] = {
+		{"docker|pull|ubuntu", "registry:oci:docker.io"},
+		{"docker|pull|user/img:1.0", "registry:oci:docker.io"},
+		{"docker|pull|--platform|linux/arm64|ghcr.io/o/img:tag", "registry:oci:ghcr.io"},
+		{"docker|--context|remote.example|push|localhost:5000/img", "registry:oci:localhost:5000"},
+		{"docker|image|pull|Quay.io/o/i@sha256:abc", "registry:oci:quay.io"},
+		{"docker|pull|index.docker.io/library/ubuntu", "registry:oci:docker.io"},
+		{"podman|pull|-q|registry.example.com:8443/x", "registry:oci:registry.example.com:8443"},
+		{"skopeo|copy|docker://gcr.io/p/i|oci:dir", "registry:oci:gcr.io"},
+		{"docker|run|ubuntu", "cmd:local:docker"},
+		{"docker|pull", "cmd:local:docker"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_git(void **state)
+{
+	static const id_case cases[] = {
+		{"git|clone|https://github.com/x/y", "git:remote:github.com"},
+		{"git|clone|--depth|1|-b|main|git@GitHub.com:x/y.git|dir", "git:remote:github.com"},
+		{"git|-C|/src/repo|fetch|ssh://git@gitlab.example.com:2222/x/y.git",
+		 "git:remote:gitlab.example.com"},
+		{"git|ls-remote|https://user@bitbucket.org/x/y.git", "git:remote:bitbucket.org"},
+		{"git|push|origin|main:main", "cmd:local:git"},
+		{"git|pull", "cmd:local:git"},
+		{"git|clone|/local/path|x", "cmd:local:git"},
+		{"git|clone|file:///srv/x.git", "cmd:local:git"},
+		{"git|status", "cmd:local:git"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_kubectl_and_others(void **state)
+{
+	static const id_case cases[] = {
+		{"kubectl|--context|prod-eu|get|pods", "api:kubernetes:prod-eu"},
+		{"kubectl|get|pods|--context=staging", "api:kubernetes:staging"},
+		{"kubectl|--server=https://K8s.example.com:6443|get|ns", "api:kubernetes:k8s.example.com"},
+		{"kubectl|get|pods", "cmd:local:kubectl"},
+		{"kubectl|exec|p|--|sh|--context|x", "cmd:local:kubectl"},
+		{"/usr/bin/rsync|-a|x|y", "cmd:local:rsync"},
+		{"./call-api.sh", "cmd:local:call-api.sh"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_path_scope(void **state)
+{
+	static const id_case cases[] = {
+		{"curl|https://API.example.com/users/123/repos?page=2#top",
+		 "api:external:api.example.com/users/{id}/repos"},
+		{"curl|https://h.example.com//a//b/", "api:external:h.example.com/a/b"},
+		{"curl|https://h.example.com", "api:external:h.example.com/"},
+		{"curl|https://h.example.com/Items/550e8400-e29b-41d4-a716-446655440000",
+		 "api:external:h.example.com/Items/{id}"},
+		{"curl|https://h.example.com/commits/1a2b3c4d5e6f/deadbeef/facade",
+		 "api:external:h.example.com/commits/{id}/deadbeef/facade"},
+		{"curl|https://h.example.com/v1/abc1234", "api:external:h.example.com/v1/abc1234"},
+		{"http|:3000/orders/42", "api:external:localhost/orders/{id}"},
+		{"gh|api|repos/o/r/issues/17", "api:external:api.github.com/repos/o/r/issues/{id}"},
+		{"gh|pr|list", "api:external:api.github.com"},
+		{"docker|pull|ubuntu:22.04", "registry:oci:docker.io/library/ubuntu"},
+		{"docker|pull|localhost:5000/team/img:v2", "registry:oci:localhost:5000/team/img"},
+		{"git|clone|git@github.com:x/y.git", "git:remote:github.com/x/y"},
+		{"git|clone|https://github.com/x/y", "git:remote:github.com/x/y"},
+		{"rsync|a|b", "cmd:local:rsync"},
+	};
+	pt_resource_opts o = {PT_RESOURCE_SCOPE_PATH, NULL, NULL};
+	CHECK(cases, &o);
+}
+
+static void test_templates_and_errors(void **state)
+{
 	char buf[64];
+	pt_resource_scope s;
+	assert_int_equal(pt_url_path_template("https://x.example/a/007?q", buf, sizeof buf), PT_OK);
+	assert_string_equal(buf, "/a/{id}");
+	assert_int_equal(pt_url_path_template("ftp://x/a", buf, sizeof buf), PT_EINVAL);
+	assert_int_equal(pt_url_path_template("https://x.example/abcdefgh", buf, 5), PT_ERANGE);
+	assert_int_equal(pt_resource_scope_parse("path", &s), PT_OK);
+	assert_int_equal(s, PT_RESOURCE_SCOPE_PATH);
+	assert_int_equal(pt_resource_scope_parse("Host", &s), PT_EINVAL);
+	char *empty[] = {NULL};
 	assert_int_equal(pt_resource_id_from_command(empty, buf, sizeof buf), PT_EINVAL);
+	char *blank[] = {"", NULL};
+	assert_int_equal(pt_resource_id_from_command(blank, buf, sizeof buf), PT_EINVAL);
 	char *d[] = {"curl", "https://example.com", NULL};
 	assert_int_equal(pt_resource_id_from_command(d, buf, 10), PT_ERANGE);
+	assert_int_equal(pt_resource_id_from_command(d, buf, sizeof buf), PT_OK);
+	assert_string_equal(buf, "api:external:example.com");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_curl),
-		cmocka_unit_test(test_wget_and_httpie),
-		cmocka_unit_test(test_other_programs),
+		cmocka_unit_test(test_wget),
+		cmocka_unit_test(test_httpie_xh),
+		cmocka_unit_test(test_gh),
+		cmocka_unit_test(test_aws),
+		cmocka_unit_test(test_registries),
+		cmocka_unit_test(test_git),
+		cmocka_unit_test(test_kubectl_and_others),
+		cmocka_unit_test(test_path_scope),
+		cmocka_unit_test(test_templates_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

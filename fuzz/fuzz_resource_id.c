@@ -1,0 +1,59 @@
+/* Fuzz the resource-id derivation, a hand-written parser of untrusted
+ * command lines: the input, split on NUL or newline, is argv. Every command
+ * gives an id of the type:category:target form, in both scopes, or says the
+ * buffer was too small. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patience/error.h"
+#include "patience/resource_id.h"
+
+#define MAX_ARGS 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *fuzz_env(const char *name, void *ctx)
+{
+	(void)ctx;
+	return strcmp(name, "AWS_DEFAULT_REGION") == 0 ? "us-east-1" : NULL;
+}
+
+static void check(char *const argv[], pt_resource_scope scope, size_t len)
+{
+	char buf[512];
+	pt_resource_opts o = {scope, fuzz_env, NULL};
+	memset(buf, 'x', sizeof buf);
+	int rc = pt_resource_id_derive(argv, &o, buf, len);
+	if (rc == PT_ERANGE || (rc == PT_EINVAL && !*argv[0]))
+		return;
+	const char *colon = rc == PT_OK ? strchr(buf, ':') : NULL;
+	if (!colon || !strchr(colon + 1, ':') || strlen(buf) >= len)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *argv[MAX_ARGS + 1];
+	size_t n = 0;
+	if (size > 4096)
+		return 0;
+	char *text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	for (size_t i = 0, start = 0; i <= size && n < MAX_ARGS; i++) {
+		if (i < size && text[i] != '\0' && text[i] != '\n')
+			continue;
+		text[i] = '\0';
+		argv[n++] = text + start;
+		start = i + 1;
+	}
+	argv[n] = NULL;
+	check(argv, PT_RESOURCE_SCOPE_HOST, 512);
+	check(argv, PT_RESOURCE_SCOPE_PATH, 512);
+	check(argv, PT_RESOURCE_SCOPE_PATH, 24);
+	free(text);
+	return 0;
+}
