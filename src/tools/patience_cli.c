@@ -69,7 +69,7 @@ static const cli_option options[] = {
 	{"case-insensitive", 1007, "case_insensitive", ALL, NULL, "patterns ignore case", NULL},
 	{"retry-on", 1008, "retry_on", ALL, "CODES", "retry only these exit codes (1,75,100-110)", NULL},
 	{"fallback", 1009, "fallback", ALL, "CMD", "run CMD with sh -c once when every attempt failed", NULL},
-	{"discover", 1017, "discover", ALL, NULL,
+	{"discover", 1019, "discover", ALL, NULL,
 	 "read output as HTTP (curl -i): wait as Retry-After/rate-limit headers ask", NULL},
 	{"replay-stdin", 1010, "replay_stdin", ALL, NULL, "give every attempt the same stdin bytes", NULL},
 	{"quiet", 'q', "quiet", ALL, NULL, "print only errors", NULL},
