@@ -98,8 +98,17 @@ fleet_under_load() {
 	fleet 4 8 1000
 	sleep 12
 	stop_fleet
-	run "$PT_BIN/window_check" 40 2000 "$LOG" --min-utilization 95
+	check_windows --min-utilization 95
+}
+
+# check_windows [ARGS...]: the observer on $LOG, 40 per 2 s; on failure the
+# daemons' warnings tell what happened.
+check_windows() {
+	run "$PT_BIN/window_check" 40 2000 "$LOG" "$@"
 	echo "$output" >&3
+	if [[ $status != 0 ]]; then
+		grep -h -E 'warn|error|back after' "$T"/daemon*.log | head -40 >&2
+	fi
 	assert_status 0
 }
 
@@ -130,9 +139,7 @@ stop_fleet() {
 	sleep 3
 	start_redis r --port "$port" --dbfilename dump.rdb
 	wait_fleet
-	run "$PT_BIN/window_check" 40 2000 "$LOG"
-	echo "$output" >&3
-	assert_status 0
+	check_windows
 	[[ $(wc -l <"$LOG") == 256 ]]
 	local k
 	for ((k = 1; k <= 4; k++)); do
