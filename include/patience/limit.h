@@ -51,6 +51,11 @@ int pt_limit_format(const pt_limit *l, char *buf, size_t len);
 /* The list joined with ","; PT_OK, or PT_ERANGE when buf is too small. */
 int pt_limit_list_format(const pt_limit_list *list, char *buf, size_t len);
 
+/* "hour", "day", "week", "month" ("" for PT_CALENDAR_NONE), as the daemon
+ * protocol names them; parse takes those four (PT_EINVAL otherwise). */
+const char *pt_calendar_unit_name(pt_calendar_unit unit);
+int pt_calendar_unit_parse(const char *text, pt_calendar_unit *out);
+
 /* The limit of the list with the shortest window (the first of equals):
  * the one a single-limit scheduler enforces. NULL for an empty list. */
 const pt_limit *pt_limit_list_primary(const pt_limit_list *list);

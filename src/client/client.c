@@ -372,6 +372,25 @@ static int add_offsets(cJSON *o, const int64_t *offsets, size_t k)
 	return 1;
 }
 
+/* "limits": [{"limit": N, "window_ms": W} or {"limit": N, "calendar": U}] */
+static int add_extra(cJSON *o, const pt_limit *extra, size_t n)
+{
+	cJSON *array;
+	if (n == 0)
+		return 1;
+	if (!(array = cJSON_AddArrayToObject(o, "limits")))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *l = cJSON_CreateObject();
+		if (!l || !cJSON_AddItemToArray(array, l) || !add_int(l, "limit", extra[i].count))
+			return 0;
+		if (extra[i].calendar == PT_CALENDAR_NONE ? !add_int(l, "window_ms", extra[i].window_ms)
+		    : !cJSON_AddStringToObject(l, "calendar", pt_calendar_unit_name(extra[i].calendar)))
+			return 0;
+	}
+	return 1;
+}
+
 static cJSON *acquire_request(const pt_acquire_req *r)
 {
 	cJSON *o = new_request("acquire");
@@ -379,7 +398,8 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 	    add_int(o, "limit", r->limit) && add_int(o, "window_ms", r->window_ms) &&
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
-	    add_opt(o, "guard_ms", r->guard_ms) && (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)))
+	    add_opt(o, "guard_ms", r->guard_ms) && (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)) &&
+	    add_extra(o, r->extra, r->n_extra))
 		return o;
 	cJSON_Delete(o);
 	return NULL;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patience/limit.h"
+
 #define PT_CLIENT_LINE_MAX 65536
 
 typedef struct pt_client {
@@ -29,6 +31,8 @@ typedef struct pt_acquire_req {
 	int64_t ttl_ms;        /* 0: the daemon's default */
 	int64_t guard_ms;      /* 0: the daemon's default (used if this creates the resource) */
 	const char *client_id;
+	const pt_limit *extra; /* the resource's other limits ("limits"); n_extra of them */
+	size_t n_extra;
 } pt_acquire_req;
 
 /* What a service said about a resource (docs/PROTOCOL.md, learn); 0: not said. */

@@ -25,6 +25,7 @@
 #include "daemon/store.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
+#include "patience/limit_set.h"
 
 #ifndef PATIENCE_VERSION
 #define PATIENCE_VERSION "0.1.0"
@@ -82,6 +83,7 @@ typedef struct pt_resource {
 	int64_t shared_lead_at_ms; /* when that lead was seen */
 	int64_t blocked_until_ms;  /* the service said: no start before this */
 	struct pt_learned *learned; /* owned; NULL: no learned limit */
+	pt_limit_set *extra;        /* owned; its limits beyond dio's ("1000/1d@calendar") */
 	struct pt_resource *chain;
 } pt_resource;
 
@@ -140,6 +142,8 @@ typedef struct pt_acquire {
 	const char *client_id; /* may be NULL */
 	pt_owner *owner;       /* the connection it came on; NULL: none */
 	int64_t cap;           /* > 0: place as if the limit were min(limit, cap) */
+	const pt_limit *extra; /* the resource's other limits, kept when it gets them first */
+	size_t n_extra;
 } pt_acquire;
 
 typedef struct pt_placement {
@@ -319,6 +323,7 @@ typedef struct pt_pending {
 	int64_t doubt_ms;             /* how much later than Redis meant the start may be */
 	char resource[PT_RESOURCE_NAME_MAX + 1];
 	char client_id[PT_CLIENT_ID_MAX + 1];
+	pt_limit extra[PT_LIMITS_MAX];
 	int64_t offsets[];
 } pt_pending;
 

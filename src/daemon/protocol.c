@@ -234,7 +234,53 @@ static int op_hello(req *q)
 	return 0;
 }
 
-static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
+/* One of "limits": {"limit": N, "window_ms": W} or {"limit": N,
+ * "calendar": "hour"|"day"|"week"|"month"}. */
+static int read_extra_limit(req *q, const cJSON *item, pt_limit *out)
+{
+	const cJSON *cal = cJSON_GetObjectItemCaseSensitive(item, "calendar");
+	int64_t v;
+	memset(out, 0, sizeof *out);
+	if (!cJSON_IsObject(item) ||
+	    !read_int(cJSON_GetObjectItemCaseSensitive(item, "limit"), &v) || v < 1 ||
+	    v > PT_LIMIT_MAX)
+		return fail(q, "bad_request", "field \"limits\": each is {\"limit\": 1 to %" PRId64
+			    ", and \"window_ms\" or \"calendar\"}", PT_LIMIT_MAX);
+	out->count = v;
+	if (cal) {
+		if (!cJSON_IsString(cal) ||
+		    pt_calendar_unit_parse(cal->valuestring, &out->calendar) != PT_OK)
+			return fail(q, "bad_request", "field \"limits\": \"calendar\" is hour, "
+				    "day, week or month");
+		return 0;
+	}
+	if (!read_int(cJSON_GetObjectItemCaseSensitive(item, "window_ms"), &v) || v < 1 ||
+	    v > PT_DURATION_MAX_MS)
+		return fail(q, "bad_request", "field \"limits\": \"window_ms\" is 1 to %" PRId64,
+			    PT_DURATION_MAX_MS);
+	out->window_ms = v;
+	return 0;
+}
+
+/* "limits": the resource's limits beyond limit per window_ms. */
+static int get_extra_limits(req *q, pt_limit *extra, size_t *n)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(q->root, "limits"), *item;
+	*n = 0;
+	if (!array)
+		return 0;
+	if (!cJSON_IsArray(array) || cJSON_GetArraySize(array) > PT_LIMITS_MAX)
+		return fail(q, "bad_request", "field \"limits\": expected an array of at most %d "
+			    "limits", PT_LIMITS_MAX);
+	cJSON_ArrayForEach(item, array) {
+		if (read_extra_limit(q, item, &extra[*n]) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 1;
+}
+
+static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra)
 {
 	if (need_resource(q, &a->resource) < 0 ||
 	    need_int(q, "limit", 1, PT_LIMIT_MAX, &a->limit) < 0 ||
@@ -245,9 +291,11 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets)
 	    get_int(q, "ttl_ms", 1, PT_DURATION_MAX_MS, &a->ttl_ms) < 0 ||
 	    get_int(q, "guard_ms", 1, PT_DURATION_MAX_MS, &a->guard_ms) < 0 ||
 	    get_int(q, "priority", -PT_JSON_INT_MAX, PT_JSON_INT_MAX, &a->priority) < 0 ||
-	    get_string(q, "client_id", &a->client_id) < 0)
+	    get_string(q, "client_id", &a->client_id) < 0 ||
+	    get_extra_limits(q, extra, &a->n_extra) < 0)
 		return -1;
 	a->offsets = offsets;
+	a->extra = extra;
 	return 0;
 }
 
@@ -291,6 +339,8 @@ static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *r
 	snprintf(p->resource, sizeof p->resource, "%s", a->resource);
 	snprintf(p->client_id, sizeof p->client_id, "%s", a->client_id ? a->client_id : "");
 	memcpy(p->offsets, a->offsets, a->k * sizeof p->offsets[0]);
+	memcpy(p->extra, a->extra, a->n_extra * sizeof p->extra[0]);
+	p->a.extra = p->extra;
 	p->a.resource = p->resource;
 	p->a.client_id = a->client_id ? p->client_id : NULL;
 	p->a.offsets = p->offsets;
@@ -346,10 +396,11 @@ static int acquire_shared(req *q, pt_acquire *a)
 static int op_acquire(req *q)
 {
 	int64_t offsets[PT_DIO_MAX_OFFSETS];
+	pt_limit extra[PT_LIMITS_MAX];
 	pt_acquire a = {.uid = q->c->uid, .owner = &q->c->owner, .max_wait_ms = -1};
 	pt_placement p;
 	pt_grant_mode mode = q->d->redis ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
-	if (read_acquire(q, &a, offsets) < 0)
+	if (read_acquire(q, &a, offsets, extra) < 0)
 		return -1;
 	if (q->d->redis) {
 		int rc = acquire_shared(q, &a);
@@ -584,6 +635,23 @@ static int op_learn(req *q)
 	return 0;
 }
 
+/* A resource's other limits, as acquire's "limits" gives them. */
+static cJSON *extra_json(req *q, const pt_limit_set *set)
+{
+	cJSON *array = cJSON_CreateArray();
+	for (size_t i = 0; i < set->count; i++) {
+		const pt_limit *l = &set->limits[i];
+		cJSON *o = cJSON_CreateObject();
+		put_int(q, o, "limit", l->count);
+		if (l->calendar == PT_CALENDAR_NONE)
+			put_int(q, o, "window_ms", l->window_ms);
+		else
+			put(q, o, "calendar", cJSON_CreateString(pt_calendar_unit_name(l->calendar)));
+		push(q, array, o);
+	}
+	return array;
+}
+
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -596,6 +664,8 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "in_window", (int64_t)u->in_window);
 	put_int(q, o, "next_free_ms", u->next_free_ms);
 	learned_json(q, o, u->res);
+	if (u->res->extra)
+		put(q, o, "limits", extra_json(q, u->res->extra));
 	return o;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -171,8 +172,45 @@ static void res_free(pt_resource *res)
 {
 	pt_dio_release(&res->dio);
 	free(res->learned);
+	if (res->extra)
+		pt_limit_set_release(res->extra);
+	free(res->extra);
 	free(res->name);
 	free(res);
+}
+
+/* Drops id's starts at or after from_ms under every limit of res. */
+static size_t res_cancel(pt_resource *res, uint64_t id, int64_t from_ms)
+{
+	if (res->extra)
+		pt_limit_set_cancel(res->extra, id, from_ms);
+	return pt_dio_cancel(&res->dio, id, from_ms);
+}
+
+/* Calendar limits count in the daemon's time zone (its TZ). */
+static int daemon_localtime(time_t t, struct tm *out, void *ctx)
+{
+	(void)ctx;
+	return localtime_r(&t, out) ? 0 : -1;
+}
+
+/* res takes a's other limits, if it has none yet (a new resource, or one
+ * restored from the store, which keeps only the first limit). */
+static int res_adopt_extra(pt_resource *res, const pt_acquire *a)
+{
+	if (res->extra || a->n_extra == 0 || res->source == PT_LIMIT_CONFIG)
+		return PT_OK; /* a config limit is the whole rule */
+	pt_limit_set *set = malloc(sizeof *set);
+	if (!set)
+		return PT_ENOMEM;
+	int rc = pt_limit_set_init(set, a->extra, a->n_extra, res->dio.guard_ms, daemon_localtime,
+				   NULL);
+	if (rc != PT_OK) {
+		free(set);
+		return rc;
+	}
+	res->extra = set;
+	return PT_OK;
 }
 
 /* Unlinks and frees a resource (one an acquire created and then failed),
@@ -350,7 +388,7 @@ static int store_resource(pt_registry *r, pt_resource *res)
 static void grant_undo(pt_registry *r, pt_resource *res, uint64_t id)
 {
 	pt_reservation *v = rsv_find(r, id);
-	pt_dio_cancel(&res->dio, id, INT64_MIN);
+	res_cancel(res, id, INT64_MIN);
 	if (v)
 		rsv_remove(r, v);
 }
@@ -491,7 +529,7 @@ static int acquire_resource(pt_registry *r, const pt_acquire *a, pt_resource **o
 	int64_t limit = a->limit, window_ms = a->window_ms;
 	*created = false;
 	if ((*out = pt_registry_find(r, a->uid, a->resource)))
-		return PT_OK;
+		return res_adopt_extra(*out, a) == PT_ENOMEM ? PT_ENOMEM : PT_OK;
 	if ((c = pt_registry_config_limit(r, a->resource))) {
 		limit = c->limit;
 		window_ms = c->window_ms;
@@ -502,6 +540,11 @@ static int acquire_resource(pt_registry *r, const pt_acquire *a, pt_resource **o
 	*out = res_create(r, a->uid, a->resource, limit, window_ms, guard,
 			  c ? PT_LIMIT_CONFIG : PT_LIMIT_ACQUIRE);
 	*created = *out != NULL;
+	if (*out && res_adopt_extra(*out, a) == PT_ENOMEM) {
+		res_destroy(r, *out);
+		*out = NULL;
+		*created = false;
+	}
 	return *out ? PT_OK : PT_ENOMEM;
 }
 
@@ -518,8 +561,15 @@ static int acquire_place(const pt_resource *res, const pt_acquire *a, int64_t no
 				      &out->crowded);
 	if (a->cap > 0 && a->cap < d->limit)
 		capped.limit = a->cap;
-	if (rc == PT_OK)
-		rc = pt_dio_find(&capped, from, a->offsets, a->k, &out->start_ms);
+	out->start_ms = from;
+	/* each limit's least base from the last one's, until none moves it */
+	for (int64_t before = INT64_MIN; rc == PT_OK && before != out->start_ms;) {
+		before = out->start_ms;
+		rc = pt_dio_find(&capped, out->start_ms, a->offsets, a->k, &out->start_ms);
+		if (rc == PT_OK && res->extra)
+			rc = pt_limit_set_find(res->extra, out->start_ms, a->offsets, a->k,
+					       &out->start_ms);
+	}
 	if (rc == PT_ERANGE)
 		return PT_EINVAL; /* times beyond int64: out of range */
 	if (rc == PT_OK && a->max_wait_ms >= 0 && out->start_ms - now_ms > a->max_wait_ms)
@@ -562,8 +612,10 @@ static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, 
 		return rc;
 	if ((rc = pt_dio_reserve(&res->dio, id, out->start_ms, a->offsets, a->k)) != PT_OK)
 		return rc == PT_ERANGE ? PT_EINVAL : rc;
-	if (!(v = rsv_create(r, id, res))) {
-		pt_dio_cancel(&res->dio, id, INT64_MIN);
+	if ((res->extra && pt_limit_set_reserve(res->extra, id, out->start_ms, a->offsets,
+						a->k) != PT_OK) ||
+	    !(v = rsv_create(r, id, res))) {
+		res_cancel(res, id, INT64_MIN);
 		return PT_ENOMEM;
 	}
 	v->last_ms = out->start_ms + a->offsets[a->k - 1];
@@ -693,7 +745,7 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 	/* A start at this very millisecond may be the one the client just made. */
 	if (from_ms <= now_ms && !unused)
 		from_ms = now_ms + 1;
-	*released = pt_dio_cancel(&v->res->dio, id, from_ms);
+	*released = res_cancel(v->res, id, from_ms);
 	if (*released)
 		store_release(r, v->res, id, from_ms);
 	if (v->last_ms >= from_ms)
@@ -752,7 +804,7 @@ size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms)
 	size_t released = 0;
 	while (o->first) {
 		pt_reservation *v = o->first;
-		size_t n = pt_dio_cancel(&v->res->dio, v->id, now_ms + 1);
+		size_t n = res_cancel(v->res, v->id, now_ms + 1);
 		if (n)
 			store_release(r, v->res, v->id, now_ms + 1);
 		released += n;
@@ -791,7 +843,7 @@ static size_t expire_reservations(pt_registry *r, int64_t now_ms)
 				continue;
 			}
 			if (v->expires_ms <= now_ms) {
-				size_t n = pt_dio_cancel(&v->res->dio, v->id, now_ms);
+				size_t n = res_cancel(v->res, v->id, now_ms);
 				if (n && r->on_release)
 					r->on_release(r->release_ctx, v->res, v->id, now_ms);
 				dropped += n;
@@ -811,6 +863,8 @@ void pt_registry_expire(pt_registry *r, int64_t now_ms)
 	for (size_t i = 0; i < r->res_cap; i++) {
 		for (pt_resource *res = r->res_slots[i]; res; res = res->chain) {
 			dropped += pt_dio_expire(&res->dio, now_ms);
+			if (res->extra)
+				pt_limit_set_expire(res->extra, now_ms);
 			if (res->dio.window_ms + res->dio.guard_ms > span)
 				span = res->dio.window_ms + res->dio.guard_ms;
 		}

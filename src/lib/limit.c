@@ -141,3 +141,21 @@ const pt_limit *pt_limit_list_primary(const pt_limit_list *list)
 			best = &list->items[i];
 	return best;
 }
+
+static const char *const unit_names[] = {"", "hour", "day", "week", "month"};
+
+const char *pt_calendar_unit_name(pt_calendar_unit unit)
+{
+	return unit <= PT_CALENDAR_MONTH ? unit_names[unit] : "";
+}
+
+int pt_calendar_unit_parse(const char *text, pt_calendar_unit *out)
+{
+	for (int i = PT_CALENDAR_HOUR; i <= PT_CALENDAR_MONTH; i++) {
+		if (text && strcmp(text, unit_names[i]) == 0) {
+			*out = (pt_calendar_unit)i;
+			return PT_OK;
+		}
+	}
+	return PT_EINVAL;
+}

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/clock.h"
@@ -45,16 +46,38 @@ static void connect_daemon(limiter *l)
 		say_fallback(l, err);
 }
 
+/* Calendar limits count in the local time zone (TZ). */
+static int local_time(time_t t, struct tm *out, void *ctx)
+{
+	(void)ctx;
+	return localtime_r(&t, out) ? 0 : -1;
+}
+
 int limiter_init(limiter *l, const limiter_config *cfg)
 {
+	pt_limit primary = {.count = cfg->rate_limit, .window_ms = cfg->window_ms};
 	memset(l, 0, sizeof *l);
 	l->cfg = *cfg;
 	l->client.fd = -1;
 	l->local_id = 1;
 	l->guard_ms = cfg->guard_ms;
-	if (pt_dio_init(&l->local, cfg->rate_limit, cfg->window_ms, cfg->guard_ms) != PT_OK) {
+	if (pt_limit_set_init(&l->local, cfg->n_limits ? cfg->limits : &primary,
+			      cfg->n_limits ? cfg->n_limits : 1, cfg->guard_ms, local_time,
+			      NULL) != PT_OK) {
 		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
 		return -1;
+	}
+	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
+	/* the daemon's resource enforces the primary as a sliding window: it
+	 * is told every other limit, and a calendar primary again as such */
+	bool primary_seen = false;
+	for (size_t i = 0; i < cfg->n_limits; i++) {
+		const pt_limit *x = &cfg->limits[i];
+		bool is_primary = !x->calendar && x->count == cfg->rate_limit &&
+				  x->window_ms == cfg->window_ms && !primary_seen;
+		primary_seen = primary_seen || is_primary;
+		if (!is_primary)
+			l->extra[l->n_extra++] = *x;
 	}
 	if (cfg->daemon_enabled)
 		connect_daemon(l);
@@ -78,7 +101,7 @@ void limiter_release(limiter *l)
 	/* A start in this very millisecond may be the one just used. */
 	release_held(l, pt_monotonic_ms() + 1);
 	pt_client_close(&l->client);
-	pt_dio_release(&l->local);
+	pt_limit_set_release(&l->local);
 }
 
 bool limiter_refused(const limiter *l)
@@ -156,6 +179,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
 		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
+		.extra = l->extra, .n_extra = l->n_extra,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
 	if (rc != PT_OK && rc != PT_EIO) {
@@ -188,7 +212,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 {
 	int64_t base = not_before_ms;
 	release_held(l, cancel_from_ms);
-	pt_dio_cancel(&l->local, l->local_id, cancel_from_ms);
+	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
 	if (l->cfg.daemon_enabled) {
 		if (l->client.fd < 0)
 			connect_daemon(l); /* reconnect, once per grant */
@@ -197,10 +221,11 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	}
 	l->shared = false;
 	l->guard_ms = l->cfg.guard_ms;
-	pt_dio_expire(&l->local, pt_monotonic_ms());
-	/* The offsets were checked against this limit, so only memory can fail,
-	 * and then starting unscheduled is no worse than not starting. */
-	if (pt_dio_acquire(&l->local, l->local_id, not_before_ms, offsets, k, &base) != PT_OK)
+	pt_limit_set_expire(&l->local, pt_monotonic_ms());
+	/* The offsets were checked against the limits, so only memory can
+	 * fail, and then starting unscheduled is no worse than not starting. */
+	if (pt_limit_set_find(&l->local, not_before_ms, offsets, k, &base) != PT_OK ||
+	    pt_limit_set_reserve(&l->local, l->local_id, base, offsets, k) != PT_OK)
 		base = not_before_ms;
 	return base;
 }

@@ -13,15 +13,17 @@
 #include "client/client.h"
 #include "patience/diophantine.h"
 #include "patience/limit.h"
+#include "patience/limit_set.h"
 
 /* What a limited run asks for, whichever tool runs it. */
 typedef struct limiter_config {
 	const char *tool;        /* "patience", "rpr": names the messages */
 	const char *resource_id;
-	/* Every limit of the resource (patience/limit.h), for the schedulers
-	 * to come; today only rate_limit per window_ms, the primary one
-	 * (pt_limit_list_primary), is enforced. NULL/0: only that one (rpr
-	 * --rate). */
+	/* Every limit of the resource (patience/limit.h), all enforced by the
+	 * local scheduler (calendar ones in the local time zone, TZ); the
+	 * daemon is asked for the primary one, rate_limit per window_ms
+	 * (pt_limit_list_primary), and told the rest. NULL/0: only that one
+	 * (rpr --rate). */
 	const pt_limit *limits;
 	size_t n_limits;
 	int64_t rate_limit, window_ms, guard_ms;
@@ -41,7 +43,9 @@ typedef struct limiter {
 	bool in_outage;      /* the last grant came from the daemon's local share */
 	bool shared;         /* the last grant came from the daemon */
 	bool refused;        /* the daemon answered an acquire with an error */
-	pt_dio local;
+	pt_limit_set local;
+	pt_limit extra[PT_LIMITS_MAX]; /* the limits the daemon is told beside the primary */
+	size_t n_extra;
 	uint64_t local_id;   /* id of our local reservation */
 	uint64_t held;       /* daemon reservation we hold, 0: none */
 	int64_t held_offset_ms; /* its realtime - monotonic, as converted */

@@ -190,19 +190,6 @@ static int explicit_limits(const pt_config *cfg, bool dio, run_plan *plan)
 	return 0;
 }
 
-/* Until the schedulers take several limits and calendar windows, the
- * shortest window is enforced; say what is not, every run: it matters. */
-static void say_unenforced(const run_plan *plan, const pt_limit *primary)
-{
-	char text[48], all[PT_LIMITS_MAX * 48];
-	if (plan->limits.count == 1 && primary->calendar == PT_CALENDAR_NONE)
-		return;
-	pt_limit_format(primary, text, sizeof text);
-	pt_limit_list_format(&plan->limits, all, sizeof all);
-	pt_error("of the limits %s only %s is enforced yet%s", all, text,
-		 primary->calendar ? ", as a sliding window of its nominal length" : "");
-}
-
 /* N per W: required by diophantine, optional for the rest; from the
  * flags and settings, else the profile. */
 static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_plan *plan)
@@ -222,7 +209,6 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 	if (plan->limits.count == 0)
 		return check_unlimited(cfg);
 	const pt_limit *primary = pt_limit_list_primary(&plan->limits);
-	say_unenforced(plan, primary);
 	plan->limited = true;
 	plan->rate_limit = primary->count;
 	plan->window_ms = primary->window_ms;

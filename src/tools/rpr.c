@@ -373,8 +373,8 @@ static const pt_setting *setting(const pt_config *cfg, const char *key)
 }
 
 /* --profile (else the profile setting) gives what --rate and --resource-id
- * do not; the resource_scope setting what --resource-scope does not. Only
- * the shortest window of a profile's limits is enforced, as in patience. */
+ * do not; the resource_scope setting what --resource-scope does not. Every
+ * limit of the profile is enforced, as in patience. */
 static int apply_profile(const pt_config *cfg, rpr_plan *p)
 {
 	pt_profile prof;
@@ -391,9 +391,6 @@ static int apply_profile(const pt_config *cfg, rpr_plan *p)
 		p->limits = prof.limits;
 		p->rate_limit = primary->count;
 		p->rate_window_ms = primary->window_ms;
-		if (prof.limits.count > 1 || primary->calendar)
-			fprintf(stderr, "rpr: of profile %s's limits only the one with the shortest "
-				"window is enforced yet\n", name);
 	}
 	if (!p->resource_id && prof.resource[0]) {
 		snprintf(p->resource_buf, sizeof p->resource_buf, "%s", prof.resource);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# Several limits on one resource, all enforced: locally, and through the
+# daemon across processes. Each attempt runs $PT_BIN/stamp, which logs its
+# own start; window_check is the observer, once per limit.
+
+load helpers
+
+setup() {
+	common_setup
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	export LOG="$T/starts.log"
+}
+
+teardown() {
+	local pid
+	pid=$(cat "$XDG_RUNTIME_DIR/patience/daemon.pid" 2>/dev/null) || true
+	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	common_teardown
+}
+
+@test "two sliding limits at once hold together, without a daemon" {
+	local start
+	start=$(now_ms)
+	run --separate-stderr patience fixed -d 0 -a 5 -r 2/500ms -r 3/3s -- "$PT_BIN/stamp"
+	assert_status 1
+	[[ $(wc -l <"$LOG") == 5 ]]
+	run "$PT_BIN/window_check" 2 500 "$LOG"
+	assert_status 0
+	run "$PT_BIN/window_check" 3 3000 "$LOG"
+	assert_status 0
+	# starts 4 and 5 wait for the 3 s limit: the run takes two windows of it
+	assert_between "$(($(now_ms) - start))" 3000 12000
+}
+
+@test "two limits through the daemon: three processes, neither limit broken" {
+	local p pids=()
+	for p in 1 2 3; do
+		"$PT_BIN/patience" fixed -d 0 -a 3 -r 2/500ms -r 4/3s --daemon \
+			--resource-id test:two-limits -q -- "$PT_BIN/stamp" 2>>"$T/err" 3>&- &
+		pids+=("$!")
+		BG_PIDS+=("$!")
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || true
+	done
+	[[ $(wc -l <"$LOG") == 9 ]]
+	run "$PT_BIN/window_check" 2 500 "$LOG"
+	assert_status 0
+	run "$PT_BIN/window_check" 4 3000 "$LOG"
+	assert_status 0
+	refute_contains "$(cat "$T/err")" "local limits"
+	run --separate-stderr "$PT_BIN/patience" daemon status --json
+	assert_contains "$output" '"limits":[{"limit":4,"window_ms":3000}]'
+}
+
+@test "a calendar limit goes to the daemon with the resource" {
+	run --separate-stderr patience fixed -a 1 -r 5/1h@calendar -r 100/1s --daemon \
+		--resource-id test:calendar2 -- true
+	assert_status 0
+	run --separate-stderr "$PT_BIN/patience" daemon status --json
+	assert_contains "$output" '"calendar":"hour"'
+}
