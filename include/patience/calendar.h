@@ -9,6 +9,7 @@
 #ifndef PATIENCE_CALENDAR_H
 #define PATIENCE_CALENDAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "patience/cron.h"  /* pt_localtime_fn */
@@ -23,5 +24,15 @@
  * the converter fails. */
 int pt_calendar_window(int64_t now_ms, pt_calendar_unit unit, pt_localtime_fn local, void *ctx,
 		       int64_t *start_ms, int64_t *reset_ms);
+
+/* Is zone an IANA name with a tzdata file ($TZDIR, else
+ * /usr/share/zoneinfo)? glibc takes an unknown one for UTC without a word. */
+bool pt_zone_known(const char *zone);
+
+/* A pt_localtime_fn for the IANA zone named by ctx ("America/New_York";
+ * NULL or "": the process's own zone). It sets TZ for the conversion and
+ * puts it back before it returns: the one place in the library that
+ * touches process state, so call it from one thread only. */
+int pt_zone_localtime(time_t t, struct tm *out, void *zone);
 
 #endif

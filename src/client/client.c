@@ -399,7 +399,8 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
 	    add_opt(o, "guard_ms", r->guard_ms) && (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)) &&
-	    add_extra(o, r->extra, r->n_extra))
+	    add_extra(o, r->extra, r->n_extra) &&
+	    (!r->tz || !r->n_extra || cJSON_AddStringToObject(o, "tz", r->tz)))
 		return o;
 	cJSON_Delete(o);
 	return NULL;

@@ -33,6 +33,7 @@ typedef struct pt_acquire_req {
 	const char *client_id;
 	const pt_limit *extra; /* the resource's other limits ("limits"); n_extra of them */
 	size_t n_extra;
+	const char *tz;        /* their calendar's zone; NULL: the daemon's */
 } pt_acquire_req;
 
 /* What a service said about a resource (docs/PROTOCOL.md, learn); 0: not said. */

@@ -84,6 +84,7 @@ typedef struct pt_resource {
 	int64_t blocked_until_ms;  /* the service said: no start before this */
 	struct pt_learned *learned; /* owned; NULL: no learned limit */
 	pt_limit_set *extra;        /* owned; its limits beyond dio's ("1000/1d@calendar") */
+	char *tz;                   /* owned; their calendar's zone, or NULL */
 	struct pt_resource *chain;
 } pt_resource;
 
@@ -144,6 +145,7 @@ typedef struct pt_acquire {
 	int64_t cap;           /* > 0: place as if the limit were min(limit, cap) */
 	const pt_limit *extra; /* the resource's other limits, kept when it gets them first */
 	size_t n_extra;
+	const char *tz;        /* their calendar's zone; NULL: the daemon's */
 } pt_acquire;
 
 typedef struct pt_placement {
@@ -324,6 +326,7 @@ typedef struct pt_pending {
 	char resource[PT_RESOURCE_NAME_MAX + 1];
 	char client_id[PT_CLIENT_ID_MAX + 1];
 	pt_limit extra[PT_LIMITS_MAX];
+	char tz[64];
 	int64_t offsets[];
 } pt_pending;
 

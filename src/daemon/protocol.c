@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 
@@ -292,8 +293,11 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra
 	    get_int(q, "guard_ms", 1, PT_DURATION_MAX_MS, &a->guard_ms) < 0 ||
 	    get_int(q, "priority", -PT_JSON_INT_MAX, PT_JSON_INT_MAX, &a->priority) < 0 ||
 	    get_string(q, "client_id", &a->client_id) < 0 ||
-	    get_extra_limits(q, extra, &a->n_extra) < 0)
+	    get_extra_limits(q, extra, &a->n_extra) < 0 || get_string(q, "tz", &a->tz) < 0)
 		return -1;
+	if (a->tz && (strlen(a->tz) >= sizeof ((pt_pending *)0)->tz || !pt_zone_known(a->tz)))
+		return fail(q, "bad_request", "field \"tz\": unknown time zone \"%.64s\": expected "
+			    "an IANA name such as America/New_York", a->tz);
 	a->offsets = offsets;
 	a->extra = extra;
 	return 0;
@@ -341,6 +345,8 @@ static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *r
 	memcpy(p->offsets, a->offsets, a->k * sizeof p->offsets[0]);
 	memcpy(p->extra, a->extra, a->n_extra * sizeof p->extra[0]);
 	p->a.extra = p->extra;
+	snprintf(p->tz, sizeof p->tz, "%s", a->tz ? a->tz : "");
+	p->a.tz = a->tz ? p->tz : NULL;
 	p->a.resource = p->resource;
 	p->a.client_id = a->client_id ? p->client_id : NULL;
 	p->a.offsets = p->offsets;
@@ -666,6 +672,8 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	learned_json(q, o, u->res);
 	if (u->res->extra)
 		put(q, o, "limits", extra_json(q, u->res->extra));
+	if (u->res->tz)
+		put(q, o, "tz", cJSON_CreateString(u->res->tz));
 	return o;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 
@@ -175,6 +176,7 @@ static void res_free(pt_resource *res)
 	if (res->extra)
 		pt_limit_set_release(res->extra);
 	free(res->extra);
+	free(res->tz);
 	free(res->name);
 	free(res);
 }
@@ -187,13 +189,6 @@ static size_t res_cancel(pt_resource *res, uint64_t id, int64_t from_ms)
 	return pt_dio_cancel(&res->dio, id, from_ms);
 }
 
-/* Calendar limits count in the daemon's time zone (its TZ). */
-static int daemon_localtime(time_t t, struct tm *out, void *ctx)
-{
-	(void)ctx;
-	return localtime_r(&t, out) ? 0 : -1;
-}
-
 /* res takes a's other limits, if it has none yet (a new resource, or one
  * restored from the store, which keeps only the first limit). */
 static int res_adopt_extra(pt_resource *res, const pt_acquire *a)
@@ -201,15 +196,17 @@ static int res_adopt_extra(pt_resource *res, const pt_acquire *a)
 	if (res->extra || a->n_extra == 0 || res->source == PT_LIMIT_CONFIG)
 		return PT_OK; /* a config limit is the whole rule */
 	pt_limit_set *set = malloc(sizeof *set);
-	if (!set)
-		return PT_ENOMEM;
-	int rc = pt_limit_set_init(set, a->extra, a->n_extra, res->dio.guard_ms, daemon_localtime,
-				   NULL);
+	char *tz = a->tz ? strdup(a->tz) : NULL;
+	int rc = !set || (a->tz && !tz) ? PT_ENOMEM
+		 : pt_limit_set_init(set, a->extra, a->n_extra, res->dio.guard_ms,
+				     pt_zone_localtime, tz); /* NULL: the daemon's zone */
 	if (rc != PT_OK) {
 		free(set);
+		free(tz);
 		return rc;
 	}
 	res->extra = set;
+	res->tz = tz;
 	return PT_OK;
 }
 

@@ -4,7 +4,11 @@
 #include "patience/calendar.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "patience/error.h"
 
@@ -103,4 +107,33 @@ int pt_calendar_window(int64_t now_ms, pt_calendar_unit unit, pt_localtime_fn lo
 	*start_ms = (int64_t)start * 1000;
 	*reset_ms = (int64_t)reset * 1000;
 	return PT_OK;
+}
+
+int pt_zone_localtime(time_t t, struct tm *out, void *zone)
+{
+	const char *name = zone, *old = getenv("TZ");
+	char saved[256];
+	bool had = old != NULL, ok;
+	if (!name || !*name)
+		return localtime_r(&t, out) ? 0 : -1;
+	if (had)
+		snprintf(saved, sizeof saved, "%s", old);
+	if (setenv("TZ", name, 1) != 0)
+		return -1;
+	tzset();
+	ok = localtime_r(&t, out) != NULL;
+	if (had)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	return ok ? 0 : -1;
+}
+
+bool pt_zone_known(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	return *zone && zone[0] != '/' && !strstr(zone, "..") && access(path, R_OK) == 0;
 }

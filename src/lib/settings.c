@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "patience/backoff.h"
+#include "patience/calendar.h"
 #include "patience/codeset.h"
 #include "patience/diophantine.h"
 #include "patience/duration.h"
@@ -91,6 +92,14 @@ static int check_backend(const char *text, char *err, size_t len)
 	return -1;
 }
 
+static int check_zone(const char *text, char *err, size_t len)
+{
+	if (pt_zone_known(text))
+		return 0;
+	snprintf(err, len, "an IANA time zone such as America/New_York or Europe/Berlin");
+	return -1;
+}
+
 static int check_scope(const char *text, char *err, size_t len)
 {
 	pt_resource_scope scope;
@@ -160,6 +169,7 @@ static const pt_setting_def table[] = {
 	{"resource_id", "RESOURCE_ID", S, NULL, NONE, NULL, "resource the limit applies to", NULL},
 	{"resource_scope", "RESOURCE_SCOPE", S, "host", NONE, check_scope,
 	 "derived resource ids: per host, or per path template", NULL},
+	{"tz", "TZ", S, NULL, NONE, check_zone, "time zone of calendar limits (local time)", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},

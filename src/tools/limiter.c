@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 
@@ -46,13 +47,6 @@ static void connect_daemon(limiter *l)
 		say_fallback(l, err);
 }
 
-/* Calendar limits count in the local time zone (TZ). */
-static int local_time(time_t t, struct tm *out, void *ctx)
-{
-	(void)ctx;
-	return localtime_r(&t, out) ? 0 : -1;
-}
-
 int limiter_init(limiter *l, const limiter_config *cfg)
 {
 	pt_limit primary = {.count = cfg->rate_limit, .window_ms = cfg->window_ms};
@@ -62,8 +56,8 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	l->local_id = 1;
 	l->guard_ms = cfg->guard_ms;
 	if (pt_limit_set_init(&l->local, cfg->n_limits ? cfg->limits : &primary,
-			      cfg->n_limits ? cfg->n_limits : 1, cfg->guard_ms, local_time,
-			      NULL) != PT_OK) {
+			      cfg->n_limits ? cfg->n_limits : 1, cfg->guard_ms, pt_zone_localtime,
+			      (void *)cfg->tz) != PT_OK) {
 		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
 		return -1;
 	}
@@ -179,7 +173,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
 		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
-		.extra = l->extra, .n_extra = l->n_extra,
+		.extra = l->extra, .n_extra = l->n_extra, .tz = p->tz,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
 	if (rc != PT_OK && rc != PT_EIO) {

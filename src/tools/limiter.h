@@ -26,6 +26,7 @@ typedef struct limiter_config {
 	 * (rpr --rate). */
 	const pt_limit *limits;
 	size_t n_limits;
+	const char *tz; /* calendar limits' IANA zone; NULL: local time */
 	int64_t rate_limit, window_ms, guard_ms;
 	bool guard_given;        /* sent to the daemon for a resource it creates */
 	bool daemon_enabled, daemon_auto_start;

@@ -73,6 +73,7 @@ typedef struct run_plan {
 	char idempotency_key[PT_UUID_TEXT_LEN + 1];
 	/* rate limit: always for diophantine, with -r/-w for the others */
 	bool limited;
+	const char *tz;       /* calendar limits' zone; NULL: local time */
 	pt_limit_list limits; /* every limit given; the scheduler enforces the... */
 	int64_t rate_limit, window_ms, guard_ms; /* ...primary one (shortest window) */
 	bool guard_given; /* --guard (or its setting): sent to the daemon too */

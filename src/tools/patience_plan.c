@@ -210,6 +210,7 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 		return check_unlimited(cfg);
 	const pt_limit *primary = pt_limit_list_primary(&plan->limits);
 	plan->limited = true;
+	plan->tz = get_text(cfg, "tz");
 	plan->rate_limit = primary->count;
 	plan->window_ms = primary->window_ms;
 	plan->guard_given = get_text(cfg, "guard") != NULL;

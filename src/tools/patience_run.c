@@ -178,7 +178,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		return PT_EXIT_INTERNAL;
 	limiter_config lc = {
 		.tool = "patience", .resource_id = plan->resource_id,
-		.limits = plan->limits.items, .n_limits = plan->limits.count,
+		.limits = plan->limits.items, .n_limits = plan->limits.count, .tz = plan->tz,
 		.rate_limit = plan->rate_limit, .window_ms = plan->window_ms,
 		.guard_ms = plan->guard_ms, .guard_given = plan->guard_given,
 		.daemon_enabled = plan->daemon_enabled, .daemon_auto_start = plan->daemon_auto_start,

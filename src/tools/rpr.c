@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exec/signals.h"
+#include "patience/calendar.h"
 #include "patience/duration.h"
 #include "config_files.h"
 #include "patience/error.h"
@@ -44,7 +45,7 @@ static const rpr_option options[] = {
 	{"times", 't', "N", "stop after N runs (count: required)"},
 	{"for", 'f', "DUR", "start no run after DUR (duration: required)"},
 	{"cron", OPT_CRON, "EXPR", "run at the times of EXPR: 5 fields or @daily... (cron)"},
-	{"tz", OPT_TZ, "ZONE", "--cron's time zone, e.g. Europe/Berlin (local time)"},
+	{"tz", OPT_TZ, "ZONE", "--cron's and calendar limits' time zone, e.g. Europe/Berlin (local)"},
 	{"rate", 'r', "N/W", "at most N starts in any window W, e.g. 10/1m (rate-limit)"},
 	{"min-interval", OPT_MIN_INTERVAL, "DUR", "adaptive: the shortest interval (--every / 10)"},
 	{"max-interval", OPT_MAX_INTERVAL, "DUR", "adaptive: the longest interval (--every x 10)"},
@@ -220,14 +221,9 @@ static int parse_cron(const char *text, rpr_plan *p)
 	return usage_error("--cron: %s", err);
 }
 
-/* An IANA zone name with its tzdata file: glibc would take an unknown one
- * for UTC without a word. */
 static int check_zone(const char *zone)
 {
-	const char *dir = getenv("TZDIR");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-	if (*zone && zone[0] != '/' && !strstr(zone, "..") && access(path, R_OK) == 0)
+	if (pt_zone_known(zone))
 		return 0;
 	return usage_error("--tz: unknown time zone \"%s\": expected an IANA name such as "
 			   "Europe/Berlin or America/New_York", zone);
@@ -304,8 +300,11 @@ static int check_plan(const rpr_plan *p)
 				   "-- CMD)");
 	if (p->mode == RPR_CRON && !p->has_cron)
 		return usage_error("cron needs --cron EXPR (as in rpr cron --cron '0 * * * *' -- CMD)");
-	if (p->mode != RPR_CRON && (p->has_cron || p->tz))
-		return usage_error("--cron and --tz go with the cron mode");
+	if (p->mode != RPR_CRON && p->has_cron)
+		return usage_error("--cron goes with the cron mode");
+	if (p->mode != RPR_CRON && p->mode != RPR_RATE && p->tz)
+		return usage_error("--tz goes with the cron mode (its schedule) and the rate-limit "
+				   "mode (its calendar limits)");
 	if (p->mode == RPR_CRON && p->every_ms)
 		return usage_error("--every does not go with the cron mode: its times come from "
 				   "--cron");

@@ -101,7 +101,7 @@ static int limiter_start(rpr_state *st)
 		fprintf(st->report, "rpr: cannot work out the daemon's socket; using local limits\n");
 	limiter_config lc = {
 		.tool = "rpr", .resource_id = st->resource_id,
-		.limits = p->limits.items, .n_limits = p->limits.count,
+		.limits = p->limits.items, .n_limits = p->limits.count, .tz = p->tz,
 		.rate_limit = p->rate_limit, .window_ms = p->rate_window_ms,
 		.guard_ms = p->guard_given ? p->guard_ms : pt_dio_default_guard(p->rate_window_ms),
 		.guard_given = p->guard_given, .daemon_enabled = p->daemon && st->socket[0],

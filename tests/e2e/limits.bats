@@ -55,8 +55,17 @@ teardown() {
 
 @test "a calendar limit goes to the daemon with the resource" {
 	run --separate-stderr patience fixed -a 1 -r 5/1h@calendar -r 100/1s --daemon \
-		--resource-id test:calendar2 -- true
+		--tz America/New_York --resource-id test:calendar2 -- true
 	assert_status 0
 	run --separate-stderr "$PT_BIN/patience" daemon status --json
 	assert_contains "$output" '"calendar":"hour"'
+	assert_contains "$output" '"tz":"America/New_York"'
+	run --separate-stderr patience fixed -a 1 -r 5/1d@calendar --tz Mars/Olympus -- true
+	assert_status 125
+	assert_contains "$stderr" '"Mars/Olympus"'
+	assert_contains "$stderr" "IANA time zone"
+	# the zone is patience's own: the command sees the TZ it was given
+	TZ=UTC run --separate-stderr patience fixed -a 1 -r 5/1d@calendar --tz Asia/Tokyo \
+		-- sh -c 'echo "TZ=$TZ"'
+	assert_eq "$output" "TZ=UTC"
 }

@@ -167,7 +167,10 @@ print(eval(sys.argv[2]))' "$1" "$2"
 	assert_contains "$stderr" "no time in the next 9 years"
 	run --separate-stderr rpr interval -e 1s --cron '* * * * *' -- true
 	assert_status 2
-	assert_contains "$stderr" "go with the cron mode"
+	assert_contains "$stderr" "--cron goes with the cron mode"
+	run --separate-stderr rpr interval -e 1s --tz UTC -- true
+	assert_status 2
+	assert_contains "$stderr" "--tz goes with the cron mode"
 }
 
 @test "--until-pattern stops after the run whose output matches" {
