@@ -280,6 +280,7 @@ static void teardown(pt_daemon *d)
 		pt_registry_commit(&d->reg);
 		pt_registry_release(&d->reg);
 	}
+	pt_memo_release(&d->memos);
 	if (d->store)
 		pt_store_close(d->store);
 	if (d->base)
