@@ -692,7 +692,8 @@ static int op_resources(req *q)
 	free(list);
 	cJSON *out = start(q, true);
 	put(q, out, "resources", array);
-	put(q, out, "memos", memos_json(q));
+	if (pt_memo_count(&q->d->memos, q->c->uid))
+		put(q, out, "memos", memos_json(q));
 	return 0;
 }
 
