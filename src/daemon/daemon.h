@@ -228,6 +228,10 @@ bool pt_registry_owner_holds(const pt_owner *o, int64_t now_ms);
  * reservations past their ttl, and reservations with nothing ahead. */
 void pt_registry_expire(pt_registry *r, int64_t now_ms);
 
+/* For a write of another kind (memo.c): open the batch, which the next
+ * commit commits (a failed one does not undo that write in memory). PT_OK
+ * with *store, or NULL when nothing is persisted; PT_EIO. */
+int pt_registry_batch(pt_registry *r, pt_store **store);
 /* Is there a batch with writes waiting for pt_registry_commit? */
 bool pt_registry_dirty(const pt_registry *r);
 /* Commit the open batch. On failure rolls it back, undoes in memory the
@@ -301,6 +305,11 @@ int pt_memo_put(pt_memo_table *t, uint32_t uid, const char *resource, const char
 		const char *value, int64_t now_ms);
 size_t pt_memo_count(const pt_memo_table *t, uint32_t uid);
 void pt_memo_release(pt_memo_table *t);
+/* Write m into r's open batch (PT_OK without a store); PT_EIO. */
+int pt_memo_save(pt_registry *r, const pt_memo *m);
+/* Put every memo the store keeps into t (a row that breaks a bound is
+ * skipped). PT_OK, PT_ENOMEM, PT_EIO. */
+int pt_memo_restore(pt_memo_table *t, pt_store *s);
 
 /* ---- limits.c ---- */
 

@@ -1,8 +1,8 @@
 /* Memos: a small string per (uid, resource, key) that clients keep in the
  * daemon between their runs (patience adaptive keeps what it learned of a
- * resource's delays under key "adaptive"). Memory only: a restarted daemon
- * has none. A plain list: a uid holds at most PT_MEMO_PER_UID_MAX of them,
- * and a request touches one. */
+ * resource's delays under key "adaptive"). Saved in the store with the next
+ * commit, and restored when the daemon starts. A plain list: a uid holds at
+ * most PT_MEMO_PER_UID_MAX of them, and a request touches one. */
 #include "daemon/daemon.h"
 
 #include <stdlib.h>
@@ -66,6 +66,27 @@ int pt_memo_put(pt_memo_table *t, uint32_t uid, const char *resource, const char
 	m->value = copy;
 	m->updated_ms = now_ms;
 	return PT_OK;
+}
+
+int pt_memo_save(pt_registry *r, const pt_memo *m)
+{
+	pt_store *s;
+	if (pt_registry_batch(r, &s) != PT_OK)
+		return PT_EIO;
+	pt_store_memo row = {.uid = m->uid, .resource = m->resource, .key = m->key,
+			     .value = m->value, .updated_ms = m->updated_ms};
+	return !s || pt_store_put_memo(s, &row) == PT_OK ? PT_OK : PT_EIO;
+}
+
+static int restore_one(void *ctx, const pt_store_memo *m)
+{
+	int rc = pt_memo_put(ctx, m->uid, m->resource, m->key, m->value, m->updated_ms);
+	return rc == PT_ENOMEM ? PT_ENOMEM : 0;
+}
+
+int pt_memo_restore(pt_memo_table *t, pt_store *s)
+{
+	return pt_store_load_memos(s, restore_one, t);
 }
 
 void pt_memo_release(pt_memo_table *t)

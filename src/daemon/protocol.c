@@ -632,6 +632,10 @@ static int op_memo(req *q)
 				    PT_MEMO_PER_UID_MAX);
 		if (rc != PT_OK)
 			return fail(q, "internal", "out of memory");
+		m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
+		if (pt_memo_save(&q->d->reg, m) != PT_OK)
+			return fail(q, "internal", "the daemon could not save its state");
+		q->durable = pt_registry_dirty(&q->d->reg);
 	}
 	m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
 	cJSON *out = start(q, true);

@@ -268,8 +268,8 @@ static void print_adaptive_rules(void)
 	       "  The next delay is the shortest bucket with p >= 0.5 that is longer than a\n"
 	       "  wait that already failed in this run; now and then the bucket below it is\n"
 	       "  tried, to find a shorter delay again. No such bucket: the fallback strategy.\n"
-	       "  With --daemon the outcomes are kept in patience-daemon per resource (in its\n"
-	       "  memory), so the next run starts informed; without, each run starts afresh.\n"
+	       "  With --daemon the outcomes are kept in patience-daemon per resource (and in\n"
+	       "  its state file), so the next run starts informed; without, it starts afresh.\n"
 	       "  --daemon needs no rate limit here. -r and -w keep their meaning (the rate\n"
 	       "  limit), so the Go tool's -r/-w are --learning-rate and --memory.\n");
 }

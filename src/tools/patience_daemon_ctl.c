@@ -206,7 +206,7 @@ static void print_memos(const cJSON *status, const cJSON *resources)
 	char ago[32];
 	if (!cJSON_GetArraySize(list))
 		return;
-	printf("  memos      %.0f (yours, in memory only)\n", num(status, "memos"));
+	printf("  memos      %.0f (yours)\n", num(status, "memos"));
 	cJSON_ArrayForEach(m, list) {
 		pt_duration_format(pt_realtime_ms() - (int64_t)num(m, "updated_ms"), ago, sizeof ago);
 		printf("    %-40s %s: %.0f bytes, %s ago\n", str(m, "resource"), str(m, "key"),

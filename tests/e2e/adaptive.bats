@@ -70,6 +70,20 @@ learn() {
 	assert_contains "$output" "test:pause"
 }
 
+@test "what was learned outlives a daemon restart" {
+	start_daemon --socket "$SOCK"
+	run learn --daemon
+	assert_eq "$output" "5 100"
+	local pid
+	pid=$(cat "${SOCK%/*}/daemon.pid")
+	kill -TERM "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	start_daemon --socket "$SOCK"
+	assert_searched_once
+	run learn --daemon
+	assert_eq "$output" "2 800"
+}
+
 @test "-v says where the run starts from and what it learned" {
 	start_daemon --socket "$SOCK"
 	learn --daemon >/dev/null

@@ -38,7 +38,7 @@ static cJSON *answer(uint32_t uid, const char *line)
 	bool durable = true;
 	char *text = pt_protocol_answer(&d, &c, line, strlen(line), T0, &durable);
 	assert_non_null(text);
-	assert_false(durable); /* memory only: nothing to commit */
+	assert_false(durable); /* no store here: nothing to commit */
 	cJSON *o = cJSON_Parse(text);
 	free(text);
 	assert_non_null(o);
