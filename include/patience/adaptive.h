@@ -21,7 +21,8 @@
  * outcome is at least max(5, window/5) outcomes old, or it has none in the
  * window: so a service that got faster is found again, at the cost of at
  * most one failed attempt every window/5 outcomes. No good bucket: no advice
- * (-1), and the caller waits as its fallback strategy says.
+ * (-1), and the caller waits as its fallback strategy says, but not less
+ * than pt_adaptive_above the wait that failed.
  *
  * Text form (for the daemon): "a1:" then the outcomes, oldest first,
  * separated by ",", each the wait in ms (decimal, no leading zeros) and "s"
@@ -73,6 +74,10 @@ double pt_adaptive_estimate(const pt_adaptive *a, size_t i, size_t *outcomes);
  * a wait of failed_after_ms (-1: the run's first attempt, nothing waited).
  * -1: no advice, use the fallback strategy. */
 int64_t pt_adaptive_next(const pt_adaptive *a, int64_t failed_after_ms);
+/* The shortest bucket longer than the bucket of waited_ms (the longest
+ * bucket when there is none): a fallback delay below it would only repeat
+ * a wait that failed. */
+int64_t pt_adaptive_above(const pt_adaptive *a, int64_t waited_ms);
 
 /* Write the text form into buf (NUL-terminated). PT_OK, or PT_ERANGE when
  * len is too small (PT_ADAPTIVE_TEXT_MAX + 1 always suffices). */

@@ -110,6 +110,12 @@ int64_t pt_adaptive_next(const pt_adaptive *a, int64_t failed_after_ms)
 	return -1;
 }
 
+int64_t pt_adaptive_above(const pt_adaptive *a, int64_t waited_ms)
+{
+	size_t i = pt_adaptive_bucket_of(a, waited_ms);
+	return a->bucket_ms[i + 1 < a->n_buckets ? i + 1 : i];
+}
+
 int pt_adaptive_format(const pt_adaptive *a, char *buf, size_t len)
 {
 	size_t at = (size_t)snprintf(buf, len, "%s", VERSION_TAG);

@@ -71,9 +71,13 @@ void learner_release(learner *l)
 	pt_client_close(&l->own);
 }
 
-int64_t learner_next(const learner *l, int64_t failed_after_ms)
+int64_t learner_next(const learner *l, int64_t failed_after_ms, int64_t fallback_ms)
 {
-	return pt_adaptive_next(&l->model, failed_after_ms);
+	int64_t d = pt_adaptive_next(&l->model, failed_after_ms), floor;
+	if (d >= 0)
+		return d;
+	floor = failed_after_ms < 0 ? 0 : pt_adaptive_above(&l->model, failed_after_ms);
+	return fallback_ms > floor ? fallback_ms : floor;
 }
 
 void learner_record(learner *l, int64_t waited_ms, bool success)

@@ -31,9 +31,10 @@ void learner_init(learner *l, const pt_adaptive_params *params, const limiter_co
 		  limiter *lim, bool quiet);
 void learner_release(learner *l);
 
-/* The model's next delay after a failed attempt that followed a wait of
- * failed_after_ms (-1: the first attempt); -1: no advice. */
-int64_t learner_next(const learner *l, int64_t failed_after_ms);
+/* The delay after a failed attempt that followed a wait of failed_after_ms
+ * (-1: the first attempt): the model's, else fallback_ms, but not less than
+ * the bucket above the wait that failed. */
+int64_t learner_next(const learner *l, int64_t failed_after_ms, int64_t fallback_ms);
 /* An attempt after a wait of waited_ms succeeded or failed: learn it, and
  * tell the daemon. */
 void learner_record(learner *l, int64_t waited_ms, bool success);

@@ -477,12 +477,12 @@ static int64_t limited_start_ms(retry_state *st, int64_t not_before, int64_t can
 	return limiter_grant(&st->lim, one_start, 1, not_before, cancel_from);
 }
 
-/* The strategy's delay before attempt n: adaptive's model when it knows
- * one, else the backoff (adaptive's fallback strategy). */
+/* The strategy's delay before attempt n: the backoff, or adaptive's
+ * model when it knows one (the backoff is then its fallback). */
 static int64_t strategy_delay(retry_state *st, int n)
 {
-	int64_t d = st->learning ? learner_next(&st->learn, st->failed_after_ms) : -1;
-	return d >= 0 ? d : pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	int64_t d = pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	return st->learning ? learner_next(&st->learn, st->failed_after_ms, d) : d;
 }
 
 /* adaptive: attempt n, after the first, followed a wait; its outcome

@@ -41,11 +41,11 @@ assert_searched_once() {
 	}
 }
 
-# learn [OPTIONS...]: one run against needs_pause 700 (buckets 100ms,
+# learn [OPTIONS...]: one run against needs_pause $NEED (700; buckets 100ms,
 # 200ms, ... 3.2s); prints "ATTEMPTS FIRST_DELAY_MS" from --json.
 learn() {
 	patience adaptive -a 8 -b 100ms -m 3200ms --json -q --resource-id test:pause "$@" \
-		-- needs_pause 700 2>"$T/run.json" || return 1
+		-- needs_pause "${NEED:-700}" 2>"$T/run.json" || return 1
 	jq -r '"\(.attempts) \(.attempt_log[0].delay_ms)"' "$T/run.json"
 }
 
@@ -68,6 +68,14 @@ learn() {
 	run patience daemon status --daemon-socket "$SOCK"
 	assert_contains "$output" "memos      1"
 	assert_contains "$output" "test:pause"
+}
+
+@test "a service that got slower: the learned delay fails once, then the next bucket" {
+	start_daemon --socket "$SOCK"
+	learn --daemon >/dev/null
+	NEED=1200 run learn --daemon
+	assert_eq "$output" "3 800"
+	assert_eq "$(jq -r '.attempt_log[1].delay_ms' "$T/run.json")" 1600
 }
 
 @test "what was learned outlives a daemon restart" {

@@ -127,6 +127,9 @@ static void test_escalates_within_run(void **state)
 	assert_int_equal(pt_adaptive_next(&a, -1), 800);
 	assert_int_equal(pt_adaptive_next(&a, 800), 1600);
 	assert_int_equal(pt_adaptive_next(&a, 1600), -1);
+	assert_int_equal(pt_adaptive_above(&a, 1600), 3200);
+	assert_int_equal(pt_adaptive_above(&a, 805), 1600);
+	assert_int_equal(pt_adaptive_above(&a, 6400), 6400); /* the longest */
 }
 
 /* The service got faster: exploration finds the shorter delay. */
