@@ -47,5 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pt_registry_owner_close(&d.reg, &c.owner, T0 + 100000);
 	pt_registry_release(&d.reg);
+	pt_memo_release(&d.memos);
 	return 0;
 }

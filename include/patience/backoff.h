@@ -16,6 +16,7 @@ typedef enum pt_strategy {
 	PT_STRATEGY_POLYNOMIAL,
 	PT_STRATEGY_DIOPHANTINE,
 	PT_STRATEGY_HTTP_AWARE, /* waits as the service asks; else a fallback strategy */
+	PT_STRATEGY_ADAPTIVE,   /* learns which delays succeed (adaptive.h); else a fallback */
 } pt_strategy;
 
 typedef enum pt_jitter_mode {
@@ -53,6 +54,7 @@ void pt_backoff_init(pt_backoff *b, const pt_backoff_params *p, uint64_t seed);
  *   polynomial   min(max, base*n^e)
  *   diophantine  0 (its schedule comes from the offsets)
  *   http-aware   0 (the service's answer, or its fallback strategy, decides)
+ *   adaptive     0 (its model, patience/adaptive.h, or its fallback decides)
  * Results are rounded to the nearest ms; jitter draws are floored so their
  * intervals stay half-open. n = 0 is read as 1. Never overflows: results
  * saturate at max (or PT_DURATION_MAX_MS), and so does a NaN parameter;

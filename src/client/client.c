@@ -492,9 +492,10 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 }
 
 /* Sends request (and frees it); PT_OK when the daemon said ok or refused
- * with the code `fine` (may be NULL); PT_EINVAL (err: why) otherwise. */
-static int call(pt_client *c, cJSON *request, const char *op, const char *fine, char *err,
-		size_t err_len)
+ * with the code `fine` (may be NULL); PT_EINVAL (err: why) otherwise. On
+ * PT_OK with out set, *out is the reply (caller frees), else it is freed. */
+static int call_reply(pt_client *c, cJSON *request, const char *op, const char *fine,
+		      cJSON **out, char *err, size_t err_len)
 {
 	cJSON *reply = NULL;
 	int rc = pt_client_request(c, request, &reply, err, err_len);
@@ -509,8 +510,60 @@ static int call(pt_client *c, cJSON *request, const char *op, const char *fine, 
 		if (!fine || strcmp(code, fine) != 0)
 			rc = PT_EINVAL;
 	}
+	if (rc == PT_OK && out)
+		*out = reply;
+	else
+		cJSON_Delete(reply);
+	return rc;
+}
+
+static int call(pt_client *c, cJSON *request, const char *op, const char *fine, char *err,
+		size_t err_len)
+{
+	return call_reply(c, request, op, fine, NULL, err, err_len);
+}
+
+static cJSON *memo_request(pt_client *c, const char *resource, const char *key,
+			   const char *value, char *err, size_t err_len)
+{
+	cJSON *request = new_request("memo");
+	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
+	    !cJSON_AddStringToObject(request, "key", key) ||
+	    (value && !cJSON_AddStringToObject(request, "value", value))) {
+		cJSON_Delete(request);
+		fail_io(c, err, err_len, "out of memory for a request");
+		return NULL;
+	}
+	return request;
+}
+
+int pt_client_memo_get(pt_client *c, const char *resource, const char *key, char *value,
+		       size_t value_len, char *err, size_t err_len)
+{
+	cJSON *reply = NULL, *request = memo_request(c, resource, key, NULL, err, err_len);
+	if (!request)
+		return PT_EIO;
+	int rc = call_reply(c, request, "memo", NULL, &reply, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "value");
+	if (!v)
+		rc = PT_ENOENT;
+	else if (!cJSON_IsString(v) || strlen(v->valuestring) >= value_len) {
+		pt_set_error(err, err_len, "daemon's memo \"%s\" is not a string that fits", key);
+		rc = PT_EINVAL;
+	}
+	else
+		strcpy(value, v->valuestring);
 	cJSON_Delete(reply);
 	return rc;
+}
+
+int pt_client_memo_put(pt_client *c, const char *resource, const char *key, const char *value,
+		       char *err, size_t err_len)
+{
+	cJSON *request = memo_request(c, resource, key, value, err, err_len);
+	return request ? call(c, request, "memo", NULL, err, err_len) : PT_EIO;
 }
 
 int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_len)

@@ -97,4 +97,14 @@ int pt_client_learn(pt_client *c, const pt_learn_req *req, char *err, size_t err
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len);
 
+/* memo (docs/PROTOCOL.md): the string the daemon keeps for (our uid,
+ * resource, key). get: PT_OK with value (NUL-terminated); PT_ENOENT when
+ * none is kept; PT_EINVAL when the daemon refused or its value is not a string
+ * shorter than value_len (err says why); PT_EIO as pt_client_request. put: PT_OK,
+ * PT_EINVAL, PT_EIO. */
+int pt_client_memo_get(pt_client *c, const char *resource, const char *key, char *value,
+		       size_t value_len, char *err, size_t err_len);
+int pt_client_memo_put(pt_client *c, const char *resource, const char *key, const char *value,
+		       char *err, size_t err_len);
+
 #endif

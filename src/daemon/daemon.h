@@ -9,6 +9,7 @@
  *                framing, held replies and the group commit, the 1 s tick
  *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
  *   limits.c     the config files: settings and [rate_limiting.resources]
+ *   memo.c       a small string per (uid, resource, key) that clients keep
  *   log.c        one timestamped line per event on stderr
  *
  * Single-threaded: everything runs on one libevent loop. Times are
@@ -233,6 +234,10 @@ bool pt_registry_owner_holds(const pt_owner *o, int64_t now_ms);
  * reservations past their ttl, and reservations with nothing ahead. */
 void pt_registry_expire(pt_registry *r, int64_t now_ms);
 
+/* For a write of another kind (memo.c): open the batch, which the next
+ * commit commits (a failed one does not undo that write in memory). PT_OK
+ * with *store, or NULL when nothing is persisted; PT_EIO. */
+int pt_registry_batch(pt_registry *r, pt_store **store);
 /* Is there a batch with writes waiting for pt_registry_commit? */
 bool pt_registry_dirty(const pt_registry *r);
 /* Commit the open batch. On failure rolls it back, undoes in memory the
@@ -275,6 +280,42 @@ typedef struct pt_learned {
 int pt_learn_apply(pt_registry *r, const pt_learn *l, int64_t now_ms, pt_resource **out);
 /* Give back the limits that learned limits replaced, once they expire. */
 void pt_learn_expire(pt_registry *r, int64_t now_ms);
+
+/* ---- memo.c: what clients keep between their runs ---- */
+
+#define PT_MEMO_KEY_MAX 32      /* bytes */
+#define PT_MEMO_VALUE_MAX 4096  /* bytes */
+#define PT_MEMO_PER_UID_MAX 1024
+
+typedef struct pt_memo {
+	uint32_t uid;
+	char *resource;                /* owned */
+	char key[PT_MEMO_KEY_MAX + 1];
+	char *value;                   /* owned */
+	int64_t updated_ms;
+	struct pt_memo *next;
+} pt_memo;
+
+/* Zeroed: empty. */
+typedef struct pt_memo_table {
+	pt_memo *first;
+} pt_memo_table;
+
+/* NULL when there is none. */
+const pt_memo *pt_memo_get(const pt_memo_table *t, uint32_t uid, const char *resource,
+			   const char *key);
+/* Set (copying) the value. PT_OK; PT_EINVAL: key not 1 to PT_MEMO_KEY_MAX
+ * bytes, or value longer than PT_MEMO_VALUE_MAX; PT_ERANGE: uid already has
+ * PT_MEMO_PER_UID_MAX others; PT_ENOMEM. */
+int pt_memo_put(pt_memo_table *t, uint32_t uid, const char *resource, const char *key,
+		const char *value, int64_t now_ms);
+size_t pt_memo_count(const pt_memo_table *t, uint32_t uid);
+void pt_memo_release(pt_memo_table *t);
+/* Write m into r's open batch (PT_OK without a store); PT_EIO. */
+int pt_memo_save(pt_registry *r, const pt_memo *m);
+/* Put every memo the store keeps into t (a row that breaks a bound is
+ * skipped). PT_OK, PT_ENOMEM, PT_EIO. */
+int pt_memo_restore(pt_memo_table *t, pt_store *s);
 
 /* ---- limits.c ---- */
 
@@ -382,6 +423,7 @@ typedef struct pt_daemon {
 	struct event_base *base;
 	pt_store *store;
 	pt_registry reg;
+	pt_memo_table memos;
 	pt_redis *redis; /* NULL: the memory backend */
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */

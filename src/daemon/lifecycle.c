@@ -236,6 +236,8 @@ static int open_state(pt_daemon *d, const pt_daemon_config *cfg, char *err, size
 		return snprintf(err, err_len, "out of memory"), -1;
 	if (pt_registry_restore(&d->reg, now, err, err_len) != PT_OK)
 		return -1;
+	if (pt_memo_restore(&d->memos, d->store) != PT_OK)
+		return snprintf(err, err_len, "%s: cannot read the memos", d->opt.state_path), -1;
 	if (pt_registry_set_config(&d->reg, cfg->limits, cfg->n_limits) != PT_OK)
 		return snprintf(err, err_len, "out of memory"), -1;
 	if (pt_registry_commit(&d->reg) != PT_OK)
@@ -280,6 +282,7 @@ static void teardown(pt_daemon *d)
 		pt_registry_commit(&d->reg);
 		pt_registry_release(&d->reg);
 	}
+	pt_memo_release(&d->memos);
 	if (d->store)
 		pt_store_close(d->store);
 	if (d->base)

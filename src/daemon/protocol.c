@@ -169,6 +169,14 @@ static int get_string(req *q, const char *key, const char **out)
 	return 1;
 }
 
+static bool has_control(const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* "resource": 1 to 256 bytes, no control characters. */
 static int need_resource(req *q, const char **out)
 {
@@ -180,10 +188,9 @@ static int need_resource(req *q, const char **out)
 	if (n < 1 || n > PT_RESOURCE_NAME_MAX)
 		return fail(q, "bad_request", "field \"resource\": expected 1 to %d bytes",
 			    PT_RESOURCE_NAME_MAX);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)(*out)[i] < 0x20 || (*out)[i] == 0x7f)
-			return fail(q, "bad_request", "field \"resource\": control characters "
-				    "are not allowed");
+	if (has_control(*out, n))
+		return fail(q, "bad_request", "field \"resource\": control characters are not "
+			    "allowed");
 	return 1;
 }
 
@@ -658,6 +665,63 @@ static cJSON *extra_json(req *q, const pt_limit_set *set)
 	return array;
 }
 
+/* memo: "key" is 1 to 32 bytes of letters, digits, '.', '_', '-'; "value"
+ * at most 4 KiB without control characters (memo.c keeps it). */
+static int read_memo(req *q, const char **resource, const char **key, const char **value)
+{
+	int rc;
+	if (need_resource(q, resource) < 0 || (rc = get_string(q, "key", key)) < 0 ||
+	    get_string(q, "value", value) < 0)
+		return -1;
+	size_t n = rc ? strlen(*key) : 0;
+	if (!rc)
+		return fail(q, "bad_request", "missing field \"key\"");
+	if (n < 1 || n > PT_MEMO_KEY_MAX || strspn(*key, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return fail(q, "bad_request", "field \"key\": expected 1 to %d letters, digits, "
+			    "'.', '_' or '-'", PT_MEMO_KEY_MAX);
+	if (!*value)
+		return 0;
+	n = strlen(*value);
+	if (n > PT_MEMO_VALUE_MAX)
+		return fail(q, "bad_request", "field \"value\": expected at most %d bytes",
+			    PT_MEMO_VALUE_MAX);
+	if (has_control(*value, n))
+		return fail(q, "bad_request", "field \"value\": control characters are not "
+			    "allowed");
+	return 0;
+}
+
+/* memo: with "value", keep it; without, answer the one kept (if any). */
+static int op_memo(req *q)
+{
+	const char *resource, *key, *value = NULL;
+	const pt_memo *m;
+	if (read_memo(q, &resource, &key, &value) < 0)
+		return -1;
+	if (value) {
+		int rc = pt_memo_put(&q->d->memos, q->c->uid, resource, key, value, q->now);
+		if (rc == PT_ERANGE)
+			return fail(q, "bad_request", "uid %u already keeps %d memos", q->c->uid,
+				    PT_MEMO_PER_UID_MAX);
+		if (rc != PT_OK)
+			return fail(q, "internal", "out of memory");
+		m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
+		if (pt_memo_save(&q->d->reg, m) != PT_OK)
+			return fail(q, "internal", "the daemon could not save its state");
+		q->durable = pt_registry_dirty(&q->d->reg);
+	}
+	m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
+	cJSON *out = start(q, true);
+	put(q, out, "resource", cJSON_CreateString(resource));
+	put(q, out, "key", cJSON_CreateString(key));
+	if (m) {
+		put(q, out, "value", cJSON_CreateString(m->value));
+		put_int(q, out, "updated_ms", m->updated_ms);
+	}
+	return 0;
+}
+
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -677,6 +741,27 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	return o;
 }
 
+#define MEMOS_LISTED 50 /* keeps the reply well within a client's line */
+
+/* The caller's memos, newest first, without their values. */
+static cJSON *memos_json(req *q)
+{
+	cJSON *array = cJSON_CreateArray();
+	size_t n = 0;
+	for (const pt_memo *m = q->d->memos.first; m && n < MEMOS_LISTED && !q->oom; m = m->next) {
+		if (m->uid != q->c->uid)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		put(q, o, "resource", cJSON_CreateString(m->resource));
+		put(q, o, "key", cJSON_CreateString(m->key));
+		put_int(q, o, "bytes", (int64_t)strlen(m->value));
+		put_int(q, o, "updated_ms", m->updated_ms);
+		push(q, array, o);
+		n++;
+	}
+	return array;
+}
+
 static int op_resources(req *q)
 {
 	pt_resource_usage *list;
@@ -687,7 +772,10 @@ static int op_resources(req *q)
 	for (size_t i = 0; i < n && !q->oom; i++)
 		push(q, array, usage_json(q, &list[i]));
 	free(list);
-	put(q, start(q, true), "resources", array);
+	cJSON *out = start(q, true);
+	put(q, out, "resources", array);
+	if (pt_memo_count(&q->d->memos, q->c->uid))
+		put(q, out, "memos", memos_json(q));
 	return 0;
 }
 
@@ -722,6 +810,7 @@ static int op_status(req *q)
 	put_int(q, out, "max_clients", d->opt.max_clients);
 	put_int(q, out, "resources", (int64_t)resources);
 	put_int(q, out, "reservations", (int64_t)reservations);
+	put_int(q, out, "memos", (int64_t)pt_memo_count(&d->memos, q->c->uid));
 	put(q, out, "state", cJSON_CreateString(d->opt.state_path));
 	put(q, out, "socket", cJSON_CreateString(d->opt.socket_path));
 	status_backend(q, out);
@@ -734,7 +823,7 @@ static const struct {
 } ops[] = {
 	{"hello", op_hello},         {"acquire", op_acquire},     {"release", op_release},
 	{"set_limit", op_set_limit}, {"resources", op_resources}, {"status", op_status},
-	{"learn", op_learn},
+	{"learn", op_learn},         {"memo", op_memo},
 };
 
 /* ---- dispatch ---- */
@@ -770,7 +859,7 @@ static void dispatch(req *q)
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "set_limit, learn, resources or status", op);
+	     "set_limit, learn, memo, resources or status", op);
 }
 
 static bool blank(const char *p, const char *end)

@@ -406,6 +406,12 @@ static void undo_one(pt_registry *r, const struct pt_undo *u)
 	}
 }
 
+int pt_registry_batch(pt_registry *r, pt_store **store)
+{
+	*store = r->store;
+	return r->store ? store_begin(r) : PT_OK;
+}
+
 bool pt_registry_dirty(const pt_registry *r)
 {
 	return r->batch_open;

@@ -51,6 +51,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE starts2 RENAME TO starts;"
 	"CREATE INDEX starts_at ON starts(at_ms);"
 	"PRAGMA user_version = 2;",
+	/* Memos: what clients keep between runs (memo.c). */
+	"CREATE TABLE memos(uid INTEGER NOT NULL, resource TEXT NOT NULL, key TEXT NOT NULL,"
+	" value TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(uid, resource, key));"
+	"PRAGMA user_version = 3;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -67,6 +71,8 @@ enum stmt {
 	ST_LOAD_RESOURCES,
 	ST_LOAD_STARTS,
 	ST_MAX_RESERVATION,
+	ST_PUT_MEMO,
+	ST_LOAD_MEMOS,
 	ST_COUNT
 };
 
@@ -95,6 +101,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MAX_RESERVATION] =
 		"SELECT max(coalesce((SELECT value FROM meta WHERE key = 'max_reservation'), 0),"
 		" coalesce((SELECT max(reservation) FROM starts), 0))",
+	[ST_PUT_MEMO] = "INSERT OR REPLACE INTO memos(uid, resource, key, value, updated_ms)"
+			" VALUES(?1, ?2, ?3, ?4, ?5)",
+	/* Oldest first: memo.c keeps the newest at the head of its list. */
+	[ST_LOAD_MEMOS] = "SELECT uid, resource, key, value, updated_ms FROM memos"
+			  " ORDER BY updated_ms",
 };
 
 struct pt_store {
@@ -371,6 +382,22 @@ int pt_store_put_resource(pt_store *s, const pt_store_resource *r)
 	return wrote(s, run(st));
 }
 
+int pt_store_put_memo(pt_store *s, const pt_store_memo *m)
+{
+	int rc = writable(s);
+	if (rc)
+		return rc;
+	if (!m || !m->resource || !m->key || !m->value)
+		return PT_EINVAL;
+	sqlite3_stmt *st = s->st[ST_PUT_MEMO];
+	sqlite3_bind_int64(st, 1, m->uid);
+	sqlite3_bind_text(st, 2, m->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, m->updated_ms);
+	return wrote(s, run(st));
+}
+
 static bool add_overflows(int64_t a, int64_t b)
 {
 	return (b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b);
@@ -483,6 +510,24 @@ static int load_starts(pt_store *s, pt_store_start_fn fn, void *ctx)
 
 /* The strings a callback sees live until it returns; a callback must not
  * call the store. */
+int pt_store_load_memos(pt_store *s, pt_store_memo_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[ST_LOAD_MEMOS];
+	int rc = SQLITE_DONE, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pt_store_memo m = {
+			.uid = (uint32_t)sqlite3_column_int64(st, 0),
+			.resource = column_text(st, 1),
+			.key = column_text(st, 2),
+			.value = column_text(st, 3),
+			.updated_ms = sqlite3_column_int64(st, 4),
+		};
+		stop = fn(ctx, &m);
+	}
+	sqlite3_reset(st);
+	return stop ? stop : rc == SQLITE_DONE ? PT_OK : PT_EIO;
+}
+
 int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_fn on_start,
 		  void *ctx)
 {

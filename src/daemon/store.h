@@ -30,6 +30,12 @@ typedef struct pt_store_start {
 	int64_t expires_ms; /* the reservation's TTL end */
 } pt_store_start;
 
+typedef struct pt_store_memo {
+	uint32_t uid;
+	const char *resource, *key, *value;
+	int64_t updated_ms;
+} pt_store_memo;
+
 /* Open (creating the file and schema if needed) the state at path; the
  * directory must exist. On error returns a negative PT_E* and writes
  * "path: reason" to err. */
@@ -53,6 +59,13 @@ int pt_store_release(pt_store *s, uint64_t reservation, int64_t from_ms);
 /* Delete starts before before_ms (they count in no future window) and the
  * future starts of reservations whose TTL ended at or before now_ms. */
 int pt_store_expire(pt_store *s, int64_t before_ms, int64_t now_ms);
+
+/* Insert or replace a memo (inside a batch). */
+int pt_store_put_memo(pt_store *s, const pt_store_memo *m);
+/* Every memo, oldest first; a callback returning non-zero stops the load
+ * with that value. */
+typedef int (*pt_store_memo_fn)(void *ctx, const pt_store_memo *m);
+int pt_store_load_memos(pt_store *s, pt_store_memo_fn fn, void *ctx);
 
 /* Read everything back, resources first (to restore after a restart).
  * A callback returning non-zero stops the load with that value. */

@@ -27,6 +27,7 @@ static const struct {
 	[PT_STRATEGY_POLYNOMIAL] = {"polynomial", "poly"},
 	[PT_STRATEGY_DIOPHANTINE] = {"diophantine", "dio"},
 	[PT_STRATEGY_HTTP_AWARE] = {"http-aware", "ha"},
+	[PT_STRATEGY_ADAPTIVE] = {"adaptive", "adapt"},
 };
 
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
@@ -57,6 +58,7 @@ void pt_backoff_params_default(pt_backoff_params *p, pt_strategy s)
 		break;
 	case PT_STRATEGY_DIOPHANTINE:
 	case PT_STRATEGY_HTTP_AWARE:
+	case PT_STRATEGY_ADAPTIVE:
 	default:
 		return;
 	}
@@ -194,7 +196,8 @@ int64_t pt_backoff_next(pt_backoff *b, unsigned n)
 	case PT_STRATEGY_FIBONACCI: return fibonacci(p, n, cap);
 	case PT_STRATEGY_POLYNOMIAL: return polynomial(p, n, cap);
 	case PT_STRATEGY_DIOPHANTINE:
-	case PT_STRATEGY_HTTP_AWARE: return 0;
+	case PT_STRATEGY_HTTP_AWARE:
+	case PT_STRATEGY_ADAPTIVE: return 0;
 	}
 	return 0;
 }

@@ -18,16 +18,16 @@ static int check_strategy(const char *text, char *err, size_t len)
 	if (pt_strategy_lookup(text, &s) == PT_OK)
 		return 0;
 	snprintf(err, len, "one of fixed, linear, exponential, jitter, decorrelated-jitter, "
-			   "fibonacci, polynomial, diophantine, http-aware");
+			   "fibonacci, polynomial, diophantine, http-aware, adaptive");
 	return -1;
 }
 
-/* http-aware's fallback: a strategy that computes its own delays. */
+/* http-aware's and adaptive's fallback: a strategy that computes its own delays. */
 static int check_fallback_strategy(const char *text, char *err, size_t len)
 {
 	pt_strategy s;
 	if (pt_strategy_lookup(text, &s) == PT_OK && s != PT_STRATEGY_DIOPHANTINE &&
-	    s != PT_STRATEGY_HTTP_AWARE)
+	    s != PT_STRATEGY_HTTP_AWARE && s != PT_STRATEGY_ADAPTIVE)
 		return 0;
 	snprintf(err, len, "one of fixed, linear, exponential, jitter, decorrelated-jitter, "
 			   "fibonacci, polynomial");
@@ -155,7 +155,11 @@ static const pt_setting_def table[] = {
 	{"exponent", "EXPONENT", F, "2.0", 0.0, 100.0, NULL, "polynomial: delay = base*n^e", NULL},
 	{"jitter", "JITTER", S, "full", NONE, check_jitter, "jitter: full or equal", NULL},
 	{"fallback_strategy", "FALLBACK_STRATEGY", S, "exponential", NONE, check_fallback_strategy,
-	 "http-aware: the strategy when the service says nothing", NULL},
+	 "http-aware, adaptive: the strategy when the service or the model says nothing", NULL},
+	{"learning_rate", "LEARNING_RATE", F, "0.1", 0.001, 1.0, NULL,
+	 "adaptive: weight of each new outcome in a delay's success estimate", NULL},
+	{"memory", "MEMORY", I, "50", 1, 256, NULL,
+	 "adaptive: outcomes remembered (the Go tool's --window)", NULL},
 	{"discover", "DISCOVER", B, "false", NONE, NULL,
 	 "wait as the service's Retry-After or rate-limit headers ask", NULL},
 	{"rate_limit", "RATE_LIMIT", I, NULL, 1, 1000000000, NULL, "diophantine: N starts...", NULL},

@@ -32,18 +32,22 @@ static void say_fallback(limiter *l, const char *why)
  * mid-run, so that a restarted daemon (with its reservations restored)
  * keeps every process on one shared limit. A start that failed once is not
  * tried again, so a broken setup costs one wait, not one per attempt. */
+int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, char *err,
+		    size_t err_len)
+{
+	int rc = pt_client_connect(c, p->daemon_socket, p->daemon_timeout_ms, err, err_len);
+	if (rc == PT_ENOENT && p->daemon_auto_start && !*start_failed) {
+		rc = pt_client_autostart(c, p->daemon_socket, AUTOSTART_WAIT_MS,
+					 p->daemon_timeout_ms, err, err_len);
+		*start_failed = rc != PT_OK;
+	}
+	return rc;
+}
+
 static void connect_daemon(limiter *l)
 {
-	const limiter_config *p = &l->cfg;
 	char err[256];
-	int rc = pt_client_connect(&l->client, p->daemon_socket, p->daemon_timeout_ms, err,
-				   sizeof err);
-	if (rc == PT_ENOENT && p->daemon_auto_start && !l->start_failed) {
-		rc = pt_client_autostart(&l->client, p->daemon_socket, AUTOSTART_WAIT_MS,
-					 p->daemon_timeout_ms, err, sizeof err);
-		l->start_failed = rc != PT_OK;
-	}
-	if (rc != PT_OK)
+	if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err) != PT_OK)
 		say_fallback(l, err);
 }
 
@@ -111,6 +115,11 @@ bool limiter_shared(const limiter *l)
 bool limiter_wants_daemon(const limiter *l)
 {
 	return l->cfg.daemon_enabled && !l->held;
+}
+
+pt_client *limiter_client(limiter *l)
+{
+	return &l->client;
 }
 
 int64_t limiter_guard_ms(const limiter *l)

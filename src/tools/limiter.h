@@ -78,6 +78,15 @@ bool limiter_wants_daemon(const limiter *l);
  * with -v, says what the daemon made of it. */
 void limiter_learn(limiter *l, pt_learn_req *req);
 
+/* Connect c to cfg's daemon, starting one when none answers if cfg says so
+ * and *start_failed is not set (it is set when a start fails). Returns as
+ * pt_client_connect, with the reason in err. */
+int limiter_connect(pt_client *c, const limiter_config *cfg, bool *start_failed, char *err,
+		    size_t err_len);
+
+/* The client the limiter talks to the daemon on (fd -1: not connected). */
+pt_client *limiter_client(limiter *l);
+
 /* How late a start may be before it must be granted again. */
 int64_t limiter_guard_ms(const limiter *l);
 

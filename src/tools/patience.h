@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "patience/adaptive.h"
 #include "patience/backoff.h"
 #include "patience/codeset.h"
 #include "patience/config.h"
@@ -56,7 +57,8 @@ typedef struct cli_args {
 /* Everything a run needs, resolved from the configuration. */
 typedef struct run_plan {
 	pt_strategy strategy;
-	pt_backoff_params backoff; /* http-aware: its fallback strategy's */
+	pt_backoff_params backoff; /* http-aware, adaptive: its fallback strategy's */
+	pt_adaptive_params adaptive; /* adaptive: its model's */
 	/* http-aware, --discover: read the output as HTTP, wait as it asks */
 	bool discover;
 	int64_t asked_max_ms; /* bound on a delay the service asks; 0: none */
@@ -80,7 +82,7 @@ typedef struct run_plan {
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
 	char resource_id[512];
-	/* the daemon */
+	/* the daemon: with a rate limit, or for adaptive's memory */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;
 	char daemon_socket[4096];

@@ -13,6 +13,8 @@
 #define RATE (~0u)
 #define GROWING (ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER) | \
 		 ONLY(FIBONACCI) | ONLY(POLYNOMIAL))
+/* Strategies that wait as something else says, else as a fallback strategy. */
+#define FALLING_BACK (ONLY(HTTP_AWARE) | ONLY(ADAPTIVE))
 
 enum {
 	OPT_CONFIG = 256, OPT_DEBUG_CONFIG, OPT_DRY_RUN, OPT_SEED, OPT_IDEMPOTENCY_KEY,
@@ -32,14 +34,19 @@ typedef struct cli_option {
 static const cli_option options[] = {
 	{"delay", 'd', "delay", ONLY(FIXED), "DUR", "delay between attempts (1s)", NULL},
 	{"increment", 'i', "increment", ONLY(LINEAR), "DUR", "delay grows by this per attempt (1s)", NULL},
-	{"base-delay", 'b', "base_delay", GROWING, "DUR", "first delay (1s)", NULL},
+	{"base-delay", 'b', "base_delay", GROWING | ONLY(ADAPTIVE), "DUR",
+	 "first delay (1s; adaptive: its shortest delay)", NULL},
 	{"multiplier", 'x', "multiplier", ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER),
 	 "X", "growth factor (2; decorrelated-jitter 3)", NULL},
 	{"exponent", 'e', "exponent", ONLY(POLYNOMIAL), "E", "delay = base * n^E (2)", NULL},
-	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR) | ONLY(HTTP_AWARE), "DUR",
+	{"max-delay", 'm', "max_delay", GROWING | ONLY(LINEAR) | FALLING_BACK, "DUR",
 	 "cap on any delay (60s; on a delay the service asks, 30m)", NULL},
-	{"fallback-strategy", 'f', "fallback_strategy", ONLY(HTTP_AWARE), "NAME",
-	 "when the output names no delay, wait as strategy NAME (exponential)", NULL},
+	{"fallback-strategy", 'f', "fallback_strategy", FALLING_BACK, "NAME",
+	 "wait as NAME when the service/model names no delay (exponential)", NULL},
+	{"learning-rate", 1021, "learning_rate", ONLY(ADAPTIVE), "R",
+	 "weight of each new outcome in a delay's success estimate (0.1)", NULL},
+	{"memory", 1022, "memory", ONLY(ADAPTIVE), "N",
+	 "remember the last N outcomes (50); the Go tool's -w/--window", NULL},
 	{"jitter", 1000, "jitter", ONLY(JITTER), "MODE", "full: U[0,d); equal: d/2 + U[0,d/2) (full)", NULL},
 	/* -r N/DUR sets limits instead (see flag_setting) */
 	{"rate-limit", 'r', "rate_limit", RATE, "N[/DUR]",
@@ -185,7 +192,7 @@ static int parse_strategy(int argc, char **argv, cli_args *out)
 		return 0;
 	if (pt_strategy_lookup(argv[1], &out->strategy) != PT_OK) {
 		pt_error("unknown strategy \"%s\": expected fixed, linear, exponential, jitter, "
-			 "decorrelated-jitter, fibonacci, polynomial, diophantine or http-aware",
+			 "decorrelated-jitter, fibonacci, polynomial, diophantine, http-aware or adaptive",
 			 argv[1]);
 		return PT_EXIT_INTERNAL;
 	}
@@ -249,6 +256,7 @@ static const char *const strategy_help[] = {
 	[PT_STRATEGY_POLYNOMIAL] = "polynomial|poly             delay = base * n^e",
 	[PT_STRATEGY_DIOPHANTINE] = "diophantine|dio             proactive: never more than N starts per W",
 	[PT_STRATEGY_HTTP_AWARE] = "http-aware|ha               wait as the service asks (Retry-After, ...)",
+	[PT_STRATEGY_ADAPTIVE] = "adaptive|adapt              learn which delays succeed (kept by --daemon)",
 };
 
 /* What http-aware reads and when an attempt counts as failed. */
@@ -266,6 +274,22 @@ static void print_http_rules(void)
 	       "  remaining 0); patience then exits 1 when no attempt succeeds.\n");
 }
 
+/* How adaptive picks a delay, and where it keeps what it learned. */
+static void print_adaptive_rules(void)
+{
+	printf("\nLearning (adaptive):\n"
+	       "  delays are buckets --base-delay, 2x, 4x, ... up to --max-delay. After each\n"
+	       "  retry, the bucket of the wait before it learns the outcome:\n"
+	       "  p += R * (outcome - p), from 0.5, over the last --memory outcomes only.\n"
+	       "  The next delay is the shortest bucket with p >= 0.5 that is longer than a\n"
+	       "  wait that already failed in this run; now and then the bucket below it is\n"
+	       "  tried, to find a shorter delay again. No such bucket: the fallback strategy.\n"
+	       "  With --daemon the outcomes are kept in patience-daemon per resource (and in\n"
+	       "  its state file), so the next run starts informed; without, it starts afresh.\n"
+	       "  --daemon needs no rate limit here. -r and -w keep their meaning (the rate\n"
+	       "  limit), so the Go tool's -r/-w are --learning-rate and --memory.\n");
+}
+
 void cli_print_help(const cli_args *args)
 {
 	if (args->has_strategy) {
@@ -273,10 +297,12 @@ void cli_print_help(const cli_args *args)
 		       pt_strategy_name(args->strategy), strategy_help[args->strategy]);
 		printf("Strategy options:\n");
 		print_options(1u << args->strategy);
-		if (args->strategy == PT_STRATEGY_HTTP_AWARE) {
+		if (args->strategy == PT_STRATEGY_HTTP_AWARE || args->strategy == PT_STRATEGY_ADAPTIVE)
 			printf("  and the fallback strategy's options (patience exponential --help)\n");
+		if (args->strategy == PT_STRATEGY_HTTP_AWARE)
 			print_http_rules();
-		}
+		if (args->strategy == PT_STRATEGY_ADAPTIVE)
+			print_adaptive_rules();
 		printf("\nRate limit options%s:\n",
 		       args->strategy == PT_STRATEGY_DIOPHANTINE ? " (-r and -w required)" : "");
 		print_options(RATE);
@@ -309,6 +335,7 @@ void cli_print_help(const cli_args *args)
 	       "  patience fixed -d 2s -t 10s --retry-on 7,28 -- curl -fsS https://example.com/\n"
 	       "  patience diophantine -r 10 -w 1m -o 0,10s,30s -- ./call-api.sh\n"
 	       "  patience http-aware -a 5 -m 10m -- curl -si https://api.github.com/user\n"
+	       "  patience adaptive --daemon -a 8 -b 250ms -- ./flaky-upload.sh\n"
 	       "  patience exp --dry-run -a 6\n\n"
 	       "See patience(1) for configuration files and environment variables.\n");
 }

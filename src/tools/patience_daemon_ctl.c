@@ -199,6 +199,21 @@ static void print_learned(const cJSON *r)
 	}
 }
 
+/* "memos      2 (yours)", then each: resource, key, size, age. */
+static void print_memos(const cJSON *status, const cJSON *resources)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "memos"), *m;
+	char ago[32];
+	if (!cJSON_GetArraySize(list))
+		return;
+	printf("  memos      %.0f (yours)\n", num(status, "memos"));
+	cJSON_ArrayForEach(m, list) {
+		pt_duration_format(pt_realtime_ms() - (int64_t)num(m, "updated_ms"), ago, sizeof ago);
+		printf("    %-40s %s: %.0f bytes, %s ago\n", str(m, "resource"), str(m, "key"),
+		       num(m, "bytes"), ago);
+	}
+}
+
 static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32], w[32];
@@ -217,6 +232,7 @@ static void print_status(const cJSON *status, const cJSON *resources)
 		       num(r, "in_window"));
 		print_learned(r);
 	}
+	print_memos(status, resources);
 }
 
 static int ctl_status(const ctl_args *a)

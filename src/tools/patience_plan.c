@@ -36,7 +36,13 @@ static bool get_bool(const pt_config *cfg, const char *key)
 	return get(cfg, key)->as.boolean;
 }
 
-/* The strategy whose delays http-aware falls back on. */
+/* Does s wait as something else says, else as its fallback strategy? */
+static bool falls_back(pt_strategy s)
+{
+	return s == PT_STRATEGY_HTTP_AWARE || s == PT_STRATEGY_ADAPTIVE;
+}
+
+/* The strategy whose delays http-aware and adaptive fall back on. */
 static pt_strategy fallback_strategy(const pt_config *cfg)
 {
 	pt_strategy s = PT_STRATEGY_EXPONENTIAL;
@@ -45,13 +51,13 @@ static pt_strategy fallback_strategy(const pt_config *cfg)
 }
 
 /* Strategy-specific flags given to another strategy are mistakes;
- * http-aware takes its fallback strategy's too. */
+ * http-aware and adaptive take their fallback strategy's too. */
 static int check_flags_apply(const pt_config *cfg, const cli_args *args, pt_strategy s)
 {
 	for (int i = 0; i < args->n_flags; i++) {
 		int setting = args->flags[i].setting;
 		if (cli_setting_applies(cfg, setting, s) ||
-		    (s == PT_STRATEGY_HTTP_AWARE &&
+		    (falls_back(s) &&
 		     cli_setting_applies(cfg, setting, fallback_strategy(cfg))))
 			continue;
 		pt_error("option --%s does not apply to strategy %s (see patience %s --help)",
@@ -64,8 +70,8 @@ static int check_flags_apply(const pt_config *cfg, const cli_args *args, pt_stra
 static void plan_backoff(const pt_config *cfg, run_plan *plan)
 {
 	pt_backoff_params *p = &plan->backoff;
-	bool ha = plan->strategy == PT_STRATEGY_HTTP_AWARE;
-	pt_backoff_params_default(p, ha ? fallback_strategy(cfg) : plan->strategy);
+	pt_backoff_params_default(p, falls_back(plan->strategy) ? fallback_strategy(cfg)
+							       : plan->strategy);
 	p->delay_ms = get_ms(cfg, "delay");
 	p->increment_ms = get_ms(cfg, "increment");
 	p->base_ms = get_ms(cfg, "base_delay");
@@ -75,6 +81,24 @@ static void plan_backoff(const pt_config *cfg, run_plan *plan)
 	p->exponent = get(cfg, "exponent")->as.floating;
 	p->jitter = strcmp(get_text(cfg, "jitter"), "equal") == 0 ? PT_JITTER_EQUAL : PT_JITTER_FULL;
 }
+
+/* adaptive: buckets from --base-delay (at least 1ms) to --max-delay (none:
+ * as far as a duration goes, within the bucket count). */
+static int plan_adaptive(const pt_config *cfg, run_plan *plan)
+{
+	pt_adaptive_params *a = &plan->adaptive;
+	pt_adaptive model;
+	a->min_ms = get_ms(cfg, "base_delay") > 0 ? get_ms(cfg, "base_delay") : 1;
+	a->max_ms = get_ms(cfg, "max_delay") > 0 ? get_ms(cfg, "max_delay") : PT_DURATION_MAX_MS;
+	a->learning_rate = get(cfg, "learning_rate")->as.floating;
+	a->window = (unsigned)get(cfg, "memory")->as.integer;
+	if (pt_adaptive_init(&model, a) != PT_OK) { /* the settings' ranges prevent it */
+		pt_error("adaptive: invalid --learning-rate, --memory or --base-delay");
+		return PT_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
 
 static int plan_seed_and_key(const cli_args *args, run_plan *plan)
 {
@@ -122,13 +146,14 @@ static void describe_crowded(const run_plan *plan, size_t first, char *buf, size
 		 "(+%s guard)", plan->rate_limit + 1, a, b, w, g);
 }
 
-/* Without a rate limit, --guard and --daemon have nothing to act on. A
- * config file's daemon_enabled stays quiet: it is meant for limited runs. */
-static int check_unlimited(const pt_config *cfg)
+/* Without a rate limit, --guard and --daemon have nothing to act on
+ * (but adaptive keeps its model in the daemon). A config file's
+ * daemon_enabled stays quiet: it is meant for limited runs. */
+static int check_unlimited(const pt_config *cfg, pt_strategy s)
 {
-	const char *orphan = get_text(cfg, "guard") ? "--guard"
-			     : get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG ? "--daemon"
-										: NULL;
+	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
+			   s != PT_STRATEGY_ADAPTIVE;
+	const char *orphan = get_text(cfg, "guard") ? "--guard" : daemon_flag ? "--daemon" : NULL;
 	if (!orphan)
 		return 0;
 	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too", orphan);
@@ -207,7 +232,7 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 		return PT_EXIT_INTERNAL;
 	}
 	if (plan->limits.count == 0)
-		return check_unlimited(cfg);
+		return check_unlimited(cfg, plan->strategy);
 	const pt_limit *primary = pt_limit_list_primary(&plan->limits);
 	plan->limited = true;
 	plan->tz = get_text(cfg, "tz");
@@ -279,7 +304,8 @@ static int plan_daemon(const pt_config *cfg, const pt_profile *profile, run_plan
 {
 	const char *socket = get_text(cfg, "daemon_socket");
 	plan_resource_id(cfg, profile, plan->command, plan->resource_id, sizeof plan->resource_id);
-	plan->daemon_enabled = plan->limited && get_bool(cfg, "daemon_enabled");
+	plan->daemon_enabled = (plan->limited || plan->strategy == PT_STRATEGY_ADAPTIVE) &&
+			       get_bool(cfg, "daemon_enabled");
 	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");
 	plan->daemon_timeout_ms = get_ms(cfg, "daemon_timeout");
 	if (!socket)
@@ -364,6 +390,8 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	pt_profile profile;
 	int rc = plan_profile(cfg, &profile);
 	if (rc > 1 || plan_rate_limit(cfg, rc == 0 ? &profile : NULL, plan))
+		return PT_EXIT_INTERNAL;
+	if (plan->strategy == PT_STRATEGY_ADAPTIVE && plan_adaptive(cfg, plan))
 		return PT_EXIT_INTERNAL;
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE &&
 	    plan_diophantine(cfg, plan, get(cfg, "attempts")->source == PT_SOURCE_FLAG))

@@ -16,6 +16,7 @@
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "learner.h"
 #include "limiter.h"
 #include "run_report.h"
 
@@ -46,6 +47,11 @@ typedef struct retry_state {
 	int64_t asked_ms; /* the delay it asked for, bounded; -1: none */
 	bool asked_capped; /* by --max-delay */
 	const pt_rl_field *asked_by; /* in heard; NULL: asked nothing */
+	/* adaptive: its model, and the waits it learns from */
+	bool learning;
+	learner learn;
+	int64_t last_end_ms;     /* when the last attempt ended */
+	int64_t failed_after_ms; /* the wait before the attempt that just failed; -1: none */
 } retry_state;
 
 /* environ without our variables, plus them; attempt_var is updated in place. */
@@ -187,6 +193,10 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	};
 	if (plan->limited && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
+	st->failed_after_ms = -1;
+	if ((st->learning = plan->strategy == PT_STRATEGY_ADAPTIVE))
+		learner_init(&st->learn, &plan->adaptive, &lc, plan->limited ? &st->lim : NULL,
+			     plan->quiet);
 	if (plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		st->grant_base_ms = limiter_grant(&st->lim, plan->offsets, plan->n_offsets, pt_monotonic_ms(),
 						  pt_monotonic_ms());
@@ -199,6 +209,8 @@ static void state_release(retry_state *st)
 	free(st->stdin_data);
 	if (st->watching)
 		pt_watch_release(&st->watch);
+	if (st->learning)
+		learner_release(&st->learn);
 	if (st->plan->limited)
 		limiter_release(&st->lim);
 	run_report_release(&st->report);
@@ -466,12 +478,32 @@ static int64_t limited_start_ms(retry_state *st, int64_t not_before, int64_t can
 	return limiter_grant(&st->lim, one_start, 1, not_before, cancel_from);
 }
 
+/* The strategy's delay before attempt n: the backoff, or adaptive's
+ * model when it knows one (the backoff is then its fallback). */
+static int64_t strategy_delay(retry_state *st, int n)
+{
+	int64_t d = pt_backoff_next(&st->backoff, (unsigned)n - 1);
+	return st->learning ? learner_next(&st->learn, st->failed_after_ms, d) : d;
+}
+
+/* adaptive: attempt n, after the first, followed a wait; its outcome
+ * teaches the model. Outcomes no wait can change (not found, a failure
+ * pattern, a signal, the deadline) teach nothing. */
+static void learn_outcome(retry_state *st, int n, const attempt_outcome *o, int64_t ended_ms)
+{
+	int64_t waited = st->last_start_ms - st->last_end_ms;
+	bool failed = o->verdict == JUDGED_RETRY;
+	if (st->learning && n > 1 && (failed || o->verdict == JUDGED_SUCCESS))
+		learner_record(&st->learn, waited, !failed);
+	st->failed_after_ms = n > 1 ? waited : -1;
+	st->last_end_ms = ended_ms;
+}
+
 static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 {
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
-	int64_t start = now + (st->asked_ms >= 0 ? st->asked_ms
-						 : pt_backoff_next(&st->backoff, (unsigned)n - 1));
+	int64_t start = now + (st->asked_ms >= 0 ? st->asked_ms : strategy_delay(st, n));
 	if (!st->plan->limited)
 		return start;
 	/* The last start was used, even when the attempt ended within its
@@ -612,6 +644,7 @@ static int retry_loop(retry_state *st)
 		report_attempt_end(&st->report, n, o.exit_code,
 				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
 		report_heard(st);
+		learn_outcome(st, n, &o, r.ended_ns / PT_NS_PER_MS);
 		if (st->heard_any)
 			tell_daemon(st);
 		if (o.verdict != JUDGED_RETRY || n == plan->attempts) {
@@ -647,6 +680,12 @@ static void print_strategy_line(const run_plan *p)
 	pt_duration_format(b->base_ms, base, sizeof base);
 	pt_duration_format(b->max_ms, max, sizeof max);
 	printf("strategy: ");
+	if (p->strategy == PT_STRATEGY_ADAPTIVE) {
+		pt_duration_format(p->adaptive.min_ms, window, sizeof window);
+		pt_duration_format(p->adaptive.max_ms, guard, sizeof guard);
+		printf("adaptive, learning rate %g, memory %u, delays %s to %s; until it knows, ",
+		       p->adaptive.learning_rate, p->adaptive.window, window, guard);
+	}
 	if (p->discover) {
 		pt_duration_format(p->asked_max_ms, window, sizeof window);
 		printf("%s, as the service asks (at most %s), else ",
@@ -695,6 +734,9 @@ void run_print_schedule(const run_plan *plan)
 	if (random)
 		printf("(random delays drawn with seed %" PRIu64 "%s)\n", plan->seed,
 		       plan->seeded ? "" : "; pass --seed to repeat them");
+	if (plan->strategy == PT_STRATEGY_ADAPTIVE)
+		printf("(the fallback's delays: adaptive replaces them with what it learns%s)\n",
+		       plan->daemon_enabled ? ", starting from what patience-daemon kept" : "");
 	printf("(times assume each attempt takes no time)\n");
 	for (int n = 1; n <= plan->attempts; n++) {
 		if (plan->strategy == PT_STRATEGY_DIOPHANTINE)

@@ -23,22 +23,6 @@ teardown() {
 
 daemon_pid() { cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true; }
 
-# start_daemon [ARGS...]: patience-daemon in the background, until it answers.
-start_daemon() {
-	"$PT_BIN/patience-daemon" "$@" 2>>"$T/daemon.log" 3>&- &
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$PT_BIN/patience" daemon status --daemon-socket "$SOCK" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	echo "daemon did not come up; its log:" >&2
-	cat "$T/daemon.log" >&2
-	return 1
-}
-
-# ask JSON: send one request line to the daemon, print its reply.
-ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
-
 # crowd N [patience options...]: N patience processes at once, each retrying
 # stamp without end under 20 starts per 2 s through the daemon, so that
 # demand stays above the limit until stop_crowd.

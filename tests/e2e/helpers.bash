@@ -49,6 +49,23 @@ common_teardown() {
 	done
 }
 
+# start_daemon [ARGS...]: patience-daemon in the background, until it answers
+# on $SOCK (its log: $T/daemon.log).
+start_daemon() {
+	"$PT_BIN/patience-daemon" "$@" 2>>"$T/daemon.log" 3>&- &
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$PT_BIN/patience" daemon status --daemon-socket "$SOCK" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "daemon did not come up; its log:" >&2
+	cat "$T/daemon.log" >&2
+	return 1
+}
+
+# ask JSON: send one request line to the daemon on $SOCK, print its reply.
+ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
+
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.
 kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0

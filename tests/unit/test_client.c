@@ -417,6 +417,39 @@ static void test_release_request(void **state)
 	cJSON_Delete(r);
 }
 
+static void test_memo_get_put(void **state)
+{
+	fixture *f = *state;
+	char value[16];
+	START(f, {HELLO_OK, 0},
+	      {"{\"ok\":true,\"resource\":\"r\",\"key\":\"adaptive\"}\n", 0},
+	      {"{\"ok\":true,\"resource\":\"r\",\"key\":\"adaptive\",\"value\":\"a1:800s\"}\n", 0},
+	      {"{\"ok\":true,\"value\":\"a1:800s,800s,800s,800s\"}\n", 0},
+	      {"{\"ok\":true,\"value\":7}\n", 0}, {ERROR("bad_request"), 0});
+	assert_int_equal(connect_fake(f), PT_OK);
+	assert_int_equal(pt_client_memo_get(&f->c, "r", "adaptive", value, sizeof value, f->err,
+					    sizeof f->err), PT_ENOENT);
+	assert_int_equal(pt_client_memo_get(&f->c, "r", "adaptive", value, sizeof value, f->err,
+					    sizeof f->err), PT_OK);
+	assert_string_equal(value, "a1:800s");
+	/* Too long for the buffer, or not a string: refused, connection kept. */
+	assert_int_equal(pt_client_memo_get(&f->c, "r", "adaptive", value, sizeof value, f->err,
+					    sizeof f->err), PT_EINVAL);
+	assert_int_equal(pt_client_memo_get(&f->c, "r", "adaptive", value, sizeof value, f->err,
+					    sizeof f->err), PT_EINVAL);
+	assert_true(f->c.fd >= 0);
+	assert_int_equal(pt_client_memo_put(&f->c, "r", "adaptive", "a1:1s", f->err,
+					    sizeof f->err), PT_EINVAL);
+	cJSON *r = logged(f, 1);
+	assert_string_equal(str(r, "op"), "memo");
+	assert_string_equal(str(r, "key"), "adaptive");
+	assert_false(has(r, "value"));
+	cJSON_Delete(r);
+	r = logged(f, 5);
+	assert_string_equal(str(r, "value"), "a1:1s");
+	cJSON_Delete(r);
+}
+
 /* Replies that break the protocol drop the connection (and with it, on
  * the daemon's side, any grant we could not read). */
 static void test_malformed_replies(void **state)
@@ -721,6 +754,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_acquire_refuses_inexact_values, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo_get_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_split_across_writes, setup, teardown),

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "daemon/daemon.h"
 #include "daemon/store.h"
 #include "patience/error.h"
 
@@ -147,9 +148,9 @@ static void test_open_creates_schema(void **state)
 	fixture *f = *state;
 	pt_store_close(open_ok(f));
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
-				     " AND name IN ('resources', 'starts', 'meta')"), 3);
+				     " AND name IN ('resources', 'starts', 'meta', 'memos')"), 4);
 	/* one index besides the key: each commit writes few pages */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
 				     " AND tbl_name = 'starts'"), 1);
@@ -179,6 +180,34 @@ static void test_reopen_keeps_data(void **state)
 	loaded *l = load(s);
 	assert_int_equal(l->nres, 1);
 	assert_int_equal(l->nst, 4);
+	pt_store_close(s);
+}
+
+/* Memos survive a reopen; the newest comes first in the table, a row that
+ * breaks a bound (written by hand) is skipped. */
+static void test_memos(void **state)
+{
+	fixture *f = *state;
+	pt_store *s = open_ok(f);
+	pt_memo_table t = {0};
+	assert_int_equal(pt_store_begin(s), PT_OK);
+	assert_int_equal(pt_store_put_memo(s, &(pt_store_memo){1000, "api", "adaptive", "a1:1s", 5}),
+			 PT_OK);
+	assert_int_equal(pt_store_put_memo(s, &(pt_store_memo){1000, "db", "adaptive", "a1:2f", 6}),
+			 PT_OK);
+	assert_int_equal(pt_store_put_memo(s, &(pt_store_memo){1000, "api", "adaptive", "a1:3s", 7}),
+			 PT_OK); /* replaces */
+	assert_int_equal(pt_store_put_memo(s, &(pt_store_memo){1000, NULL, "k", "v", 7}), PT_EINVAL);
+	assert_int_equal(pt_store_commit(s), PT_OK);
+	pt_store_close(s);
+	raw_exec(f, "INSERT INTO memos VALUES(1000, 'x', '123456789012345678901234567890123', 'v', 1)");
+	s = open_ok(f);
+	assert_int_equal(pt_memo_restore(&t, s), PT_OK);
+	assert_int_equal(pt_memo_count(&t, 1000), 2);
+	assert_string_equal(pt_memo_get(&t, 1000, "api", "adaptive")->value, "a1:3s");
+	assert_int_equal(pt_memo_get(&t, 1000, "api", "adaptive")->updated_ms, 7);
+	assert_string_equal(t.first->resource, "api"); /* the newest */
+	pt_memo_release(&t);
 	pt_store_close(s);
 }
 
@@ -571,7 +600,7 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(l->st[1].s.reservation, 4);
 	pt_store_close(s);
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	sqlite3_close(db);
 }
 
@@ -604,6 +633,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_schema),
 		T(test_reopen_keeps_data),
+		T(test_memos),
 		T(test_round_trip),
 		T(test_load_stops),
 		T(test_release_from),
