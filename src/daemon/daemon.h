@@ -10,6 +10,8 @@
  *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
  *   limits.c     the config files: settings and [rate_limiting.resources]
  *   memo.c       a small string per (uid, resource, key) that clients keep
+ *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
+ *                /healthz
  *   log.c        one timestamped line per event on stderr
  *
  * Single-threaded: everything runs on one libevent loop. Times are
@@ -157,6 +159,9 @@ typedef struct pt_placement {
 	size_t crowded; /* PT_EINFEASIBLE: offsets[crowded .. crowded+limit] share a window */
 } pt_placement;
 
+/* As the uid of pt_registry_list, pt_registry_count, pt_memo_count: every uid. */
+#define PT_UID_ALL UINT32_MAX
+
 typedef struct pt_resource_usage {
 	const pt_resource *res;
 	size_t reserved;      /* starts after now (one at now is in_window) */
@@ -244,8 +249,8 @@ bool pt_registry_dirty(const pt_registry *r);
  * grants and limit changes it held, and returns PT_EIO. */
 int pt_registry_commit(pt_registry *r);
 
-/* The resources of uid sorted by name, with their usage at now; *out is
- * malloc'd (free it). */
+/* The resources of uid (PT_UID_ALL: every uid) sorted by uid and name,
+ * with their usage at now; *out is malloc'd (free it). */
 int pt_registry_list(const pt_registry *r, uint32_t uid, int64_t now_ms,
 		     pt_resource_usage **out, size_t *n);
 /* How many resources and live reservations uid has. */
@@ -409,7 +414,38 @@ typedef struct pt_daemon_options {
 	int64_t idle_timeout_ms; /* 0: never */
 	unsigned socket_mode;
 	pt_redis_options redis; /* url "": the memory backend */
+	char metrics_listen[320]; /* host:port of the HTTP port; "": none */
 } pt_daemon_options;
+
+/* ---- http.c: the operator's HTTP port ---- */
+
+typedef enum pt_acquire_outcome {
+	PT_ACQ_GRANTED,
+	PT_ACQ_INFEASIBLE,
+	PT_ACQ_WAIT_TOO_LONG,
+	PT_ACQ_ERROR, /* bad start times, out of memory, the store failed */
+	PT_ACQ_OUTCOMES,
+} pt_acquire_outcome;
+
+#define PT_WAIT_BUCKETS 7 /* upper bounds 0, 0.01, 0.1, 1, 10, 60, 600 s; then +Inf */
+
+/* Counters since the daemon started (zeroed: none). */
+typedef struct pt_metrics {
+	uint64_t acquires[PT_ACQ_OUTCOMES];
+	uint64_t wait_le[PT_WAIT_BUCKETS + 1]; /* grants whose wait fell in bucket i (not cumulative) */
+	int64_t wait_sum_ms;
+} pt_metrics;
+
+/* Count one answered acquire; wait_ms (a grant's start - now) only for grants. */
+void pt_metrics_acquired(pt_metrics *m, pt_acquire_outcome o, int64_t wait_ms);
+
+/* Split "host:port" ("[::1]:9464" for IPv6) into host and port 1..65535.
+ * PT_EINVAL with the reason in err. */
+int pt_http_parse_listen(const char *text, char *host, size_t host_len, uint16_t *port,
+			 char *err, size_t err_len);
+/* Listen on d->opt.metrics_listen (nothing when ""). -1 with the reason in err. */
+int pt_http_start(struct pt_daemon *d, char *err, size_t err_len);
+void pt_http_release(struct pt_daemon *d);
 
 struct event_base;
 struct event;
@@ -418,8 +454,13 @@ struct timeval;
 typedef struct pt_conn pt_conn;
 typedef struct pt_reply pt_reply;
 
+struct evhttp;
+
 typedef struct pt_daemon {
 	pt_daemon_options opt;
+	struct evhttp *http; /* NULL: no metrics port */
+	pt_metrics metrics;
+	int64_t started_real_ms; /* CLOCK_REALTIME: process_start_time_seconds */
 	struct event_base *base;
 	pt_store *store;
 	pt_registry reg;
@@ -477,6 +518,8 @@ char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 			 int64_t now_ms, bool *durable);
 /* The reply of an acquire that went to Redis: conn_line sends nothing. */
 extern const char pt_protocol_later[];
+/* v as raw JSON digits (a cJSON number loses integers above 2^53). */
+struct cJSON *pt_json_int(int64_t v);
 /* {"ok":false,"error":{"code":code,"message":message}}, malloc'd or NULL. */
 char *pt_protocol_error(const char *code, const char *message);
 /* The reply that replaces a durable one whose batch failed (static). */

@@ -4,7 +4,8 @@
  * file "daemon.pid" next to the socket, locked with flock(2): a second
  * daemon on the same socket finds it locked and exits 1 naming the first;
  * only the lock holder removes a stale socket. Then the state (SQLite) is
- * opened and restored, the socket bound, and systemd told READY=1.
+ * opened and restored, the socket bound, the metrics port (if any) bound,
+ * and systemd told READY=1.
  *
  * SIGHUP reloads the config files' [rate_limiting.resources] limits and
  * log level. SIGTERM and SIGINT stop: no more accepting, a last commit,
@@ -253,7 +254,7 @@ static int start(pt_daemon *d, const pt_daemon_config *cfg, char *err, size_t er
 	d->base = event_base_new();
 	if (!d->base || event_base_priority_init(d->base, PT_EVENT_PRIORITIES) != 0)
 		return snprintf(err, err_len, "cannot create the event loop"), -1;
-	if (pt_server_start(d, err, err_len) != 0)
+	if (pt_server_start(d, err, err_len) != 0 || pt_http_start(d, err, err_len) != 0)
 		return -1;
 	if (d->opt.redis.url[0] &&
 	    pt_redis_open(d, &d->opt.redis, &d->redis, err, err_len) != PT_OK)
@@ -261,6 +262,7 @@ static int start(pt_daemon *d, const pt_daemon_config *cfg, char *err, size_t er
 	if (watch_signals(d) != 0)
 		return snprintf(err, err_len, "cannot watch signals"), -1;
 	d->started_ms = pt_daemon_mono_ms();
+	d->started_real_ms = pt_daemon_now_ms();
 	check_fd_room(d);
 	check_reach(d);
 	pt_log(PT_LOG_INFO, "patience-daemon %s serving %s (state %s, %zu resources, %zu "
@@ -274,6 +276,7 @@ static void teardown(pt_daemon *d)
 {
 	pt_redis_close(d->redis);
 	d->redis = NULL;
+	pt_http_release(d);
 	pt_server_release(d);
 	for (size_t i = 0; i < 3; i++)
 		if (d->signal_ev[i])

@@ -29,7 +29,7 @@ size_t pt_memo_count(const pt_memo_table *t, uint32_t uid)
 {
 	size_t n = 0;
 	for (const pt_memo *m = t->first; m; m = m->next)
-		n += m->uid == uid;
+		n += m->uid == uid || uid == PT_UID_ALL;
 	return n;
 }
 

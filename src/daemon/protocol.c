@@ -42,7 +42,7 @@ typedef int (*op_fn)(req *q);
 
 /* ---- building replies ---- */
 
-static cJSON *json_int(int64_t v)
+cJSON *pt_json_int(int64_t v)
 {
 	char buf[24];
 	snprintf(buf, sizeof buf, "%" PRId64, v);
@@ -59,7 +59,7 @@ static void put(req *q, cJSON *parent, const char *key, cJSON *item)
 
 static void put_int(req *q, cJSON *parent, const char *key, int64_t v)
 {
-	put(q, parent, key, json_int(v));
+	put(q, parent, key, pt_json_int(v));
 }
 
 static void push(req *q, cJSON *array, cJSON *item)
@@ -234,7 +234,7 @@ static int op_hello(req *q)
 	cJSON *out = start(q, true), *versions = cJSON_CreateArray();
 	put_int(q, out, "v", PT_PROTOCOL_VERSION);
 	put(q, out, "server", cJSON_CreateString(SERVER_NAME));
-	push(q, versions, json_int(PT_PROTOCOL_VERSION));
+	push(q, versions, pt_json_int(PT_PROTOCOL_VERSION));
 	put(q, out, "versions", versions);
 	if (client)
 		pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): hello from \"%.100s\"", q->c->id,
@@ -320,7 +320,7 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "reservation", (int64_t)p->reservation);
 	put_int(q, out, "start_ms", p->start_ms);
 	for (size_t i = 0; i < a->k; i++)
-		push(q, starts, json_int(p->start_ms + a->offsets[i]));
+		push(q, starts, pt_json_int(p->start_ms + a->offsets[i]));
 	put(q, out, "starts_ms", starts);
 	put_int(q, out, "now_ms", q->now);
 	put_int(q, out, "limit", p->limit);
@@ -330,6 +330,7 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "max_late_ms", p->guard_ms > doubt_ms ? p->guard_ms - doubt_ms : 0);
 	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
 	q->durable = true;
+	pt_metrics_acquired(&q->d->metrics, PT_ACQ_GRANTED, p->start_ms - q->now);
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
 	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ", %s)", q->c->id, q->c->uid,
 	       a->resource, p->reservation, a->k, p->start_ms - q->now, p->start_ms,
@@ -343,6 +344,7 @@ static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *r
 {
 	pt_pending *p = calloc(1, sizeof *p + a->k * sizeof p->offsets[0]);
 	if (!p) {
+		pt_metrics_acquired(&q->d->metrics, PT_ACQ_ERROR, 0);
 		fail(q, "internal", "out of memory; nothing was granted");
 		return NULL;
 	}
@@ -431,6 +433,9 @@ static int op_acquire(req *q)
 static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, int rc)
 {
 	const int64_t *offsets = a->offsets;
+	pt_metrics_acquired(&q->d->metrics, rc == PT_EINFEASIBLE ? PT_ACQ_INFEASIBLE
+					    : rc == PT_ERANGE   ? PT_ACQ_WAIT_TOO_LONG
+								: PT_ACQ_ERROR, 0);
 	switch (rc) {
 	case PT_EINFEASIBLE:
 		return fail(q, "infeasible", "offsets %" PRId64 " and %" PRId64 " fall within one "
@@ -839,7 +844,7 @@ static int check_version(req *q)
 	fail(q, "unsupported_version", "protocol version %" PRId64 " is not spoken here; "
 	     "this daemon speaks 1", v);
 	cJSON *versions = cJSON_CreateArray();
-	push(q, versions, json_int(PT_PROTOCOL_VERSION));
+	push(q, versions, pt_json_int(PT_PROTOCOL_VERSION));
 	put(q, q->out, "versions", versions);
 	return -1;
 }

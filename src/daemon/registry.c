@@ -950,6 +950,8 @@ int pt_registry_restore(pt_registry *r, int64_t now_ms, char *err, size_t err_le
 static int usage_cmp(const void *a, const void *b)
 {
 	const pt_resource_usage *x = a, *y = b;
+	if (x->res->uid != y->res->uid)
+		return x->res->uid < y->res->uid ? -1 : 1;
 	return strcmp(x->res->name, y->res->name);
 }
 
@@ -972,14 +974,14 @@ int pt_registry_list(const pt_registry *r, uint32_t uid, int64_t now_ms,
 	size_t count = 0, i = 0;
 	for (size_t s = 0; s < r->res_cap; s++)
 		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
-			count += res->uid == uid;
+			count += res->uid == uid || uid == PT_UID_ALL;
 	*n = 0;
 	*out = malloc((count ? count : 1) * sizeof **out);
 	if (!*out)
 		return PT_ENOMEM;
 	for (size_t s = 0; s < r->res_cap; s++)
 		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
-			if (res->uid == uid && i < count)
+			if ((res->uid == uid || uid == PT_UID_ALL) && i < count)
 				(*out)[i++] = usage_of(res, now_ms);
 	qsort(*out, i, sizeof **out, usage_cmp);
 	*n = i;
@@ -993,8 +995,9 @@ void pt_registry_count(const pt_registry *r, uint32_t uid, int64_t now_ms,
 	*reservations = 0;
 	for (size_t s = 0; s < r->res_cap; s++)
 		for (const pt_resource *res = r->res_slots[s]; res; res = res->chain)
-			*resources += res->uid == uid;
+			*resources += res->uid == uid || uid == PT_UID_ALL;
 	for (size_t s = 0; s < r->rsv_cap; s++)
 		for (const pt_reservation *v = r->rsv_slots[s]; v; v = v->chain)
-			*reservations += v->res->uid == uid && rsv_live(v, now_ms);
+			*reservations += (v->res->uid == uid || uid == PT_UID_ALL) &&
+					 rsv_live(v, now_ms);
 }

@@ -20,7 +20,7 @@
 
 enum {
 	OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG,
-	OPT_BACKEND, OPT_REDIS_TIMEOUT, OPT_OUTAGE_SHARE,
+	OPT_BACKEND, OPT_REDIS_TIMEOUT, OPT_OUTAGE_SHARE, OPT_METRICS_LISTEN,
 };
 
 typedef struct daemon_option {
@@ -53,6 +53,9 @@ static const daemon_option options[] = {
 	 "Redis unanswered this long is an outage (200ms)"},
 	{"outage-share", OPT_OUTAGE_SHARE, "daemon.outage_share", "F",
 	 "in an outage, grant this share of each limit (1 / the daemons last seen)"},
+	{"metrics-listen", OPT_METRICS_LISTEN, "daemon.metrics_listen", "HOST:PORT",
+	 "serve /metrics, /api/v1/resources and /healthz over HTTP (every uid's resources: "
+	 "keep it to 127.0.0.1)"},
 	{"help", 'h', NULL, NULL, "show this help"},
 	{"version", 'V', NULL, NULL, "show the version"},
 };
@@ -237,6 +240,20 @@ static void redis_options(const pt_config *cfg, pt_redis_options *o)
 	o->outage_share = share->text ? share->as.floating : 0;
 }
 
+static void metrics_listen(const pt_config *cfg, pt_daemon_options *o)
+{
+	const char *text = text_of(cfg, "daemon.metrics_listen");
+	char host[sizeof o->metrics_listen], why[128];
+	uint16_t port;
+	if (!text)
+		return;
+	if (strlen(text) >= sizeof o->metrics_listen ||
+	    pt_http_parse_listen(text, host, sizeof host, &port, why, sizeof why) != PT_OK)
+		die_usage("metrics listen address \"%s\": %s", text,
+			  strlen(text) >= sizeof o->metrics_listen ? "too long" : why);
+	snprintf(o->metrics_listen, sizeof o->metrics_listen, "%s", text);
+}
+
 static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_options *o)
 {
 	const char *state = text_of(cfg, "daemon.state");
@@ -258,6 +275,7 @@ static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_
 	o->idle_timeout_ms = pt_config_get(cfg, "daemon.idle_timeout")->as.ms;
 	o->socket_mode = (unsigned)strtoul(text_of(cfg, "daemon.socket_mode"), NULL, 8);
 	redis_options(cfg, &o->redis);
+	metrics_listen(cfg, o);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,363 @@
+/* The operator's HTTP port (--metrics-listen host:port), served by evhttp
+ * on the daemon's loop:
+ *
+ *   GET /metrics            Prometheus text format 0.0.4
+ *   GET /api/v1/resources   every resource of every uid, as JSON
+ *   GET /healthz            "ok"
+ *
+ * Other paths get 404, other methods on these paths 405. Requests are
+ * bounded (headers, body, a timeout), so a client can only waste its own
+ * connection. The port shows every uid's resources: bind it where only
+ * the operator reaches it (127.0.0.1 unless a firewall says otherwise). */
+#include "daemon/daemon.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patience/error.h"
+
+#define HTTP_HEADERS_MAX 8192 /* bytes */
+#define HTTP_BODY_MAX 1024    /* bytes: no endpoint reads a body */
+#define HTTP_TIMEOUT_S 10
+
+static const int64_t wait_bounds_ms[PT_WAIT_BUCKETS] = {0, 10, 100, 1000, 10000, 60000, 600000};
+static const char *const wait_bounds_text[PT_WAIT_BUCKETS + 1] = {
+	"0", "0.01", "0.1", "1", "10", "60", "600", "+Inf"};
+static const char *const outcome_names[PT_ACQ_OUTCOMES] = {
+	"granted", "infeasible", "wait_too_long", "error"};
+
+void pt_metrics_acquired(pt_metrics *m, pt_acquire_outcome o, int64_t wait_ms)
+{
+	size_t b = 0;
+	m->acquires[o]++;
+	if (o != PT_ACQ_GRANTED)
+		return;
+	if (wait_ms < 0)
+		wait_ms = 0;
+	while (b < PT_WAIT_BUCKETS && wait_ms > wait_bounds_ms[b])
+		b++;
+	m->wait_le[b]++;
+	m->wait_sum_ms += wait_ms;
+}
+
+int pt_http_parse_listen(const char *text, char *host, size_t host_len, uint16_t *port,
+			 char *err, size_t err_len)
+{
+	const char *colon = strrchr(text, ':'), *h = text;
+	size_t n;
+	char *end;
+	if (!colon || colon == text)
+		return snprintf(err, err_len, "expected host:port"), PT_EINVAL;
+	n = (size_t)(colon - text);
+	if (text[0] == '[') { /* [::1]:9464 */
+		if (colon[-1] != ']' || n < 3)
+			return snprintf(err, err_len, "expected [address]:port"), PT_EINVAL;
+		h = text + 1;
+		n -= 2;
+	} else if (memchr(text, ':', n)) {
+		return snprintf(err, err_len, "write an IPv6 address in brackets: [::1]:port"),
+		       PT_EINVAL;
+	}
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || p < 1 || p > 65535)
+		return snprintf(err, err_len, "expected a port from 1 to 65535"), PT_EINVAL;
+	if (n >= host_len)
+		return snprintf(err, err_len, "host too long"), PT_EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (uint16_t)p;
+	return PT_OK;
+}
+
+/* ---- /metrics ---- */
+
+/* A label value, escaped as the text format says: \\, \", \n. */
+static void add_label(struct evbuffer *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			evbuffer_add(b, "\\\\", 2);
+		else if (*v == '"')
+			evbuffer_add(b, "\\\"", 2);
+		else if (*v == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, v, 1);
+	}
+}
+
+static void add_family(struct evbuffer *b, const char *name, const char *type, const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void add_gauge(struct evbuffer *b, const char *name, const char *help, int64_t v)
+{
+	add_family(b, name, "gauge", help);
+	evbuffer_add_printf(b, "%s %" PRId64 "\n", name, v);
+}
+
+static void add_acquires(struct evbuffer *b, const pt_metrics *m)
+{
+	uint64_t count = 0;
+	add_family(b, "patience_acquires_total", "counter", "Acquire requests answered, by outcome.");
+	for (size_t i = 0; i < PT_ACQ_OUTCOMES; i++)
+		evbuffer_add_printf(b, "patience_acquires_total{outcome=\"%s\"} %" PRIu64 "\n",
+				    outcome_names[i], m->acquires[i]);
+	add_family(b, "patience_acquire_wait_seconds", "histogram",
+		   "How far after its request each grant's first start was placed.");
+	for (size_t i = 0; i <= PT_WAIT_BUCKETS; i++) {
+		count += m->wait_le[i];
+		evbuffer_add_printf(b, "patience_acquire_wait_seconds_bucket{le=\"%s\"} %" PRIu64 "\n",
+				    wait_bounds_text[i], count);
+	}
+	evbuffer_add_printf(b, "patience_acquire_wait_seconds_sum %" PRId64 ".%03d\n",
+			    m->wait_sum_ms / 1000, (int)(m->wait_sum_ms % 1000));
+	evbuffer_add_printf(b, "patience_acquire_wait_seconds_count %" PRIu64 "\n", count);
+}
+
+/* One line of a per-resource family. */
+static void add_resource_line(struct evbuffer *b, const char *name, const pt_resource *res,
+			      int64_t v)
+{
+	evbuffer_add_printf(b, "%s{resource=\"", name);
+	add_label(b, res->name);
+	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", res->uid, v);
+}
+
+static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t n)
+{
+	add_family(b, "patience_resource_limit", "gauge", "Starts allowed per window.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_limit", u[i].res, u[i].res->dio.limit);
+	add_family(b, "patience_resource_window_seconds", "gauge", "The limit's window.");
+	for (size_t i = 0; i < n; i++) {
+		evbuffer_add_printf(b, "patience_resource_window_seconds{resource=\"");
+		add_label(b, u[i].res->name);
+		evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 ".%03d\n", u[i].res->uid,
+				    u[i].res->dio.window_ms / 1000,
+				    (int)(u[i].res->dio.window_ms % 1000));
+	}
+	add_family(b, "patience_resource_in_window", "gauge",
+		   "Starts in the window that ends now.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_in_window", u[i].res,
+				  (int64_t)u[i].in_window);
+	add_family(b, "patience_resource_reserved", "gauge", "Starts reserved after now.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_reserved", u[i].res, (int64_t)u[i].reserved);
+}
+
+static bool backend_up(const pt_daemon *d)
+{
+	return !d->redis || pt_redis_online(d->redis);
+}
+
+static int metrics_body(pt_daemon *d, struct evbuffer *b)
+{
+	int64_t now = pt_daemon_now_ms();
+	pt_resource_usage *u;
+	size_t n, resources, reservations, learned = 0;
+	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
+		return -1;
+	pt_registry_count(&d->reg, PT_UID_ALL, now, &resources, &reservations);
+	for (size_t i = 0; i < n; i++)
+		learned += u[i].res->learned != NULL;
+	add_acquires(b, &d->metrics);
+	add_gauge(b, "patience_reservations", "Live reservations.", (int64_t)reservations);
+	add_gauge(b, "patience_resources", "Resources known.", (int64_t)resources);
+	add_gauge(b, "patience_clients", "Connections on the socket.", (int64_t)d->n_conns);
+	add_gauge(b, "patience_learned_limits", "Resources whose limit a service's headers told.",
+		  (int64_t)learned);
+	add_gauge(b, "patience_backend_up", "1 when the backend (memory, or Redis) answers.",
+		  backend_up(d) ? 1 : 0);
+	add_gauge(b, "patience_memos", "Memos kept for clients.",
+		  (int64_t)pt_memo_count(&d->memos, PT_UID_ALL));
+	add_resources(b, u, n);
+	free(u);
+	add_family(b, "process_start_time_seconds", "gauge",
+		   "Start time of the process since unix epoch in seconds.");
+	evbuffer_add_printf(b, "process_start_time_seconds %" PRId64 ".%03d\n",
+			    d->started_real_ms / 1000, (int)(d->started_real_ms % 1000));
+	return 0;
+}
+
+/* ---- /api/v1/resources ---- */
+
+static bool add_int(cJSON *o, const char *key, int64_t v)
+{
+	cJSON *item = pt_json_int(v);
+	if (item && cJSON_AddItemToObject(o, key, item))
+		return true;
+	cJSON_Delete(item);
+	return false;
+}
+
+static cJSON *resource_json(const pt_resource_usage *u)
+{
+	const pt_resource *res = u->res;
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o && cJSON_AddStringToObject(o, "name", res->name) &&
+		  add_int(o, "uid", res->uid) && add_int(o, "limit", res->dio.limit) &&
+		  add_int(o, "window_ms", res->dio.window_ms) &&
+		  add_int(o, "guard_ms", res->dio.guard_ms) &&
+		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
+		  add_int(o, "reserved", (int64_t)u->reserved) &&
+		  add_int(o, "in_window", (int64_t)u->in_window) &&
+		  add_int(o, "next_free_ms", u->next_free_ms);
+	if (ok && res->learned)
+		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
+		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *resources_body(pt_daemon *d)
+{
+	int64_t now = pt_daemon_now_ms();
+	pt_resource_usage *u;
+	size_t n;
+	char *text = NULL;
+	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
+		return NULL;
+	cJSON *root = cJSON_CreateObject(), *array = cJSON_CreateArray();
+	bool ok = root && array && add_int(root, "now_ms", now) &&
+		  cJSON_AddItemToObject(root, "resources", array);
+	if (!ok)
+		cJSON_Delete(array);
+	for (size_t i = 0; ok && i < n; i++) {
+		cJSON *o = resource_json(&u[i]);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	free(u);
+	if (ok)
+		text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return text;
+}
+
+/* ---- requests ---- */
+
+static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
+		  struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (code == 405)
+		evhttp_add_header(h, "Allow", "GET");
+	evhttp_send_reply(req, code, reason, body);
+}
+
+static void reply_text(struct evhttp_request *req, int code, const char *reason,
+		       const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (b)
+		evbuffer_add(b, text, strlen(text));
+	reply(req, code, reason, "text/plain; charset=utf-8", b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void serve_metrics(pt_daemon *d, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (!b || metrics_body(d, b) != 0) {
+		if (b)
+			evbuffer_free(b);
+		reply_text(req, 500, "Internal Server Error", "out of memory\n");
+		return;
+	}
+	reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void serve_resources(pt_daemon *d, struct evhttp_request *req)
+{
+	char *text = resources_body(d);
+	struct evbuffer *b = text ? evbuffer_new() : NULL;
+	if (!b || evbuffer_add(b, text, strlen(text)) != 0 || evbuffer_add(b, "\n", 1) != 0) {
+		if (b)
+			evbuffer_free(b);
+		free(text);
+		reply_text(req, 500, "Internal Server Error", "out of memory\n");
+		return;
+	}
+	free(text);
+	reply(req, 200, "OK", "application/json", b);
+	evbuffer_free(b);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	pt_daemon *d = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	int which = !path                                  ? 0
+		    : strcmp(path, "/metrics") == 0          ? 1
+		    : strcmp(path, "/api/v1/resources") == 0 ? 2
+		    : strcmp(path, "/healthz") == 0          ? 3
+							     : 0;
+	if (!which) {
+		reply_text(req, 404, "Not Found", "not found\n");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		reply_text(req, 405, "Method Not Allowed", "method not allowed\n");
+		return;
+	}
+	if (which == 1)
+		serve_metrics(d, req);
+	else if (which == 2)
+		serve_resources(d, req);
+	else
+		reply_text(req, 200, "OK", "ok\n");
+}
+
+int pt_http_start(pt_daemon *d, char *err, size_t err_len)
+{
+	char host[300], why[128];
+	uint16_t port;
+	if (!d->opt.metrics_listen[0])
+		return 0;
+	if (pt_http_parse_listen(d->opt.metrics_listen, host, sizeof host, &port, why,
+				 sizeof why) != PT_OK)
+		return snprintf(err, err_len, "metrics listen address \"%s\": %s",
+				d->opt.metrics_listen, why), -1;
+	d->http = evhttp_new(d->base);
+	if (!d->http)
+		return snprintf(err, err_len, "cannot create the HTTP server"), -1;
+	evhttp_set_max_headers_size(d->http, HTTP_HEADERS_MAX);
+	evhttp_set_max_body_size(d->http, HTTP_BODY_MAX);
+	evhttp_set_timeout(d->http, HTTP_TIMEOUT_S);
+	/* Every method reaches on_request, which answers 405 itself. */
+	evhttp_set_allowed_methods(d->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(d->http, on_request, d);
+	errno = 0;
+	if (!evhttp_bind_socket_with_handle(d->http, host, port))
+		return snprintf(err, err_len, "cannot serve metrics on %s: %s", d->opt.metrics_listen,
+				errno ? strerror(errno) : "cannot bind"), -1;
+	pt_log(PT_LOG_INFO, "serving /metrics on %s", d->opt.metrics_listen);
+	return 0;
+}
+
+void pt_http_release(pt_daemon *d)
+{
+	if (d->http)
+		evhttp_free(d->http);
+	d->http = NULL;
+}
