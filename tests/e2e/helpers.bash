@@ -66,6 +66,14 @@ start_daemon() {
 # ask JSON: send one request line to the daemon on $SOCK, print its reply.
 ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
 
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.
 kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0

@@ -9,13 +9,6 @@ load helpers
 
 NGINX=${NGINX:-/usr/sbin/nginx}
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 write_nginx_conf() {
 	local dir=$1 port=$2
 	# As root the workers would drop to nobody, who cannot read our

@@ -19,13 +19,6 @@ teardown() {
 	common_teardown
 }
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 # metric NAME_WITH_LABELS: its value in /metrics.
 metric() {
 	curl -s "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'
