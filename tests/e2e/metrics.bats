@@ -3,6 +3,7 @@
 # /api/v1/resources, /healthz, and what any other request gets.
 
 load helpers
+load redis_helpers
 
 setup() {
 	common_setup
@@ -10,12 +11,14 @@ setup() {
 	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
 	PORT=$(free_port)
 	URL="http://127.0.0.1:$PORT"
+	REDIS_PIDS=()
 }
 
 teardown() {
 	local pid
 	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
 	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	stop_redis
 	common_teardown
 }
 
@@ -105,6 +108,31 @@ for k in ("guard_ms", "reserved", "next_free_ms"):
 	[ "$output" = ok ]
 	run ask '{"v":1,"op":"status"}'
 	[[ $output == *'"ok":true'* ]]
+}
+
+@test "with the Redis backend: grants Redis answered are counted; backend_up follows Redis" {
+	command -v redis-server >/dev/null || skip "redis-server is not installed"
+	start_redis r
+	start_daemon --metrics-listen "127.0.0.1:$PORT" --backend "unix://$T/r/redis.sock"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(metric patience_backend_up) == 1 ]] && break
+		sleep 0.05
+	done
+	[[ $(metric patience_backend_up) == 1 ]]
+	run ask '{"v":1,"op":"acquire","resource":"test:redis","limit":1,"window_ms":60000}'
+	[[ $output == *'"backend":"redis"'* ]]
+	run ask '{"v":1,"op":"acquire","resource":"test:redis","limit":1,"window_ms":60000,"max_wait_ms":10}'
+	[[ $output == *wait_too_long* ]]
+	[[ $(metric 'patience_acquires_total{outcome="granted"}') == 1 ]]
+	[[ $(metric 'patience_acquires_total{outcome="wait_too_long"}') == 1 ]]
+	stop_redis
+	for ((i = 0; i < 100; i++)); do
+		[[ $(metric patience_backend_up) == 0 ]] && break
+		sleep 0.05
+	done
+	[[ $(metric patience_backend_up) == 0 ]]
+	curl -s "$URL/metrics" | promtool check metrics
 }
 
 @test "a bad --metrics-listen or daemon.metrics_listen is refused with 125" {
