@@ -532,8 +532,9 @@ void pt_protocol_acquire_done(pt_daemon *d, pt_pending *p, bool granted_ok, int6
 	if (!q.oom && q.out)
 		text = cJSON_PrintUnformatted(q.out);
 	cJSON_Delete(q.out);
+	/* a grant Redis holds is not written here: it waits for no commit */
 	pt_server_fill(p->conn, p->reply, text ? text : pt_protocol_internal_reply,
-		       q.durable && text);
+		       q.durable && text && pt_registry_dirty(&d->reg));
 	free(text);
 }
 

@@ -5,8 +5,9 @@
  * sorted set; the script runs the Diophantine rule on Redis's own clock.
  * hiredis queues what the loop turn sends and writes it at once, so the
  * acquires of one turn reach Redis as one pipeline. The daemon keeps its
- * own grants in its registry and store as with the memory backend, which
- * gives releases, ttls and restarts, and the outage mode below.
+ * own grants in its registry, which gives releases, ttls and the outage
+ * mode below; only the outage's grants go to its store (Redis holds the
+ * rest).
  *
  * Cluster: keys carry the hash tag {patience:UID:NAME}, so a script touches
  * one slot; the daemon reads CLUSTER SLOTS and sends each key to its

@@ -591,12 +591,14 @@ static char *client_id_copy(const char *id)
 	return copy;
 }
 
+/* Writes res's row if new, and the grant's starts unless Redis holds them
+ * (shared): a restarted daemon need not know those, Redis counts them. */
 static int acquire_store(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
-			 const pt_placement *p)
+			 const pt_placement *p, bool shared)
 {
 	if (!res->persisted && store_resource(r, res) != PT_OK)
 		return PT_EIO;
-	if (!r->store)
+	if (!r->store || shared)
 		return PT_OK;
 	if (store_begin(r) != PT_OK ||
 	    pt_store_put_reservation(r->store, id, res->uid, res->name, p->start_ms, a->offsets,
@@ -607,7 +609,7 @@ static int acquire_store(pt_registry *r, pt_resource *res, const pt_acquire *a, 
 
 /* Reserves the placed starts under a new id and writes them. */
 static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
-			 pt_placement *out)
+			 bool shared, pt_placement *out)
 {
 	pt_reservation *v;
 	int rc = undo_reserve(r, 2);
@@ -625,9 +627,10 @@ static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, 
 	v->expires_ms = out->expires_ms;
 	v->priority = a->priority;
 	v->client_id = client_id_copy(a->client_id);
+	v->shared = shared;
 	if (a->owner)
 		owner_link(a->owner, v);
-	if (acquire_store(r, res, a, id, out) != PT_OK) {
+	if (acquire_store(r, res, a, id, out, shared) != PT_OK) {
 		grant_undo(r, res, id);
 		return PT_EIO;
 	}
@@ -664,15 +667,15 @@ static void placement_start(pt_resource *res, int64_t now_ms, pt_placement *out)
 
 /* Grants the placed starts of a on res (out->start_ms) under a new id. */
 static int place_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
-		       int64_t now_ms, pt_placement *out)
+		       bool shared, int64_t now_ms, pt_placement *out)
 {
 	out->expires_ms = a->ttl_ms > 0 ? now_ms + a->ttl_ms
 					: default_expiry(a, out->start_ms, res->dio.window_ms);
-	return acquire_grant(r, res, a, id, out);
+	return acquire_grant(r, res, a, id, shared, out);
 }
 
-/* Places a (at *base, or the least base the rule allows when base is
- * NULL) and grants it under id. */
+/* Places a (at *base, placed by Redis, which then holds its starts; or at
+ * the least base the rule allows when base is NULL) and grants it under id. */
 static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
 			  const int64_t *base, int64_t now_ms, pt_placement *out)
 {
@@ -687,7 +690,7 @@ static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
 	else
 		rc = acquire_place(res, a, now_ms, out);
 	if (rc == PT_OK)
-		rc = place_grant(r, res, a, id, now_ms, out);
+		rc = place_grant(r, res, a, id, base != NULL, now_ms, out);
 	if (rc != PT_OK && created)
 		res_destroy(r, res);
 	return rc;
@@ -702,10 +705,7 @@ int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
 int pt_registry_grant_at(pt_registry *r, const pt_acquire *a, uint64_t id, int64_t base_ms,
 			 int64_t now_ms, pt_placement *out)
 {
-	int rc = registry_place(r, a, id, &base_ms, now_ms, out);
-	if (rc == PT_OK)
-		rsv_find(r, id)->shared = true;
-	return rc;
+	return registry_place(r, a, id, &base_ms, now_ms, out);
 }
 
 bool pt_registry_shared(const pt_registry *r, uint64_t id)
@@ -718,9 +718,11 @@ bool pt_registry_shared(const pt_registry *r, uint64_t id)
 
 /* Deletes id's rows at or after from_ms. A failure leaves the store with
  * more starts than memory, which is only careful, so it is not reported. */
-static void store_release(pt_registry *r, const pt_resource *res, uint64_t id, int64_t from_ms)
+static void store_release(pt_registry *r, const pt_reservation *v, int64_t from_ms)
 {
-	if (r->store && store_begin(r) == PT_OK)
+	const pt_resource *res = v->res;
+	uint64_t id = v->id;
+	if (r->store && !v->shared && store_begin(r) == PT_OK)
 		(void)pt_store_release(r->store, id, from_ms);
 	if (r->on_release)
 		r->on_release(r->release_ctx, res, id, from_ms);
@@ -750,7 +752,7 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 		from_ms = now_ms + 1;
 	*released = res_cancel(v->res, id, from_ms);
 	if (*released)
-		store_release(r, v->res, id, from_ms);
+		store_release(r, v, from_ms);
 	if (v->last_ms >= from_ms)
 		v->last_ms = from_ms - 1;
 	return PT_OK;
@@ -809,7 +811,7 @@ size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms)
 		pt_reservation *v = o->first;
 		size_t n = res_cancel(v->res, v->id, now_ms + 1);
 		if (n)
-			store_release(r, v->res, v->id, now_ms + 1);
+			store_release(r, v, now_ms + 1);
 		released += n;
 		rsv_remove(r, v);
 	}
