@@ -366,7 +366,7 @@ typedef struct pt_pending {
 	struct pt_reply *reply;       /* its place among the connection's replies */
 	pt_acquire a;                 /* resource, client_id and offsets point below */
 	uint64_t id;                  /* the reservation id it will have */
-	int64_t span_ms, cap;
+	int64_t span_ms;
 	int64_t sent_ms;              /* monotonic */
 	int64_t doubt_ms;             /* how much later than Redis meant the start may be */
 	char resource[PT_RESOURCE_NAME_MAX + 1];
@@ -389,8 +389,8 @@ bool pt_redis_online(const pt_redis *r);
  * pt_protocol_acquire_done. */
 void pt_redis_acquire(pt_redis *r, pt_pending *p);
 /* In outage: the cap and earliest start of a local grant on res. */
-void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t now_ms,
-			   int64_t *cap, int64_t *not_before_ms);
+void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t *cap,
+			   int64_t *not_before_ms);
 /* For status: "redis", or "outage" with since (realtime ms) and the
  * daemons last seen. */
 void pt_redis_describe(const pt_redis *r, const char **mode, int64_t *since_ms,

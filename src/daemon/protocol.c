@@ -389,7 +389,7 @@ static int acquire_shared(req *q, pt_acquire *a)
 		a->not_before_ms = res->blocked_until_ms; /* the service said to wait */
 	if (!pt_redis_online(q->d->redis)) {
 		int64_t not_before;
-		pt_redis_outage_terms(q->d->redis, res, q->now, &a->cap, &not_before);
+		pt_redis_outage_terms(q->d->redis, res, &a->cap, &not_before);
 		if (not_before > a->not_before_ms)
 			a->not_before_ms = not_before;
 		return 0;
@@ -484,7 +484,7 @@ static void acquire_outage(req *q, pt_pending *p)
 	const pt_resource *res = pt_registry_find(&q->d->reg, p->a.uid, p->resource);
 	int64_t not_before = 0;
 	if (res)
-		pt_redis_outage_terms(q->d->redis, res, q->now, &p->a.cap, &not_before);
+		pt_redis_outage_terms(q->d->redis, res, &p->a.cap, &not_before);
 	if (not_before > p->a.not_before_ms)
 		p->a.not_before_ms = not_before;
 	int rc = pt_registry_acquire(&q->d->reg, &p->a, q->now, &pl);

@@ -390,12 +390,11 @@ static int64_t max_age(const pt_redis *r)
  * answer plus the largest recent lead of its latest start: the grants made
  * for others just before the outage), and the others no longer count us as
  * serving through Redis (our last heartbeat, if it ran, is FRESH_MS old). */
-void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t now_ms,
-			   int64_t *cap, int64_t *not_before_ms)
+void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t *cap,
+			   int64_t *not_before_ms)
 {
 	int64_t seen = r->last_ok_ms + res->shared_lead_ms;
 	int64_t silent = r->last_beat_rt + max_age(r) + FRESH_MS;
-	(void)now_ms;
 	if (res->shared_horizon_ms > seen)
 		seen = res->shared_horizon_ms;
 	*cap = outage_share(r, res->dio.limit);

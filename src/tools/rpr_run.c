@@ -22,6 +22,7 @@
 #include "exec/signals.h"
 #include "exec/wait.h"
 #include "limiter.h"
+#include "patience/calendar.h"
 #include "patience/diophantine.h"
 #include "patience/error.h"
 #include "patience/paths.h"
@@ -236,25 +237,19 @@ static void say_skipped(const rpr_state *st, int64_t skipped)
 			"skipped\n", (long long)skipped, skipped == 1 ? "" : "s");
 }
 
-/* The local wall clock in the zone of TZ (set from --tz at start). */
-static int local_zone(time_t t, struct tm *out, void *ctx)
-{
-	(void)ctx;
-	return localtime_r(&t, out) ? 0 : -1;
-}
-
-/* Cron: the next scheduled time after now, as a monotonic deadline; the
- * times a long run covered are skipped and counted. -1: none within years. */
+/* Cron: the next scheduled time after now (in the zone of TZ, which rpr
+ * sets from --tz at start), as a monotonic deadline; the times a long run
+ * covered are skipped and counted. -1: none within years. */
 static int64_t next_cron(rpr_state *st)
 {
 	const pt_cron *c = &st->plan->cron;
 	int64_t now_ms = pt_realtime_ms(), skipped = 0;
 	time_t t, from = st->cron_last ? st->cron_last : (time_t)(now_ms / 1000);
-	if (pt_cron_next(c, from, local_zone, NULL, &t) != PT_OK)
+	if (pt_cron_next(c, from, pt_zone_localtime, NULL, &t) != PT_OK)
 		return -1;
 	while ((int64_t)t * 1000 < now_ms) { /* passed while the last run went on */
 		skipped++;
-		if (pt_cron_next(c, t, local_zone, NULL, &t) != PT_OK)
+		if (pt_cron_next(c, t, pt_zone_localtime, NULL, &t) != PT_OK)
 			return -1;
 	}
 	st->cron_last = t;

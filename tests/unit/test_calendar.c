@@ -13,14 +13,6 @@
 #include "patience/calendar.h"
 #include "patience/error.h"
 
-/* The test's converter: the zone in ctx, through TZ (as test_cron.c). */
-static int zone_localtime(time_t t, struct tm *out, void *ctx)
-{
-	setenv("TZ", ctx, 1);
-	tzset();
-	return localtime_r(&t, out) ? 0 : -1;
-}
-
 static int failing_localtime(time_t t, struct tm *out, void *ctx)
 {
 	return -1;
@@ -61,7 +53,7 @@ static void test_known_windows(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int64_t start = 0, reset = 0;
 		int rc = pt_calendar_window(cases[i].now * 1000 + 250, cases[i].unit,
-					    zone_localtime, (void *)cases[i].zone, &start, &reset);
+					    pt_zone_localtime, (void *)cases[i].zone, &start, &reset);
 		if (rc != PT_OK || start != cases[i].start * 1000 || reset != cases[i].reset * 1000)
 			fail_msg("case %zu (%s): got %lld..%lld (rc %d), want %lld..%lld", i,
 				 cases[i].zone, (long long)start / 1000, (long long)reset / 1000, rc,
@@ -74,7 +66,7 @@ static void test_days_tile(void **state)
 {
 	int64_t start, reset, prev_start = 0, prev_reset = 0;
 	for (int64_t t = 1798779600; t < 1798779600 + 366 * 86400LL; t += 3600) {
-		assert_int_equal(pt_calendar_window(t * 1000, PT_CALENDAR_DAY, zone_localtime,
+		assert_int_equal(pt_calendar_window(t * 1000, PT_CALENDAR_DAY, pt_zone_localtime,
 						    "America/New_York", &start, &reset), PT_OK);
 		assert_true(start <= t * 1000 && t * 1000 < reset);
 		assert_true(reset - start == 86400000 || reset - start == 82800000 ||
@@ -90,7 +82,7 @@ static void test_days_tile(void **state)
 static void test_errors(void **state)
 {
 	int64_t start, reset;
-	assert_int_equal(pt_calendar_window(0, PT_CALENDAR_NONE, zone_localtime, "UTC", &start,
+	assert_int_equal(pt_calendar_window(0, PT_CALENDAR_NONE, pt_zone_localtime, "UTC", &start,
 					    &reset), PT_EINVAL);
 	assert_int_equal(pt_calendar_window(0, PT_CALENDAR_DAY, failing_localtime, NULL, &start,
 					    &reset), PT_EINVAL);

@@ -16,13 +16,6 @@
 
 #define T0 INT64_C(1795430400000) /* 2026-11-22T00:00:00Z, a Sunday */
 
-static int zone_localtime(time_t t, struct tm *out, void *ctx)
-{
-	setenv("TZ", ctx, 1);
-	tzset();
-	return localtime_r(&t, out) ? 0 : -1;
-}
-
 static const int64_t one[] = {0};
 
 /* Reserve one start at the least base from now; returns the base. */
@@ -62,14 +55,14 @@ static void a_calendar_day_resets_at_local_midnight(void **state)
 	(void)state;
 	assert_int_equal(pt_limit_parse("2/1d@calendar", &limits[0]), PT_OK);
 	assert_int_equal(pt_limit_parse("10/1s", &limits[1]), PT_OK);
-	assert_int_equal(pt_limit_set_init(&s, limits, 2, 20, zone_localtime,
+	assert_int_equal(pt_limit_set_init(&s, limits, 2, 20, pt_zone_localtime,
 					   "America/New_York"), PT_OK);
 	/* 2026-03-08 is 23 hours long in New York: from 05:00Z to 04:00Z */
 	int64_t morning = INT64_C(1772964000000); /* 2026-03-08T10:00:00Z */
 	assert_int_equal(place(&s, 1, morning), morning);
 	assert_int_equal(place(&s, 2, morning), morning);
 	int64_t next = place(&s, 3, morning);
-	assert_int_equal(pt_calendar_window(morning, PT_CALENDAR_DAY, zone_localtime,
+	assert_int_equal(pt_calendar_window(morning, PT_CALENDAR_DAY, pt_zone_localtime,
 					    "America/New_York", &start, &reset), PT_OK);
 	assert_int_equal(reset - start, 23 * INT64_C(3600000));
 	assert_int_equal(next, reset);
@@ -84,8 +77,8 @@ static void no_start_in_the_guard_before_a_reset(void **state)
 	int64_t start, reset;
 	(void)state;
 	assert_int_equal(pt_limit_parse("5/1h@calendar", &limit), PT_OK);
-	assert_int_equal(pt_limit_set_init(&s, &limit, 1, 30, zone_localtime, "UTC"), PT_OK);
-	assert_int_equal(pt_calendar_window(T0 + 1000, PT_CALENDAR_HOUR, zone_localtime, "UTC",
+	assert_int_equal(pt_limit_set_init(&s, &limit, 1, 30, pt_zone_localtime, "UTC"), PT_OK);
+	assert_int_equal(pt_calendar_window(T0 + 1000, PT_CALENDAR_HOUR, pt_zone_localtime, "UTC",
 					    &start, &reset), PT_OK);
 	/* 10 ms before the hour: a start up to 30 ms late would count in the
 	 * next hour, which did not count it, so it is placed at the hour */
@@ -102,7 +95,7 @@ static void offsets_no_window_holds_are_infeasible(void **state)
 	static const int64_t four[] = {0, 1000, 2000, 3000};
 	(void)state;
 	assert_int_equal(pt_limit_parse("3/1d@calendar", &limit), PT_OK);
-	assert_int_equal(pt_limit_set_init(&s, &limit, 1, 20, zone_localtime, "UTC"), PT_OK);
+	assert_int_equal(pt_limit_set_init(&s, &limit, 1, 20, pt_zone_localtime, "UTC"), PT_OK);
 	assert_int_equal(pt_limit_set_find(&s, T0, four, 4, &base), PT_EINFEASIBLE);
 	/* three fit, and they go together */
 	assert_int_equal(pt_limit_set_find(&s, T0, four, 3, &base), PT_OK);
