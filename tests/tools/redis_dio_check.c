@@ -183,7 +183,7 @@ static void new_key(chk_key *key, int slot, uint64_t seed, unsigned gen)
 static void sync_starts(chk_key *key, long round)
 {
 	char span[24], member[MAX_SYNC][48], delta[MAX_SYNC][24];
-	const char *argv[5 + 2 * MAX_SYNC] = { "EVALSHA", sha, "1", key->name, "sync", span };
+	const char *argv[6 + 2 * MAX_SYNC] = { "EVALSHA", sha, "1", key->name, "sync", span };
 	int64_t n = rnd_in(1, key->limit + 2 < MAX_SYNC ? key->limit + 2 : MAX_SYNC);
 	int64_t from = rnd_in(0, 3 * key->span);
 	int argc = 6;
