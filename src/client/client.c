@@ -160,10 +160,20 @@ static int read_reply(pt_client *c, cJSON **reply, int64_t deadline, char *err, 
 int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *err,
 		      size_t err_len)
 {
+	return pt_client_request_waiting(c, request, 0, reply, err, err_len);
+}
+
+int pt_client_request_waiting(pt_client *c, const cJSON *request, int64_t wait_ms,
+			      cJSON **reply, char *err, size_t err_len)
+{
 	*reply = NULL;
 	if (c->fd < 0)
 		return fail_io(c, err, err_len, "not connected to the daemon");
 	int64_t deadline = deadline_of(c);
+	if (wait_ms < 0)
+		deadline = 0;
+	else if (deadline > 0)
+		deadline += wait_ms;
 	int rc = send_request(c, request, deadline, err, err_len);
 	if (rc != PT_OK && rc != PEER_CLOSED)
 		return rc;

@@ -79,6 +79,12 @@ int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
 int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *err,
 		      size_t err_len);
 
+/* As pt_client_request for a request the daemon may answer only once
+ * something frees (a lease, a queued start): the reply may come wait_ms
+ * later than the timeout allows (wait_ms < 0: no bound at all). */
+int pt_client_request_waiting(pt_client *c, const cJSON *request, int64_t wait_ms,
+			      cJSON **reply, char *err, size_t err_len);
+
 /* acquire: PT_OK with *grant; PT_EINFEASIBLE ("infeasible"); PT_ERANGE
  * ("wait_too_long": grant->start_ms still set); PT_EINVAL (any other error
  * reply, message in err; or a value beyond 2^53, refused unsent); PT_EIO as
@@ -86,14 +92,14 @@ int pt_client_request(pt_client *c, const cJSON *request, cJSON **reply, char *e
 int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, char *err,
 		      size_t err_len);
 
-/* release: PT_OK (also when the daemon says not_found: nothing to free);
- * PT_EINVAL (any other error reply, message in err); PT_EIO as
- * pt_client_request. from_ms 0: now. unused: the starts from from_ms on
- * were never used, so the daemon frees them even where they are past. */
 /* Tell the daemon what the service said. PT_OK; PT_EINVAL when the daemon
  * refused it (err says why); PT_EIO. */
 int pt_client_learn(pt_client *c, const pt_learn_req *req, char *err, size_t err_len);
 
+/* release: PT_OK (also when the daemon says not_found: nothing to free);
+ * PT_EINVAL (any other error reply, message in err); PT_EIO as
+ * pt_client_request. from_ms 0: now. unused: the starts from from_ms on
+ * were never used, so the daemon frees them even where they are past. */
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len);
 
