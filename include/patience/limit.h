@@ -56,6 +56,11 @@ int pt_limit_list_format(const pt_limit_list *list, char *buf, size_t len);
 const char *pt_calendar_unit_name(pt_calendar_unit unit);
 int pt_calendar_unit_parse(const char *text, pt_calendar_unit *out);
 
+/* A start's priority among the daemon's queued acquires: "high" 1,
+ * "normal" 0, "low" -1, or an integer -10..10. PT_OK or PT_EINVAL. */
+#define PT_PRIORITY_LIMIT 10
+int pt_priority_parse(const char *text, int64_t *out);
+
 /* The limit of the list with the shortest window (the first of equals):
  * the one a single-limit scheduler enforces. NULL for an empty list. */
 const pt_limit *pt_limit_list_primary(const pt_limit_list *list);

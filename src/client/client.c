@@ -26,9 +26,11 @@
 /* Wait for events on fd until deadline (0: none). 1 ready, 0 timed out,
  * -1 poll failed. POLLHUP and POLLERR count as ready: the send or recv
  * that follows reports them. */
-static int wait_fd(int fd, short events, int64_t deadline)
+/* 1 when c's socket is ready, 0 on timeout, -1 on error or when a signal
+ * came that c->interrupted says should end the wait. */
+static int wait_fd(const pt_client *c, short events, int64_t deadline)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p = {.fd = c->fd, .events = events};
 	for (;;) {
 		int64_t left = deadline ? deadline - pt_monotonic_ms() : -1;
 		if (deadline && left <= 0)
@@ -36,7 +38,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n > 0)
 			return 1;
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && (errno != EINTR || (c->interrupted && c->interrupted())))
 			return -1;
 	}
 }
@@ -87,7 +89,7 @@ static int send_all(pt_client *c, const char *p, size_t n, int64_t deadline, cha
 			return PEER_CLOSED;
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "send to daemon: %s", strerror(errno));
-		int ready = wait_fd(c->fd, POLLOUT, deadline);
+		int ready = wait_fd(c, POLLOUT, deadline);
 		if (ready <= 0)
 			return fail_io(c, err, err_len,
 				       "daemon did not read our request within %lld ms",
@@ -129,8 +131,11 @@ static int fill(pt_client *c, int64_t deadline, char *err, size_t err_len)
 			return fail_io(c, err, err_len, "daemon closed the connection");
 		if (errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "read from daemon: %s", strerror(errno));
-		int ready = wait_fd(c->fd, POLLIN, deadline);
-		if (ready <= 0)
+		int ready = wait_fd(c, POLLIN, deadline);
+		if (ready < 0)
+			return fail_io(c, err, err_len, "waiting for the daemon: %s",
+				       errno == EINTR ? "interrupted" : strerror(errno));
+		if (ready == 0)
 			return fail_io(c, err, err_len, "no reply from daemon within %lld ms",
 				       (long long)c->timeout_ms);
 	}
@@ -290,7 +295,7 @@ static int wait_connected(pt_client *c, const char *path, int64_t deadline, char
 {
 	int so_err = 0;
 	socklen_t len = sizeof so_err;
-	if (wait_fd(c->fd, POLLOUT, deadline) <= 0)
+	if (wait_fd(c, POLLOUT, deadline) <= 0)
 		return fail_io(c, err, err_len, "daemon on %s did not accept within %lld ms", path,
 			       (long long)c->timeout_ms);
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0)
@@ -409,7 +414,8 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
 	    add_opt(o, "guard_ms", r->guard_ms) && (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)) &&
-	    add_extra(o, r->extra, r->n_extra) &&
+	    add_extra(o, r->extra, r->n_extra) && add_opt(o, "priority", r->priority) &&
+	    (!r->queue || cJSON_AddBoolToObject(o, "queue", 1)) &&
 	    (!r->tz || !r->n_extra || cJSON_AddStringToObject(o, "tz", r->tz)))
 		return o;
 	cJSON_Delete(o);
@@ -492,7 +498,10 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 	cJSON *request = acquire_request(req);
 	if (!request)
 		return fail_io(c, err, err_len, "out of memory for a request");
-	rc = pt_client_request(c, request, &reply, err, err_len);
+	/* queued: the reply comes when our turn does, bounded only by max_wait */
+	rc = pt_client_request_waiting(c, request,
+				       !req->queue ? 0 : req->max_wait_ms > 0 ? req->max_wait_ms : -1,
+				       &reply, err, err_len);
 	cJSON_Delete(request);
 	if (rc != PT_OK)
 		return rc;

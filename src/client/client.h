@@ -16,6 +16,7 @@
 typedef struct pt_client {
 	int fd;             /* -1 when not connected */
 	int64_t timeout_ms; /* bound on each request's round trip; <= 0: none */
+	int (*interrupted)(void); /* non-zero after a signal: stop waiting (may be NULL) */
 	char *buf;          /* reply bytes read but not yet consumed, owned */
 	size_t len;
 } pt_client;
@@ -34,6 +35,8 @@ typedef struct pt_acquire_req {
 	const pt_limit *extra; /* the resource's other limits ("limits"); n_extra of them */
 	size_t n_extra;
 	const char *tz;        /* their calendar's zone; NULL: the daemon's */
+	int64_t priority;      /* -10 .. 10: high 1, normal 0, low -1 */
+	bool queue;            /* wait in the daemon's queue for our turn (no timeout) */
 } pt_acquire_req;
 
 /* What a service said about a resource (docs/PROTOCOL.md, learn); 0: not said. */

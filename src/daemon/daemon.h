@@ -10,6 +10,7 @@
  *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
  *   limits.c     the config files: settings and [rate_limiting.resources]
  *   memo.c       a small string per (uid, resource, key) that clients keep
+ *   queue.c      acquires waiting for their turn, by priority and age
  *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
  *                /healthz
  *   log.c        one timestamped line per event on stderr
@@ -142,7 +143,8 @@ typedef struct pt_acquire {
 	int64_t max_wait_ms;   /* < 0: no bound */
 	int64_t ttl_ms;        /* <= 0: the default, counted from the start */
 	int64_t guard_ms;      /* > 0: the guard when this acquire creates the resource */
-	int64_t priority;      /* recorded only */
+	int64_t priority;      /* queued acquires: higher goes first (high 1, low -1) */
+	bool queue;            /* wait in the queue rather than reserve ahead */
 	const char *client_id; /* may be NULL */
 	pt_owner *owner;       /* the connection it came on; NULL: none */
 	int64_t cap;           /* > 0: place as if the limit were min(limit, cap) */
@@ -358,9 +360,9 @@ typedef struct pt_redis_options {
 	double outage_share;      /* 0: 1 / the daemons last seen */
 } pt_redis_options;
 
-/* An acquire waiting for Redis's answer. */
+/* An acquire waiting for Redis's answer, or in the queue (queue.c). */
 typedef struct pt_pending {
-	struct pt_pending *next;      /* the backend's list */
+	struct pt_pending *next;      /* the backend's list, or the queue */
 	struct pt_pending *conn_next; /* the connection's list */
 	struct pt_conn *conn;         /* NULL once the connection closed */
 	struct pt_reply *reply;       /* its place among the connection's replies */
@@ -369,6 +371,10 @@ typedef struct pt_pending {
 	int64_t span_ms;
 	int64_t sent_ms;              /* monotonic */
 	int64_t doubt_ms;             /* how much later than Redis meant the start may be */
+	bool queued;                  /* in the queue, not sent to Redis */
+	int64_t queued_ms, key_ms;    /* when it came; its place in the queue */
+	int64_t deadline_ms;          /* answer wait_too_long then; < 0: never */
+	unsigned blocked_pass;        /* the queue's pass that found its start not yet due */
 	char resource[PT_RESOURCE_NAME_MAX + 1];
 	char client_id[PT_CLIENT_ID_MAX + 1];
 	pt_limit extra[PT_LIMITS_MAX];
@@ -396,6 +402,34 @@ void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t *c
 void pt_redis_describe(const pt_redis *r, const char **mode, int64_t *since_ms,
 		       size_t *daemons);
 
+/* ---- queue.c ---- */
+
+#define PT_QUEUE_LOOKAHEAD_MS 100 /* a queued acquire is placed this long before its start */
+#define PT_QUEUE_MAX 65536        /* acquires queued at once */
+
+/* Queue p (its reply held, linked to its connection's pending list; the
+ * caller keeps n_queued below PT_QUEUE_MAX) and serve the queue. */
+void pt_queue_add(struct pt_daemon *d, pt_pending *p);
+/* Serve the queue in the next loop turn: place every waiter whose turn and
+ * start have come. Called when starts may have freed (a release, a closed
+ * connection, a new limit, the tick). */
+void pt_queue_kick(struct pt_daemon *d);
+/* c closed: forget its waiters. */
+void pt_queue_drop_conn(struct pt_daemon *d, struct pt_conn *c);
+/* Has c an acquire in the queue? */
+bool pt_queue_holds(const struct pt_conn *c);
+/* How many acquires of (uid, resource) wait. */
+size_t pt_queue_waiting(const struct pt_daemon *d, uint32_t uid, const char *resource);
+void pt_queue_release(struct pt_daemon *d);
+
+/* protocol.c, for queue.c: place queued p if its start is at most
+ * PT_QUEUE_LOOKAHEAD_MS away. true: answered (granted or refused; p is
+ * unlinked from its connection, free it); false: *retry_ms is its start. */
+bool pt_protocol_try_queued(struct pt_daemon *d, pt_pending *p, int64_t now_ms,
+			    int64_t *retry_ms);
+/* p's max_wait_ms passed in the queue: answer wait_too_long. */
+void pt_protocol_queued_timeout(struct pt_daemon *d, pt_pending *p, int64_t now_ms);
+
 /* protocol.c: Redis answered p (granted: base_ms in this host's clock; else
  * wait_ms > 0 when max_wait forbids the start, or neither: Redis failed and
  * the acquire is placed locally). Sends the reply; frees nothing. */
@@ -415,6 +449,7 @@ typedef struct pt_daemon_options {
 	unsigned socket_mode;
 	pt_redis_options redis; /* url "": the memory backend */
 	char metrics_listen[320]; /* host:port of the HTTP port; "": none */
+	int64_t priority_aging_ms; /* a queued acquire's wait that is worth one priority level */
 } pt_daemon_options;
 
 /* ---- http.c: the operator's HTTP port ---- */
@@ -466,6 +501,9 @@ typedef struct pt_daemon {
 	pt_registry reg;
 	pt_memo_table memos;
 	pt_redis *redis; /* NULL: the memory backend */
+	pt_pending *queued; /* queue.c: sorted by key */
+	size_t n_queued;
+	struct event *queue_ev;
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */
 	ino_t socket_ino;

@@ -133,7 +133,8 @@ static void add_resource_line(struct evbuffer *b, const char *name, const pt_res
 	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", res->uid, v);
 }
 
-static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t n)
+static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resource_usage *u,
+			  size_t n)
 {
 	add_family(b, "patience_resource_limit", "gauge", "Starts allowed per window.");
 	for (size_t i = 0; i < n; i++)
@@ -154,6 +155,10 @@ static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t
 	add_family(b, "patience_resource_reserved", "gauge", "Starts reserved after now.");
 	for (size_t i = 0; i < n; i++)
 		add_resource_line(b, "patience_resource_reserved", u[i].res, (int64_t)u[i].reserved);
+	add_family(b, "patience_resource_waiting", "gauge", "Acquires queued for their turn.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_waiting", u[i].res,
+				  (int64_t)pt_queue_waiting(d, u[i].res->uid, u[i].res->name));
 }
 
 static bool backend_up(const pt_daemon *d)
@@ -181,7 +186,9 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 		  backend_up(d) ? 1 : 0);
 	add_gauge(b, "patience_memos", "Memos kept for clients.",
 		  (int64_t)pt_memo_count(&d->memos, PT_UID_ALL));
-	add_resources(b, u, n);
+	add_gauge(b, "patience_queued_acquires", "Acquires waiting in the queue for their turn.",
+		  (int64_t)d->n_queued);
+	add_resources(b, d, u, n);
 	free(u);
 	add_family(b, "process_start_time_seconds", "gauge",
 		   "Start time of the process since unix epoch in seconds.");
@@ -201,7 +208,7 @@ static bool add_int(cJSON *o, const char *key, int64_t v)
 	return false;
 }
 
-static cJSON *resource_json(const pt_resource_usage *u)
+static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u)
 {
 	const pt_resource *res = u->res;
 	cJSON *o = cJSON_CreateObject();
@@ -212,7 +219,8 @@ static cJSON *resource_json(const pt_resource_usage *u)
 		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
 		  add_int(o, "reserved", (int64_t)u->reserved) &&
 		  add_int(o, "in_window", (int64_t)u->in_window) &&
-		  add_int(o, "next_free_ms", u->next_free_ms);
+		  add_int(o, "next_free_ms", u->next_free_ms) &&
+		  add_int(o, "waiting", (int64_t)pt_queue_waiting(d, res->uid, res->name));
 	if (ok && res->learned)
 		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
 		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
@@ -237,7 +245,7 @@ static char *resources_body(pt_daemon *d)
 	if (!ok)
 		cJSON_Delete(array);
 	for (size_t i = 0; ok && i < n; i++) {
-		cJSON *o = resource_json(&u[i]);
+		cJSON *o = resource_json(d, &u[i]);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	free(u);

@@ -278,6 +278,7 @@ static void teardown(pt_daemon *d)
 	d->redis = NULL;
 	pt_http_release(d);
 	pt_server_release(d);
+	pt_queue_release(d);
 	for (size_t i = 0; i < 3; i++)
 		if (d->signal_ev[i])
 			event_free(d->signal_ev[i]);

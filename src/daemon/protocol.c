@@ -16,6 +16,7 @@
 
 #include "patience/calendar.h"
 #include "patience/duration.h"
+#include "patience/limit.h"
 #include "patience/error.h"
 
 #define SERVER_NAME "patience-daemon " PATIENCE_VERSION
@@ -32,6 +33,7 @@ typedef struct req {
 	pt_conn *c;
 	const cJSON *root;
 	int64_t now;
+	int64_t asked; /* when the client asked (a queued acquire: before now) */
 	cJSON *out;   /* the reply */
 	bool oom;     /* an allocation failed: answer "internal" */
 	bool durable; /* the reply reports a write */
@@ -298,7 +300,8 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra
 	    get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &a->max_wait_ms) < 0 ||
 	    get_int(q, "ttl_ms", 1, PT_DURATION_MAX_MS, &a->ttl_ms) < 0 ||
 	    get_int(q, "guard_ms", 1, PT_DURATION_MAX_MS, &a->guard_ms) < 0 ||
-	    get_int(q, "priority", -PT_JSON_INT_MAX, PT_JSON_INT_MAX, &a->priority) < 0 ||
+	    get_int(q, "priority", -PT_PRIORITY_LIMIT, PT_PRIORITY_LIMIT, &a->priority) < 0 ||
+	    get_bool(q, "queue", &a->queue) < 0 ||
 	    get_string(q, "client_id", &a->client_id) < 0 ||
 	    get_extra_limits(q, extra, &a->n_extra) < 0 || get_string(q, "tz", &a->tz) < 0)
 		return -1;
@@ -330,7 +333,7 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "max_late_ms", p->guard_ms > doubt_ms ? p->guard_ms - doubt_ms : 0);
 	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
 	q->durable = true;
-	pt_metrics_acquired(&q->d->metrics, PT_ACQ_GRANTED, p->start_ms - q->now);
+	pt_metrics_acquired(&q->d->metrics, PT_ACQ_GRANTED, p->start_ms - q->asked);
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
 	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ", %s)", q->c->id, q->c->uid,
 	       a->resource, p->reservation, a->k, p->start_ms - q->now, p->start_ms,
@@ -339,7 +342,8 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 
 static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, int rc);
 
-/* The acquire goes to Redis; NULL (and the reply made) when it cannot. */
+/* The acquire waits for Redis (res: its resource) or in the queue (res
+ * NULL); NULL (and the reply made) when it cannot. */
 static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *res)
 {
 	pt_pending *p = calloc(1, sizeof *p + a->k * sizeof p->offsets[0]);
@@ -361,9 +365,26 @@ static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *r
 	p->a.offsets = p->offsets;
 	p->a.owner = NULL; /* linked when granted, if the connection is still there */
 	p->conn = q->c;
-	p->span_ms = res->dio.window_ms + res->dio.guard_ms;
-	p->id = pt_registry_new_id(&q->d->reg);
+	p->deadline_ms = -1;
+	if (res) {
+		p->span_ms = res->dio.window_ms + res->dio.guard_ms;
+		p->id = pt_registry_new_id(&q->d->reg);
+	}
 	return p;
+}
+
+/* Links p, whose reply comes later, to q's connection. false (p freed, the
+ * reply made) when out of memory. */
+static bool pending_hold(req *q, pt_pending *p)
+{
+	if (!(p->reply = pt_server_hold_later(q->c))) {
+		free(p);
+		return false; /* the connection is closed */
+	}
+	p->conn_next = q->c->pending;
+	q->c->pending = p;
+	q->later = true;
+	return true;
 }
 
 /* With the Redis backend: 1 when the acquire went to Redis, 0 to place it
@@ -395,17 +416,31 @@ static int acquire_shared(req *q, pt_acquire *a)
 		return 0;
 	}
 	pt_pending *pend = pending_new(q, a, res);
-	if (!pend || !(pend->reply = pt_server_hold_later(q->c))) {
-		free(pend);
+	if (!pend || !pending_hold(q, pend)) {
 		if (created)
 			pt_registry_forget(&q->d->reg, res);
-		return pend ? fail(q, "internal", "out of memory; nothing was granted") : -1;
+		return -1;
 	}
-	pend->conn_next = q->c->pending;
-	q->c->pending = pend;
 	pt_redis_acquire(q->d->redis, pend);
-	q->later = true;
 	return 1;
+}
+
+/* "queue": the acquire waits for its turn (queue.c). */
+static int acquire_queued(req *q, const pt_acquire *a)
+{
+	pt_pending *p;
+	if (q->d->n_queued >= PT_QUEUE_MAX)
+		return fail(q, "busy", "%zu acquires are already queued; try again later",
+			    q->d->n_queued);
+	if (!(p = pending_new(q, a, NULL)))
+		return -1;
+	p->queued = true;
+	if (a->max_wait_ms >= 0)
+		p->deadline_ms = q->now + a->max_wait_ms;
+	if (!pending_hold(q, p))
+		return -1;
+	pt_queue_add(q->d, p);
+	return 0;
 }
 
 static int op_acquire(req *q)
@@ -417,6 +452,8 @@ static int op_acquire(req *q)
 	pt_grant_mode mode = q->d->redis ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
 	if (read_acquire(q, &a, offsets, extra) < 0)
 		return -1;
+	if (a.queue && !q->d->redis)
+		return acquire_queued(q, &a);
 	if (q->d->redis) {
 		int rc = acquire_shared(q, &a);
 		if (rc != 0)
@@ -516,11 +553,24 @@ static void acquire_answer(req *q, pt_pending *p, bool ok, int64_t base_ms, int6
 	acquire_failed(q, &p->a, &pl, rc);
 }
 
+/* Sends the reply q made for p, which was held for it. */
+static void send_pending(req *q, pt_pending *p)
+{
+	char *text = NULL;
+	if (!q->oom && q->out)
+		text = cJSON_PrintUnformatted(q->out);
+	cJSON_Delete(q->out);
+	/* a grant Redis holds is not written here: it waits for no commit */
+	pt_server_fill(p->conn, p->reply, text ? text : pt_protocol_internal_reply,
+		       q->durable && text && pt_registry_dirty(&q->d->reg));
+	free(text);
+}
+
 void pt_protocol_acquire_done(pt_daemon *d, pt_pending *p, bool granted_ok, int64_t base_ms,
 			      int64_t wait_ms)
 {
-	req q = {.d = d, .c = p->conn, .now = pt_daemon_now_ms()};
-	char *text = NULL;
+	int64_t now = pt_daemon_now_ms();
+	req q = {.d = d, .c = p->conn, .now = now, .asked = now};
 	if (!p->conn) {
 		if (granted_ok)
 			grant_orphaned(d, p);
@@ -529,13 +579,41 @@ void pt_protocol_acquire_done(pt_daemon *d, pt_pending *p, bool granted_ok, int6
 	pending_unlink(p);
 	p->a.owner = &p->conn->owner;
 	acquire_answer(&q, p, granted_ok, base_ms, wait_ms);
-	if (!q.oom && q.out)
-		text = cJSON_PrintUnformatted(q.out);
-	cJSON_Delete(q.out);
-	/* a grant Redis holds is not written here: it waits for no commit */
-	pt_server_fill(p->conn, p->reply, text ? text : pt_protocol_internal_reply,
-		       q.durable && text && pt_registry_dirty(&d->reg));
-	free(text);
+	send_pending(&q, p);
+}
+
+bool pt_protocol_try_queued(pt_daemon *d, pt_pending *p, int64_t now_ms, int64_t *retry_ms)
+{
+	req q = {.d = d, .c = p->conn, .now = now_ms, .asked = p->queued_ms};
+	pt_acquire a = p->a;
+	pt_placement pl;
+	a.owner = &p->conn->owner;
+	a.max_wait_ms = PT_QUEUE_LOOKAHEAD_MS;
+	int rc = pt_registry_acquire(&d->reg, &a, now_ms, &pl);
+	if (rc == PT_ERANGE && (p->deadline_ms < 0 || pl.start_ms <= p->deadline_ms)) {
+		*retry_ms = pl.start_ms;
+		return false;
+	}
+	pending_unlink(p);
+	if (rc == PT_OK) {
+		granted(&q, &a, &pl, PT_GRANT_MEMORY, 0);
+	} else {
+		a.max_wait_ms = p->deadline_ms - p->queued_ms; /* as the client asked */
+		acquire_failed(&q, &a, &pl, rc);
+	}
+	send_pending(&q, p);
+	return true;
+}
+
+void pt_protocol_queued_timeout(pt_daemon *d, pt_pending *p, int64_t now_ms)
+{
+	req q = {.d = d, .c = p->conn, .now = now_ms};
+	pending_unlink(p);
+	pt_metrics_acquired(&d->metrics, PT_ACQ_WAIT_TOO_LONG, 0);
+	fail(&q, "wait_too_long", "no start came within max_wait_ms %" PRId64 ": acquires "
+	     "of higher rank held the free start times", p->deadline_ms - p->queued_ms);
+	put_int(&q, q.out, "now_ms", now_ms);
+	send_pending(&q, p);
 }
 
 static int op_release(req *q)
@@ -739,6 +817,7 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "reserved", (int64_t)u->reserved);
 	put_int(q, o, "in_window", (int64_t)u->in_window);
 	put_int(q, o, "next_free_ms", u->next_free_ms);
+	put_int(q, o, "waiting", (int64_t)pt_queue_waiting(q->d, u->res->uid, u->res->name));
 	learned_json(q, o, u->res);
 	if (u->res->extra)
 		put(q, o, "limits", extra_json(q, u->res->extra));
@@ -826,10 +905,12 @@ static int op_status(req *q)
 static const struct {
 	const char *name;
 	op_fn fn;
+	bool may_free; /* may free start times queued acquires wait for */
 } ops[] = {
-	{"hello", op_hello},         {"acquire", op_acquire},     {"release", op_release},
-	{"set_limit", op_set_limit}, {"resources", op_resources}, {"status", op_status},
-	{"learn", op_learn},         {"memo", op_memo},
+	{"hello", op_hello, false},         {"acquire", op_acquire, false},
+	{"release", op_release, true},      {"set_limit", op_set_limit, true},
+	{"resources", op_resources, false}, {"status", op_status, false},
+	{"learn", op_learn, true},          {"memo", op_memo, false},
 };
 
 /* ---- dispatch ---- */
@@ -862,6 +943,8 @@ static void dispatch(req *q)
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		if (strcmp(op, ops[i].name) == 0) {
 			ops[i].fn(q);
+			if (ops[i].may_free)
+				pt_queue_kick(q->d);
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "

@@ -27,6 +27,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,9 @@ static void conn_close(pt_conn *c)
 			pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u) closed: released %zu "
 			       "starts", c->id, c->uid, n);
 		pt_server_wrote(d);
+		pt_queue_kick(d);
 	}
+	pt_queue_drop_conn(d, c);
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
@@ -428,6 +431,39 @@ static void on_write(struct bufferevent *bev, void *arg)
 	conn_finish(arg);
 }
 
+/* Has the client's process ended (gone, or a zombie)? A closed socket
+ * reads as EOF as a half-closed one does: only the pid tells them apart. */
+static bool peer_gone(pid_t pid)
+{
+	char path[32], stat[256];
+	FILE *f;
+	size_t n;
+	if (pid <= 0)
+		return false;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	n = fread(stat, 1, sizeof stat - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	const char *end = strrchr(stat, ')'); /* the name may hold anything */
+	return end && end[1] == ' ' && end[2] == 'Z';
+}
+
+/* A client that shut its side while an acquire of it waits in the queue
+ * still wants the reply, unless it died: then close (withdrawing it). */
+static bool conn_close_if_dead(pt_conn *c)
+{
+	if (!c->eof || !pt_queue_holds(c) || !peer_gone(c->pid))
+		return false;
+	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u, pid %ld) died waiting in the queue",
+	       c->id, c->uid, (long)c->pid);
+	conn_close(c);
+	return true;
+}
+
 /* The client shut its side: answer a last line without newline, then
  * close once the replies are out. */
 static void conn_eof(pt_conn *c)
@@ -442,7 +478,8 @@ static void conn_eof(pt_conn *c)
 			return;
 	}
 	evbuffer_drain(in, evbuffer_get_length(in));
-	conn_finish(c);
+	if (!conn_close_if_dead(c))
+		conn_finish(c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -572,6 +609,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
 	pt_learn_expire(&d->reg, pt_daemon_now_ms());
 	pt_server_wrote(d);
+	for (pt_conn *c = d->conns, *next; c; c = next) {
+		next = c->next;
+		conn_close_if_dead(c);
+	}
+	pt_queue_kick(d);
 }
 
 /* ---- the listening socket ---- */

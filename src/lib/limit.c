@@ -1,8 +1,10 @@
 /* Limit lists: "60/1m,1000/1d@calendar" (see patience/limit.h). */
 #include "patience/limit.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "patience/duration.h"
@@ -158,4 +160,25 @@ int pt_calendar_unit_parse(const char *text, pt_calendar_unit *out)
 		}
 	}
 	return PT_EINVAL;
+}
+
+int pt_priority_parse(const char *text, int64_t *out)
+{
+	static const char *const names[] = {"low", "normal", "high"};
+	char *end;
+	long v;
+	for (int i = 0; i < 3 && text; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*out = i - 1;
+			return PT_OK;
+		}
+	}
+	if (!text || !*text)
+		return PT_EINVAL;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || v < -PT_PRIORITY_LIMIT || v > PT_PRIORITY_LIMIT)
+		return PT_EINVAL;
+	*out = v;
+	return PT_OK;
 }

@@ -109,6 +109,15 @@ static int check_scope(const char *text, char *err, size_t len)
 	return -1;
 }
 
+static int check_priority(const char *text, char *err, size_t len)
+{
+	int64_t p;
+	if (pt_priority_parse(text, &p) == PT_OK)
+		return 0;
+	snprintf(err, len, "high, normal, low or an integer from -10 to 10");
+	return -1;
+}
+
 static int check_limits(const char *text, char *err, size_t len)
 {
 	pt_limit_list list = {.count = 0};
@@ -174,6 +183,8 @@ static const pt_setting_def table[] = {
 	{"resource_scope", "RESOURCE_SCOPE", S, "host", NONE, check_scope,
 	 "derived resource ids: per host, or per path template", NULL},
 	{"tz", "TZ", S, NULL, NONE, check_zone, "time zone of calendar limits (local time)", NULL},
+	{"priority", "PRIORITY", S, "normal", NONE, check_priority,
+	 "rank among the daemon's queued starts: high, normal, low", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},
@@ -209,6 +220,8 @@ static const pt_setting_def table[] = {
 	 NULL},
 	{"daemon.idle_timeout", NULL, D, "10m", NONE, NULL,
 	 "daemon: close a connection idle this long (0: never)", NULL},
+	{"daemon.priority_aging", NULL, D, "10s", NONE, NULL,
+	 "daemon: a queued acquire's wait worth one priority level (0: strict priority)", NULL},
 	{"daemon.socket_mode", NULL, S, "0600", NONE, check_mode,
 	 "daemon: permissions of the socket (octal)", NULL},
 	/* [rate_limiting] */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "exec/signals.h"
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -41,6 +42,7 @@ int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, c
 					 p->daemon_timeout_ms, err, err_len);
 		*start_failed = rc != PT_OK;
 	}
+	c->interrupted = pt_signals_pending; /* a queued acquire must not outlast Ctrl-C */
 	return rc;
 }
 
@@ -183,6 +185,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
 		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
 		.extra = l->extra, .n_extra = l->n_extra, .tz = p->tz,
+		.priority = p->priority, .queue = true,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
 	if (rc != PT_OK && rc != PT_EIO) {
@@ -192,7 +195,8 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		return 0;
 	}
 	if (rc != PT_OK) {
-		say_fallback(l, err);
+		if (!pt_signals_pending()) /* else the run ends: no fallback to speak of */
+			say_fallback(l, err);
 		return -1;
 	}
 	if (!l->shared && p->verbose_prefix)

@@ -28,6 +28,7 @@ typedef struct limiter_config {
 	size_t n_limits;
 	const char *tz; /* calendar limits' IANA zone; NULL: local time */
 	int64_t rate_limit, window_ms, guard_ms;
+	int64_t priority;        /* in the daemon's queue: high 1, normal 0, low -1 */
 	bool guard_given;        /* sent to the daemon for a resource it creates */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;

@@ -153,7 +153,11 @@ static int check_unlimited(const pt_config *cfg, pt_strategy s)
 {
 	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
 			   s != PT_STRATEGY_ADAPTIVE;
-	const char *orphan = get_text(cfg, "guard") ? "--guard" : daemon_flag ? "--daemon" : NULL;
+	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG;
+	const char *orphan = get_text(cfg, "guard") ? "--guard"
+			     : daemon_flag	    ? "--daemon"
+			     : priority_flag	    ? "--priority"
+						    : NULL;
 	if (!orphan)
 		return 0;
 	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too", orphan);
@@ -241,6 +245,7 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 	plan->guard_given = get_text(cfg, "guard") != NULL;
 	plan->guard_ms = plan->guard_given ? get_ms(cfg, "guard")
 					   : pt_dio_default_guard(plan->window_ms);
+	pt_priority_parse(get_text(cfg, "priority"), &plan->priority);
 	plan->n_offsets = 1; /* every attempt is one start, placed on its own */
 	return 0;
 }

@@ -48,6 +48,8 @@ typedef struct rpr_plan {
 	/* RPR_RATE: the limit, and the daemon that shares it */
 	int64_t rate_limit, rate_window_ms, guard_ms;
 	bool guard_given, daemon, no_auto_start;
+	int64_t priority; /* --priority, in the daemon's queue */
+	bool priority_given;
 	int64_t daemon_timeout_ms; /* the daemon_timeout setting */
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
 	const char *profile;     /* --profile; NULL: the profile setting */
