@@ -12,6 +12,8 @@
 #include "patience/error.h"
 
 #define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
+#define RECONNECT_TRIES 10     /* after losing the daemon mid-request... */
+#define RECONNECT_PAUSE_MS 100 /* ...this far apart */
 
 /* realtime - monotonic, in ms, read now. */
 static int64_t clock_offset_ms(void)
@@ -51,6 +53,20 @@ static void connect_daemon(limiter *l)
 	char err[256];
 	if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err) != PT_OK)
 		say_fallback(l, err);
+}
+
+/* The daemon went away while we waited for its answer: it is likely being
+ * restarted (by us, another client or its supervisor), and a connection
+ * made while it comes up can be refused or reset. Try for a while. */
+static void reconnect_daemon(limiter *l)
+{
+	char err[256];
+	for (int i = 0; i < RECONNECT_TRIES && !pt_signals_pending(); i++) {
+		if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err) == PT_OK)
+			return;
+		nanosleep(&(struct timespec){0, RECONNECT_PAUSE_MS * 1000000L}, NULL);
+	}
+	say_fallback(l, err);
 }
 
 int limiter_init(limiter *l, const limiter_config *cfg)
@@ -171,12 +187,12 @@ void limiter_learn(limiter *l, pt_learn_req *req)
 }
 
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
- * -1 to go local. */
+ * -1 (err says why) when it did not answer. */
 static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
-			int64_t *base)
+			int64_t *base, char *err, size_t err_len)
 {
 	const limiter_config *p = &l->cfg;
-	char err[256], client_id[64];
+	char client_id[64];
 	pt_grant g;
 	snprintf(client_id, sizeof client_id, "%s pid %ld", p->tool, (long)getpid());
 	int64_t offset = clock_offset_ms();
@@ -187,18 +203,15 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		.extra = l->extra, .n_extra = l->n_extra, .tz = p->tz,
 		.priority = p->priority, .queue = true,
 	};
-	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
+	int rc = pt_client_acquire(&l->client, &req, &g, err, err_len);
 	if (rc != PT_OK && rc != PT_EIO) {
 		/* It answered, and said no: going local would break the shared limit. */
 		fprintf(stderr, "%s: the daemon refused \"%s\": %s\n", p->tool, p->resource_id, err);
 		l->refused = true;
 		return 0;
 	}
-	if (rc != PT_OK) {
-		if (!pt_signals_pending()) /* else the run ends: no fallback to speak of */
-			say_fallback(l, err);
+	if (rc != PT_OK)
 		return -1;
-	}
 	if (!l->shared && p->verbose_prefix)
 		fprintf(stderr, "%sSharing \"%s\" through patience-daemon.\n", p->verbose_prefix,
 			p->resource_id);
@@ -220,11 +233,25 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	int64_t base = not_before_ms;
 	release_held(l, cancel_from_ms);
 	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
-	if (l->cfg.daemon_enabled) {
+	/* Reconnect once per grant; and once more when the daemon went away
+	 * while we waited in its queue (a restarted one has our reservations). */
+	for (int tries = 0; l->cfg.daemon_enabled && tries < 2; tries++) {
+		char err[256];
+		bool was_connected = l->client.fd >= 0;
+		if (tries > 0)
+			reconnect_daemon(l);
+		else if (!was_connected)
+			connect_daemon(l);
 		if (l->client.fd < 0)
-			connect_daemon(l); /* reconnect, once per grant */
-		if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before_ms, &base) == 0)
+			break;
+		if (daemon_grant(l, offsets, k, not_before_ms, &base, err, sizeof err) == 0)
 			return base;
+		if (pt_signals_pending())
+			break; /* the run ends: no fallback to speak of */
+		if (!was_connected || tries == 1) {
+			say_fallback(l, err);
+			break;
+		}
 	}
 	l->shared = false;
 	l->guard_ms = l->cfg.guard_ms;
