@@ -155,6 +155,7 @@ static void conn_close(pt_conn *c)
 			       "starts", c->id, c->uid, n);
 		pt_server_wrote(d);
 	}
+	pt_breaker_permits_close(&c->permits);
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
