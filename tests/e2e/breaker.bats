@@ -10,10 +10,7 @@ RES=test:breaker
 
 setup() {
 	common_setup
-	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
-	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
+	metrics_setup
 	echo fail >"$T/mode"
 	echo 0 >"$T/sleep"
 	# brk_cmd: logs "start MS" and "end MS", sleeps $T/sleep seconds,
@@ -36,9 +33,7 @@ EOF
 }
 
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	kill_daemon
 	common_teardown
 }
 
