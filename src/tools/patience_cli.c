@@ -70,9 +70,9 @@ static const cli_option options[] = {
 	 "false"},
 	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)", NULL},
 	{"circuit-breaker", 1023, "circuit_breaker", ALL, "SPEC",
-	 "stop running CMD while the resource keeps failing (see below)", NULL},
+	 "pause attempts while the resource fails (below)", NULL},
 	{"fail-fast", 1024, "fail_fast", ALL, NULL,
-	 "circuit open: exit 75 at once instead of waiting", NULL},
+	 "circuit open: exit 75, do not wait", NULL},
 	{"timeout", 't', "timeout", ALL, "DUR", "end an attempt after DUR: SIGTERM to its process group", NULL},
 	{"kill-after", 1003, "kill_after", ALL, "DUR", "then SIGKILL after DUR more (5s)", NULL},
 	{"deadline", 1004, "deadline", ALL, "DUR", "end the whole run after DUR (exit 124)", NULL},
@@ -297,15 +297,15 @@ static void print_adaptive_rules(void)
 /* The circuit breaker's states and its spec. */
 static void print_breaker_rules(void)
 {
-	printf("\nCircuit breaker (--circuit-breaker failures=5,window=60s,cooldown=30s,probes=1,\n"
-	       "any subset; any strategy): before each attempt patience asks the breaker of\n"
-	       "the resource, and tells it the attempt's outcome after. Closed: attempts run;\n"
-	       "`failures` failures within `window` open it. Open: for `cooldown` no attempt\n"
-	       "runs; patience waits (or, with --fail-fast, exits 75). Half-open: `probes`\n"
-	       "attempts are let through; a probe's success closes it, a failure opens it\n"
-	       "again. With --daemon every patience process of the resource feeds one\n"
-	       "breaker (no rate limit needed); without, or while no daemon answers, the\n"
-	       "run keeps its own.\n");
+	printf("\nCircuit breaker (--circuit-breaker SPEC, any strategy):\n"
+	       "  SPEC is failures=5,window=60s,cooldown=30s,probes=1 or any subset of it.\n"
+	       "  Before each attempt patience asks the resource's breaker, and tells it\n"
+	       "  the outcome after. Closed: attempts run; FAILURES failures within WINDOW\n"
+	       "  open it. Open: for COOLDOWN no attempt runs; patience waits (with\n"
+	       "  --fail-fast: exits 75). Half-open: PROBES attempts are let through; a\n"
+	       "  probe's success closes it, its failure opens it again. With --daemon\n"
+	       "  every patience process of the resource feeds one breaker (no rate limit\n"
+	       "  needed); without, or while no daemon answers, the run keeps its own.\n");
 }
 
 void cli_print_help(const cli_args *args)
@@ -356,7 +356,7 @@ void cli_print_help(const cli_args *args)
 	       "  patience diophantine -r 10 -w 1m -o 0,10s,30s -- ./call-api.sh\n"
 	       "  patience http-aware -a 5 -m 10m -- curl -si https://api.github.com/user\n"
 	       "  patience adaptive --daemon -a 8 -b 250ms -- ./flaky-upload.sh\n"
-	       "  patience exp -a 10 --circuit-breaker failures=3,cooldown=1m --daemon -- ./sync.sh\n"
+	       "  patience exp -a 10 --circuit-breaker failures=3 --daemon -- ./sync.sh\n"
 	       "  patience exp --dry-run -a 6\n\n"
 	       "See patience(1) for configuration files and environment variables.\n");
 }
