@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_BREAKER_FAILURES_MAX 10000
+#define PT_BREAKER_FAILURES_MAX 1000 /* a breaker keeps this many times */
 #define PT_BREAKER_PROBES_MAX 1000
 /* Half-open without a permit: ask again this soon (a probe's end is not
  * announced to the waiters). */

@@ -124,8 +124,11 @@ int breaker_client_admit(breaker_client *bc, int signal_fd, int64_t deadline_ns,
 			 strcmp(state, "half_open") == 0 ? "half-open" : "open", bc->cfg.resource_id);
 		if (bc->fail_fast)
 			return PT_EXIT_CIRCUIT_OPEN;
-		if (deadline_ns && a.retry_at_ms * PT_NS_PER_MS >= deadline_ns)
+		if (deadline_ns && a.retry_at_ms * PT_NS_PER_MS >= deadline_ns) {
+			snprintf(reason + strlen(reason), reason_len - strlen(reason),
+				 " until after the deadline");
 			return PT_EXIT_TIMEOUT;
+		}
 		say_waiting(bc, state, a.retry_at_ms - pt_monotonic_ms());
 		*waited = true;
 		int sig = pt_wait_until(a.retry_at_ms * PT_NS_PER_MS, signal_fd);

@@ -192,7 +192,7 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	rm "$T/.patience.toml"
 	run "$PT_BIN/patience" fixed --circuit-breaker failures=0 -- true
 	[ "$status" -eq 125 ]
-	[[ $output == *'failures "0": expected an integer from 1 to 10000'* ]]
+	[[ $output == *'failures "0": expected an integer from 1 to 1000'* ]]
 	run "$PT_BIN/patience" fixed --circuit-breaker cooldown=soon -- true
 	[ "$status" -eq 125 ]
 	[[ $output == *'cooldown "soon": expected a duration'* ]]
@@ -206,4 +206,12 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	[[ $output == *'field \"action\"'* ]]
 	run ask '{"v":1,"op":"status"}'
 	[[ $output == *'"ok":true'* ]]
+}
+
+@test "an open circuit that outlasts --deadline ends the run with 124 at once" {
+	run "$PT_BIN/patience" fixed -d 10ms -a 5 --deadline 30s --circuit-breaker \
+		failures=1,cooldown=60s -- brk_cmd
+	[ "$status" -eq 124 ]
+	[ "$(starts)" -eq 1 ]
+	[[ $output == *"circuit open for resource cmd:local:brk_cmd until after the deadline"* ]]
 }

@@ -38,8 +38,8 @@ static void test_spec_errors(void **state)
 		const char *text, *message;
 	} cases[] = {
 		{"", "expected key=value items"},
-		{"failures=0", "failures \"0\": expected an integer from 1 to 10000"},
-		{"failures=10001", "failures \"10001\": expected an integer from 1 to 10000"},
+		{"failures=0", "failures \"0\": expected an integer from 1 to 1000"},
+		{"failures=1001", "failures \"1001\": expected an integer from 1 to 1000"},
 		{"failures=-1", "failures \"-1\": expected an integer"},
 		{"probes=x", "probes \"x\": expected an integer from 1 to 1000"},
 		{"window=0", "window \"0\": expected a duration above 0"},
