@@ -768,6 +768,8 @@ static cJSON *memos_json(req *q)
 	return array;
 }
 
+static cJSON *breakers_json(req *q);
+
 static int op_resources(req *q)
 {
 	pt_resource_usage *list;
@@ -782,6 +784,8 @@ static int op_resources(req *q)
 	put(q, out, "resources", array);
 	if (pt_memo_count(&q->d->memos, q->c->uid))
 		put(q, out, "memos", memos_json(q));
+	if (pt_breaker_count(&q->d->breakers, q->c->uid))
+		put(q, out, "breakers", breakers_json(q));
 	return 0;
 }
 
@@ -846,11 +850,10 @@ static int breaker_entry(req *q, const char *resource, pt_breaker_entry **out)
 	}
 }
 
-/* The breaker's state, spec and counts into the reply. */
-static void breaker_reply(req *q, const pt_breaker_entry *e)
+/* The breaker's state, spec and counts into object out. */
+static void breaker_fields(req *q, cJSON *out, const pt_breaker_entry *e)
 {
 	char spec[128];
-	cJSON *out = q->out;
 	pt_breaker_spec_format(&e->b.spec, spec, sizeof spec);
 	put(q, out, "resource", cJSON_CreateString(e->resource));
 	put(q, out, "state", cJSON_CreateString(pt_breaker_state_name(e->b.state)));
@@ -859,6 +862,29 @@ static void breaker_reply(req *q, const pt_breaker_entry *e)
 		put_int(q, out, "open_until_ms", e->b.open_until_ms);
 	put_int(q, out, "probes_in_flight", e->b.probes_in_flight);
 	put(q, out, "spec", cJSON_CreateString(spec));
+}
+
+static void breaker_reply(req *q, const pt_breaker_entry *e)
+{
+	breaker_fields(q, q->out, e);
+}
+
+#define BREAKERS_LISTED 50 /* keeps the reply well within a client's line */
+
+static cJSON *breakers_json(req *q)
+{
+	cJSON *array = cJSON_CreateArray();
+	size_t n = 0;
+	for (const pt_breaker_entry *e = q->d->breakers.first; e && n < BREAKERS_LISTED && !q->oom;
+	     e = e->next) {
+		if (e->uid != q->c->uid)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		breaker_fields(q, o, e);
+		push(q, array, o);
+		n++;
+	}
+	return array;
 }
 
 static int breaker_admit(req *q, pt_breaker_entry *e)

@@ -126,6 +126,11 @@ static void test_uids_apart(void **state)
 	assert_string_equal(text_of(o, "state"), "closed");
 	cJSON_Delete(o);
 	assert_int_equal(pt_breaker_count(&d.breakers, PT_UID_ALL), 2);
+	o = answer(&other, T0 + 20, "{\"v\":1,\"op\":\"resources\"}");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "breakers");
+	assert_int_equal(cJSON_GetArraySize(list), 1); /* its own only */
+	assert_string_equal(text_of(cJSON_GetArrayItem(list, 0), "state"), "closed");
+	cJSON_Delete(o);
 }
 
 static void test_bad_requests(void **state)
