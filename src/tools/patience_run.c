@@ -770,6 +770,12 @@ void run_print_schedule(const run_plan *plan)
 		      plan->backoff.strategy == PT_STRATEGY_DECORRELATED_JITTER;
 	pt_backoff_init(&b, &plan->backoff, plan->seed);
 	print_strategy_line(plan);
+	if (plan->breaker) {
+		char spec[128];
+		pt_breaker_spec_format(&plan->breaker_spec, spec, sizeof spec);
+		printf("circuit breaker: %s%s%s\n", spec, plan->daemon_enabled ? ", shared through "
+		       "patience-daemon" : "", plan->fail_fast ? "; open: exit 75" : "; open: wait");
+	}
 	if (random)
 		printf("(random delays drawn with seed %" PRIu64 "%s)\n", plan->seed,
 		       plan->seeded ? "" : "; pass --seed to repeat them");

@@ -198,6 +198,8 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	[[ $output == *'cooldown "soon": expected a duration'* ]]
 	run "$PT_BIN/patience" fixed --fail-fast -- true
 	[ "$status" -eq 125 ]
+	run "$PT_BIN/patience" fixed --circuit-breaker probes=2 --dry-run
+	[[ $output == *"circuit breaker: failures=5,window=1m,cooldown=30s,probes=2; open: wait"* ]]
 	run ask '{"v":1,"op":"breaker","action":"admit","resource":"x","spec":"probes=0"}'
 	[[ $output == *'"code":"bad_request"'*'probes \"0\"'* ]]
 	run ask '{"v":1,"op":"breaker","action":"report","resource":"x"}'
