@@ -48,5 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pt_registry_owner_close(&d.reg, &c.owner, T0 + 100000);
 	pt_registry_release(&d.reg);
 	pt_memo_release(&d.memos);
+	pt_breaker_permits_close(&c.permits);
+	pt_breaker_table_release(&d.breakers);
 	return 0;
 }

@@ -624,3 +624,61 @@ int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool 
 	}
 	return call(c, request, "release", "not_found", err, err_len);
 }
+
+/* The fields of a breaker reply; NULL, or the one missing. */
+static const char *parse_breaker(const cJSON *reply, bool admitting, pt_breaker_reply *out)
+{
+	const cJSON *admit = cJSON_GetObjectItemCaseSensitive(reply, "admit");
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(reply, "state");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(reply, "spec");
+	memset(out, 0, sizeof *out);
+	if (admitting && !cJSON_IsBool(admit))
+		return "admit";
+	if (!cJSON_IsString(state) || strlen(state->valuestring) >= sizeof out->state)
+		return "state";
+	if (!cJSON_IsString(spec) || strlen(spec->valuestring) >= sizeof out->spec)
+		return "spec";
+	strcpy(out->state, state->valuestring);
+	strcpy(out->spec, spec->valuestring);
+	out->admit = cJSON_IsTrue(admit);
+	out->probe = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "probe"));
+	if (admitting && !out->admit && !get_int(reply, "retry_at_ms", &out->retry_at_ms))
+		return "retry_at_ms";
+	return NULL;
+}
+
+/* Sends a breaker request of action (admit, or report with success). */
+static int breaker_call(pt_client *c, const char *action, bool success, const char *resource,
+			const char *spec, pt_breaker_reply *out, char *err, size_t err_len)
+{
+	cJSON *reply = NULL, *request = new_request("breaker");
+	bool admitting = strcmp(action, "admit") == 0;
+	if (!request || !cJSON_AddStringToObject(request, "action", action) ||
+	    (!admitting && !cJSON_AddBoolToObject(request, "success", success)) ||
+	    !cJSON_AddStringToObject(request, "resource", resource) ||
+	    (spec && !cJSON_AddStringToObject(request, "spec", spec))) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = call_reply(c, request, "breaker", NULL, &reply, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	const char *missing = parse_breaker(reply, admitting, out);
+	cJSON_Delete(reply);
+	if (!missing)
+		return PT_OK;
+	pt_set_error(err, err_len, "daemon answered breaker without \"%s\"", missing);
+	return PT_EINVAL;
+}
+
+int pt_client_breaker_admit(pt_client *c, const char *resource, const char *spec,
+			    pt_breaker_reply *out, char *err, size_t err_len)
+{
+	return breaker_call(c, "admit", false, resource, spec, out, err, err_len);
+}
+
+int pt_client_breaker_report(pt_client *c, const char *resource, const char *spec,
+			     bool success, pt_breaker_reply *out, char *err, size_t err_len)
+{
+	return breaker_call(c, "report", success, resource, spec, out, err, err_len);
+}

@@ -116,4 +116,23 @@ int pt_client_memo_get(pt_client *c, const char *resource, const char *key, char
 int pt_client_memo_put(pt_client *c, const char *resource, const char *key, const char *value,
 		       char *err, size_t err_len);
 
+/* What the daemon said of a resource's circuit breaker (docs/PROTOCOL.md,
+ * breaker). */
+typedef struct pt_breaker_reply {
+	bool admit;          /* admit: the attempt may start */
+	bool probe;          /* ...as a half-open probe */
+	int64_t retry_at_ms; /* not admitted: ask again then (CLOCK_REALTIME ms) */
+	char state[16];      /* "closed", "open", "half_open" */
+	char spec[128];      /* the breaker's spec in force (the first client's) */
+} pt_breaker_reply;
+
+/* breaker admit, and breaker report of an attempt's outcome, on resource's
+ * breaker (created with spec, text as --circuit-breaker, when new). PT_OK
+ * with *out; PT_EINVAL when the daemon refused (err says why) or its reply
+ * lacks a field; PT_EIO as pt_client_request. */
+int pt_client_breaker_admit(pt_client *c, const char *resource, const char *spec,
+			    pt_breaker_reply *out, char *err, size_t err_len);
+int pt_client_breaker_report(pt_client *c, const char *resource, const char *spec,
+			     bool success, pt_breaker_reply *out, char *err, size_t err_len);
+
 #endif

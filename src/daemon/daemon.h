@@ -11,6 +11,7 @@
  *   limits.c     the config files: settings and [rate_limiting.resources]
  *   memo.c       a small string per (uid, resource, key) that clients keep
  *   queue.c      acquires waiting for their turn, by priority and age
+ *   breaker.c    circuit breakers per (uid, resource), fed by every client
  *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
  *                /healthz
  *   log.c        one timestamped line per event on stderr
@@ -27,6 +28,7 @@
 #include <sys/types.h>
 
 #include "daemon/store.h"
+#include "patience/breaker.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
 #include "patience/limit_set.h"
@@ -324,6 +326,51 @@ int pt_memo_save(pt_registry *r, const pt_memo *m);
  * skipped). PT_OK, PT_ENOMEM, PT_EIO. */
 int pt_memo_restore(pt_memo_table *t, pt_store *s);
 
+/* ---- breaker.c: circuit breakers shared by every client of a resource ---- */
+
+#define PT_BREAKERS_PER_UID_MAX 1024
+
+/* The breaker of (uid, resource): the first client's spec made it. Kept in
+ * memory only: a restarted daemon starts every breaker closed. */
+typedef struct pt_breaker_entry {
+	uint32_t uid;
+	char *resource; /* owned */
+	pt_breaker b;
+	uint64_t entered[PT_BREAKER_STATES]; /* transitions into each state */
+	struct pt_breaker_entry *next;
+} pt_breaker_entry;
+
+/* Zeroed: empty. */
+typedef struct pt_breaker_table {
+	pt_breaker_entry *first;
+} pt_breaker_table;
+
+/* A probe permit held by a connection; given back when it closes. */
+typedef struct pt_probe_permit {
+	pt_breaker_entry *e;
+	uint64_t round;
+	struct pt_probe_permit *next;
+} pt_probe_permit;
+
+/* NULL when there is none. */
+pt_breaker_entry *pt_breaker_find(const pt_breaker_table *t, uint32_t uid, const char *resource);
+/* The breaker of (uid, resource), made with spec (valid) when new. PT_OK;
+ * PT_ERANGE: uid already has PT_BREAKERS_PER_UID_MAX; PT_ENOMEM. */
+int pt_breaker_get(pt_breaker_table *t, uint32_t uid, const char *resource,
+		   const pt_breaker_spec *spec, pt_breaker_entry **out);
+/* May an attempt start now? A probe permit is recorded in *permits (the
+ * connection's). PT_OK; PT_ENOMEM (the permit is given back: not admitted). */
+int pt_breaker_admit_for(pt_breaker_entry *e, pt_probe_permit **permits, int64_t now_ms,
+			 pt_breaker_admission *out);
+/* An admitted attempt ended; a permit of e in *permits makes it the probe's
+ * outcome (and is dropped). */
+void pt_breaker_report_for(pt_breaker_entry *e, pt_probe_permit **permits, bool success,
+			   int64_t now_ms);
+/* The connection closed: give back every permit it held. */
+void pt_breaker_permits_close(pt_probe_permit **permits);
+size_t pt_breaker_count(const pt_breaker_table *t, uint32_t uid);
+void pt_breaker_table_release(pt_breaker_table *t);
+
 /* ---- limits.c ---- */
 
 /* The daemon's view of the config files: the shared settings (checked by
@@ -500,6 +547,7 @@ typedef struct pt_daemon {
 	pt_store *store;
 	pt_registry reg;
 	pt_memo_table memos;
+	pt_breaker_table breakers;
 	pt_redis *redis; /* NULL: the memory backend */
 	pt_pending *queued; /* queue.c: sorted by key */
 	size_t n_queued;
@@ -532,6 +580,7 @@ struct pt_conn {
 	uint32_t uid;
 	pid_t pid;
 	pt_owner owner;
+	pt_probe_permit *permits; /* circuit breaker probes it may run */
 	bool skipping; /* dropping the rest of a line that was too long */
 	bool eof;      /* the client sends no more; close once answered */
 	pt_reply *held_first, *held_last; /* replies waiting for the commit or Redis */

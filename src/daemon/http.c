@@ -161,6 +161,31 @@ static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resou
 				  (int64_t)pt_queue_waiting(d, u[i].res->uid, u[i].res->name));
 }
 
+/* A per-breaker line: name{resource="..",uid="..",key="value"} v. */
+static void add_breaker_line(struct evbuffer *b, const char *name, const pt_breaker_entry *e,
+			     const char *key, const char *value, uint64_t v)
+{
+	evbuffer_add_printf(b, "%s{resource=\"", name);
+	add_label(b, e->resource);
+	evbuffer_add_printf(b, "\",uid=\"%u\",%s=\"%s\"} %" PRIu64 "\n", e->uid, key, value, v);
+}
+
+static void add_breakers(struct evbuffer *b, const pt_breaker_table *t)
+{
+	add_family(b, "patience_breaker_state", "gauge",
+		   "Circuit breakers: 1 for the state each one is in, else 0.");
+	for (const pt_breaker_entry *e = t->first; e; e = e->next)
+		for (int s = 0; s < PT_BREAKER_STATES; s++)
+			add_breaker_line(b, "patience_breaker_state", e, "state",
+					 pt_breaker_state_name(s), e->b.state == (pt_breaker_state)s);
+	add_family(b, "patience_breaker_transitions_total", "counter",
+		   "Circuit breaker state changes, by the state entered.");
+	for (const pt_breaker_entry *e = t->first; e; e = e->next)
+		for (int s = 0; s < PT_BREAKER_STATES; s++)
+			add_breaker_line(b, "patience_breaker_transitions_total", e, "to",
+					 pt_breaker_state_name(s), e->entered[s]);
+}
+
 static bool backend_up(const pt_daemon *d)
 {
 	return !d->redis || pt_redis_online(d->redis);
@@ -190,6 +215,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 		  (int64_t)d->n_queued);
 	add_resources(b, d, u, n);
 	free(u);
+	add_breakers(b, &d->breakers);
 	add_family(b, "process_start_time_seconds", "gauge",
 		   "Start time of the process since unix epoch in seconds.");
 	evbuffer_add_printf(b, "process_start_time_seconds %" PRId64 ".%03d\n",
@@ -208,7 +234,32 @@ static bool add_int(cJSON *o, const char *key, int64_t v)
 	return false;
 }
 
-static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u)
+/* "breaker":{"state":..,"failures":N,"open_until_ms":T,"probes_in_flight":n} */
+static bool add_breaker(cJSON *o, const pt_breaker_entry *e, int64_t now)
+{
+	cJSON *b = cJSON_CreateObject();
+	if (b && cJSON_AddStringToObject(b, "state", pt_breaker_state_name(e->b.state)) &&
+	    add_int(b, "failures", (int64_t)pt_breaker_failures(&e->b, now)) &&
+	    add_int(b, "open_until_ms", e->b.state == PT_BREAKER_OPEN ? e->b.open_until_ms : 0) &&
+	    add_int(b, "probes_in_flight", e->b.probes_in_flight) &&
+	    cJSON_AddItemToObject(o, "breaker", b))
+		return true;
+	cJSON_Delete(b);
+	return false;
+}
+
+/* A breaker's resource that has no rate limit: {"name","uid","breaker"}. */
+static cJSON *breaker_only_json(const pt_breaker_entry *e, int64_t now)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o && cJSON_AddStringToObject(o, "name", e->resource) && add_int(o, "uid", e->uid) &&
+	    add_breaker(o, e, now))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int64_t now)
 {
 	const pt_resource *res = u->res;
 	cJSON *o = cJSON_CreateObject();
@@ -224,6 +275,9 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u)
 	if (ok && res->learned)
 		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
 		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
+	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, res->uid, res->name);
+	if (ok && e)
+		ok = add_breaker(o, e, now);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -245,10 +299,16 @@ static char *resources_body(pt_daemon *d)
 	if (!ok)
 		cJSON_Delete(array);
 	for (size_t i = 0; ok && i < n; i++) {
-		cJSON *o = resource_json(d, &u[i]);
+		cJSON *o = resource_json(d, &u[i], now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	free(u);
+	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
+		if (pt_registry_find(&d->reg, e->uid, e->resource))
+			continue; /* listed with its rate limit */
+		cJSON *o = breaker_only_json(e, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
 	if (ok)
 		text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);

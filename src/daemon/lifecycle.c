@@ -287,6 +287,7 @@ static void teardown(pt_daemon *d)
 		pt_registry_release(&d->reg);
 	}
 	pt_memo_release(&d->memos);
+	pt_breaker_table_release(&d->breakers);
 	if (d->store)
 		pt_store_close(d->store);
 	if (d->base)

@@ -847,6 +847,8 @@ static cJSON *memos_json(req *q)
 	return array;
 }
 
+static cJSON *breakers_json(req *q);
+
 static int op_resources(req *q)
 {
 	pt_resource_usage *list;
@@ -861,6 +863,8 @@ static int op_resources(req *q)
 	put(q, out, "resources", array);
 	if (pt_memo_count(&q->d->memos, q->c->uid))
 		put(q, out, "memos", memos_json(q));
+	if (pt_breaker_count(&q->d->breakers, q->c->uid))
+		put(q, out, "breakers", breakers_json(q));
 	return 0;
 }
 
@@ -902,6 +906,110 @@ static int op_status(req *q)
 	return 0;
 }
 
+/* breaker: "spec" (text, as patience's --circuit-breaker) is used only when
+ * the request creates the breaker; the reply tells the one in force. */
+static int breaker_entry(req *q, const char *resource, pt_breaker_entry **out)
+{
+	const char *text = NULL;
+	char err[256];
+	pt_breaker_spec spec;
+	pt_breaker_spec_default(&spec);
+	if (get_string(q, "spec", &text) < 0)
+		return -1;
+	if (text && pt_breaker_spec_parse(text, &spec, err, sizeof err) != PT_OK)
+		return fail(q, "bad_request", "field \"spec\": %s", err);
+	switch (pt_breaker_get(&q->d->breakers, q->c->uid, resource, &spec, out)) {
+	case PT_OK:
+		return 0;
+	case PT_ERANGE:
+		return fail(q, "bad_request", "uid %u already has %d breakers", q->c->uid,
+			    PT_BREAKERS_PER_UID_MAX);
+	default:
+		return fail(q, "internal", "out of memory");
+	}
+}
+
+/* The breaker's state, spec and counts into object out. */
+static void breaker_fields(req *q, cJSON *out, const pt_breaker_entry *e)
+{
+	char spec[128];
+	pt_breaker_spec_format(&e->b.spec, spec, sizeof spec);
+	put(q, out, "resource", cJSON_CreateString(e->resource));
+	put(q, out, "state", cJSON_CreateString(pt_breaker_state_name(e->b.state)));
+	put_int(q, out, "failures", (int64_t)pt_breaker_failures(&e->b, q->now));
+	if (e->b.state == PT_BREAKER_OPEN)
+		put_int(q, out, "open_until_ms", e->b.open_until_ms);
+	put_int(q, out, "probes_in_flight", e->b.probes_in_flight);
+	put(q, out, "spec", cJSON_CreateString(spec));
+}
+
+static void breaker_reply(req *q, const pt_breaker_entry *e)
+{
+	breaker_fields(q, q->out, e);
+}
+
+#define BREAKERS_LISTED 50 /* keeps the reply well within a client's line */
+
+static cJSON *breakers_json(req *q)
+{
+	cJSON *array = cJSON_CreateArray();
+	size_t n = 0;
+	for (const pt_breaker_entry *e = q->d->breakers.first; e && n < BREAKERS_LISTED && !q->oom;
+	     e = e->next) {
+		if (e->uid != q->c->uid)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		breaker_fields(q, o, e);
+		push(q, array, o);
+		n++;
+	}
+	return array;
+}
+
+static int breaker_admit(req *q, pt_breaker_entry *e)
+{
+	pt_breaker_admission a;
+	if (pt_breaker_admit_for(e, &q->c->permits, q->now, &a) != PT_OK)
+		return fail(q, "internal", "out of memory");
+	cJSON *out = start(q, true);
+	put(q, out, "admit", cJSON_CreateBool(a.admit));
+	if (a.admit)
+		put(q, out, "probe", cJSON_CreateBool(a.probe_round != 0));
+	else
+		put_int(q, out, "retry_at_ms", a.retry_at_ms);
+	breaker_reply(q, e);
+	return 0;
+}
+
+static int breaker_report(req *q, pt_breaker_entry *e, bool success)
+{
+	pt_breaker_report_for(e, &q->c->permits, success, q->now);
+	start(q, true);
+	breaker_reply(q, e);
+	return 0;
+}
+
+/* breaker: "action" "admit" (may an attempt start?) or "report" (how it
+ * ended), on the breaker of "resource". */
+static int op_breaker(req *q)
+{
+	const char *resource, *action = NULL;
+	bool success = false;
+	pt_breaker_entry *e;
+	int has_success;
+	if (need_resource(q, &resource) < 0 || get_string(q, "action", &action) < 0 ||
+	    (has_success = get_bool(q, "success", &success)) < 0)
+		return -1;
+	bool admit = action && strcmp(action, "admit") == 0;
+	if (!admit && !(action && strcmp(action, "report") == 0))
+		return fail(q, "bad_request", "field \"action\": expected \"admit\" or \"report\"");
+	if (!admit && !has_success)
+		return fail(q, "bad_request", "missing field \"success\"");
+	if (breaker_entry(q, resource, &e) < 0)
+		return -1;
+	return admit ? breaker_admit(q, e) : breaker_report(q, e, success);
+}
+
 static const struct {
 	const char *name;
 	op_fn fn;
@@ -911,6 +1019,7 @@ static const struct {
 	{"release", op_release, true},      {"set_limit", op_set_limit, true},
 	{"resources", op_resources, false}, {"status", op_status, false},
 	{"learn", op_learn, true},          {"memo", op_memo, false},
+	{"breaker", op_breaker, false},
 };
 
 /* ---- dispatch ---- */
@@ -948,7 +1057,7 @@ static void dispatch(req *q)
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "set_limit, learn, memo, resources or status", op);
+	     "set_limit, learn, memo, breaker, resources or status", op);
 }
 
 static bool blank(const char *p, const char *end)

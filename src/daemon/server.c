@@ -158,6 +158,7 @@ static void conn_close(pt_conn *c)
 		pt_queue_kick(d);
 	}
 	pt_queue_drop_conn(d, c);
+	pt_breaker_permits_close(&c->permits);
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "patience/backoff.h"
+#include "patience/breaker.h"
 #include "patience/calendar.h"
 #include "patience/codeset.h"
 #include "patience/diophantine.h"
@@ -144,6 +145,16 @@ static int check_algorithm(const char *text, char *err, size_t len)
 	return -1;
 }
 
+static int check_breaker(const char *text, char *err, size_t len)
+{
+	pt_breaker_spec s;
+	char why[160];
+	if (pt_breaker_spec_parse(text, &s, why, sizeof why) == PT_OK)
+		return 0;
+	snprintf(err, len, "failures=N,window=DUR,cooldown=DUR,probes=N (%s)", why);
+	return -1;
+}
+
 #define NONE 1, 0 /* min > max: no numeric range */
 #define I PT_SETTING_INTEGER
 #define F PT_SETTING_FLOAT
@@ -198,6 +209,10 @@ static const pt_setting_def table[] = {
 	{"quiet", "QUIET", B, "false", NONE, NULL, "print only errors", NULL},
 	{"verbose", "VERBOSE", B, "false", NONE, NULL, "print more", NULL},
 	{"json", "JSON", B, "false", NONE, NULL, "JSON summary on stderr", NULL},
+	{"circuit_breaker", "CIRCUIT_BREAKER", S, NULL, NONE, check_breaker,
+	 "circuit breaker: failures=5,window=60s,cooldown=30s,probes=1 (any subset)", NULL},
+	{"fail_fast", "FAIL_FAST", B, "false", NONE, NULL,
+	 "circuit breaker open: exit 75 at once instead of waiting", NULL},
 	{"daemon_enabled", "DAEMON_ENABLED", B, "false", NONE, NULL, "coordinate through the daemon", NULL},
 	{"daemon_socket", "DAEMON_SOCKET", S, NULL, NONE, NULL, "daemon socket path", NULL},
 	{"daemon_timeout", "DAEMON_TIMEOUT", D, "2s", NONE, NULL, "daemon request timeout", NULL},

@@ -15,6 +15,7 @@
 
 #include "patience/adaptive.h"
 #include "patience/backoff.h"
+#include "patience/breaker.h"
 #include "patience/codeset.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
@@ -22,8 +23,10 @@
 #include "patience/profile.h"
 #include "patience/uuid.h"
 
-/* Exit codes, as timeout(1) and DESIGN.md. */
+/* Exit codes, as timeout(1) and DESIGN.md; --fail-fast's open circuit:
+ * EX_TEMPFAIL of sysexits.h. */
 enum {
+	PT_EXIT_CIRCUIT_OPEN = 75,
 	PT_EXIT_TIMEOUT = 124,
 	PT_EXIT_INTERNAL = 125,
 	PT_EXIT_CANNOT_EXEC = 126,
@@ -83,7 +86,10 @@ typedef struct run_plan {
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
 	char resource_id[512];
-	/* the daemon: with a rate limit, or for adaptive's memory */
+	/* --circuit-breaker: admitted before each attempt, told its outcome */
+	bool breaker, fail_fast;
+	pt_breaker_spec breaker_spec;
+	/* the daemon: with a rate limit, a breaker, or for adaptive's memory */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;
 	char daemon_socket[4096];

@@ -71,6 +71,10 @@ static const cli_option options[] = {
 	{"no-daemon-auto-start", 1016, "daemon_auto_start", RATE, NULL, "do not start one",
 	 "false"},
 	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)", NULL},
+	{"circuit-breaker", 1023, "circuit_breaker", ALL, "SPEC",
+	 "pause attempts while the resource fails (below)", NULL},
+	{"fail-fast", 1024, "fail_fast", ALL, NULL,
+	 "circuit open: exit 75, do not wait", NULL},
 	{"timeout", 't', "timeout", ALL, "DUR", "end an attempt after DUR: SIGTERM to its process group", NULL},
 	{"kill-after", 1003, "kill_after", ALL, "DUR", "then SIGKILL after DUR more (5s)", NULL},
 	{"deadline", 1004, "deadline", ALL, "DUR", "end the whole run after DUR (exit 124)", NULL},
@@ -292,6 +296,20 @@ static void print_adaptive_rules(void)
 	       "  limit), so the Go tool's -r/-w are --learning-rate and --memory.\n");
 }
 
+/* The circuit breaker's states and its spec. */
+static void print_breaker_rules(void)
+{
+	printf("\nCircuit breaker (--circuit-breaker SPEC, any strategy):\n"
+	       "  SPEC is failures=5,window=60s,cooldown=30s,probes=1 or any subset of it.\n"
+	       "  Before each attempt patience asks the resource's breaker, and tells it\n"
+	       "  the outcome after. Closed: attempts run; FAILURES failures within WINDOW\n"
+	       "  open it. Open: for COOLDOWN no attempt runs; patience waits (with\n"
+	       "  --fail-fast: exits 75). Half-open: PROBES attempts are let through; a\n"
+	       "  probe's success closes it, its failure opens it again. With --daemon\n"
+	       "  every patience process of the resource feeds one breaker (no rate limit\n"
+	       "  needed); without, or while no daemon answers, the run keeps its own.\n");
+}
+
 void cli_print_help(const cli_args *args)
 {
 	if (args->has_strategy) {
@@ -325,19 +343,22 @@ void cli_print_help(const cli_args *args)
 	       "CMD prints the resource id of CMD; patience profiles lists the profiles.\n");
 	print_options(RATE);
 	print_http_rules();
+	print_breaker_rules();
 	printf("\nDurations: 250ms, 1.5s, 2m, 1h30m, 1d; a bare number is seconds.\n"
 	       "Each attempt gets PATIENCE_ATTEMPT, PATIENCE_MAX_ATTEMPTS and\n"
 	       "PATIENCE_IDEMPOTENCY_KEY in its environment.\n\n"
 	       "Exit status: 0 on success; the command's last exit code when it never\n"
 	       "succeeded; 124 when --timeout or --deadline ended it; 125 when patience\n"
 	       "failed (usage, config); 126/127 command not executable/not found;\n"
-	       "128+N when patience was stopped by signal N.\n\n"
+	       "128+N when patience was stopped by signal N; 75 when --fail-fast found\n"
+	       "the circuit open.\n\n"
 	       "Examples:\n"
 	       "  patience exponential -a 5 -b 500ms -- curl -fsS https://example.com/\n"
 	       "  patience fixed -d 2s -t 10s --retry-on 7,28 -- curl -fsS https://example.com/\n"
 	       "  patience diophantine -r 10 -w 1m -o 0,10s,30s -- ./call-api.sh\n"
 	       "  patience http-aware -a 5 -m 10m -- curl -si https://api.github.com/user\n"
 	       "  patience adaptive --daemon -a 8 -b 250ms -- ./flaky-upload.sh\n"
+	       "  patience exp -a 10 --circuit-breaker failures=3 --daemon -- ./sync.sh\n"
 	       "  patience exp --dry-run -a 6\n\n"
 	       "See patience(1) for configuration files and environment variables.\n");
 }

@@ -214,6 +214,27 @@ static void print_memos(const cJSON *status, const cJSON *resources)
 	}
 }
 
+/* "breakers   1 (yours)", then each: "api:x  open for 12s more, failures 3
+ * (failures=3,window=1m,cooldown=30s,probes=1)". */
+static void print_breakers(const cJSON *resources)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "breakers"), *b;
+	char left[32], state[64];
+	if (!cJSON_GetArraySize(list))
+		return;
+	printf("  breakers   %d (yours)\n", cJSON_GetArraySize(list));
+	cJSON_ArrayForEach(b, list) {
+		snprintf(state, sizeof state, "%s", str(b, "state"));
+		if (cJSON_GetObjectItemCaseSensitive(b, "open_until_ms")) {
+			pt_duration_format((int64_t)num(b, "open_until_ms") - pt_realtime_ms(), left,
+					   sizeof left);
+			snprintf(state, sizeof state, "open for %s more", left);
+		}
+		printf("    %-40s %s, failures %.0f (%s)\n", str(b, "resource"), state,
+		       num(b, "failures"), str(b, "spec"));
+	}
+}
+
 static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32], w[32];
@@ -233,6 +254,7 @@ static void print_status(const cJSON *status, const cJSON *resources)
 		print_learned(r);
 	}
 	print_memos(status, resources);
+	print_breakers(resources);
 }
 
 static int ctl_status(const ctl_args *a)

@@ -152,7 +152,7 @@ static void describe_crowded(const run_plan *plan, size_t first, char *buf, size
 static int check_unlimited(const pt_config *cfg, pt_strategy s)
 {
 	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
-			   s != PT_STRATEGY_ADAPTIVE;
+			   s != PT_STRATEGY_ADAPTIVE && !get_text(cfg, "circuit_breaker");
 	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG;
 	const char *orphan = get_text(cfg, "guard") ? "--guard"
 			     : daemon_flag	    ? "--daemon"
@@ -304,12 +304,31 @@ void plan_resource_id(const pt_config *cfg, const pt_profile *profile, char **co
 		pt_resource_id_derive(command, &o, buf, len);
 }
 
+/* --circuit-breaker (checked by its setting) and --fail-fast, which needs it
+ * (a config file's fail_fast stays quiet). */
+static int plan_breaker(const pt_config *cfg, run_plan *plan)
+{
+	const char *spec = get_text(cfg, "circuit_breaker");
+	plan->breaker = spec != NULL;
+	plan->fail_fast = get_bool(cfg, "fail_fast");
+	if (plan->breaker)
+		return pt_breaker_spec_parse(spec, &plan->breaker_spec, NULL, 0) == PT_OK ? 0
+											   : PT_EXIT_INTERNAL;
+	if (plan->fail_fast && get(cfg, "fail_fast")->source == PT_SOURCE_FLAG) {
+		pt_error("--fail-fast needs --circuit-breaker SPEC: it says what to do while the "
+			 "circuit is open");
+		return PT_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
 /* The resource id and the daemon's settings. */
 static int plan_daemon(const pt_config *cfg, const pt_profile *profile, run_plan *plan)
 {
 	const char *socket = get_text(cfg, "daemon_socket");
 	plan_resource_id(cfg, profile, plan->command, plan->resource_id, sizeof plan->resource_id);
-	plan->daemon_enabled = (plan->limited || plan->strategy == PT_STRATEGY_ADAPTIVE) &&
+	plan->daemon_enabled = (plan->limited || plan->breaker ||
+				plan->strategy == PT_STRATEGY_ADAPTIVE) &&
 			       get_bool(cfg, "daemon_enabled");
 	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");
 	plan->daemon_timeout_ms = get_ms(cfg, "daemon_timeout");
@@ -390,7 +409,8 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 	plan->verbose = get_bool(cfg, "verbose") && !plan->quiet;
 	plan->json = get_bool(cfg, "json");
 	plan->command = args->command;
-	if (plan_seed_and_key(args, plan) || check_patterns(plan) || plan_discover(cfg, plan))
+	if (plan_seed_and_key(args, plan) || check_patterns(plan) || plan_discover(cfg, plan) ||
+	    plan_breaker(cfg, plan))
 		return PT_EXIT_INTERNAL;
 	pt_profile profile;
 	int rc = plan_profile(cfg, &profile);

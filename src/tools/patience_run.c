@@ -16,6 +16,7 @@
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "breaker_client.h"
 #include "learner.h"
 #include "limiter.h"
 #include "run_report.h"
@@ -36,6 +37,7 @@ typedef struct retry_state {
 	bool watching;
 	pt_backoff backoff;
 	limiter lim;          /* when plan->limited */
+	breaker_client breaker; /* when plan->breaker */
 	int64_t grant_base_ms; /* diophantine: when offset 0 of the current grant falls */
 	int64_t last_start_ms; /* when the last attempt was let start (its grant) */
 	int64_t started_ns;
@@ -194,6 +196,9 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	};
 	if (plan->limited && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
+	if (plan->breaker &&
+	    breaker_client_init(&st->breaker, &lc, &plan->breaker_spec, plan->fail_fast) < 0)
+		return PT_EXIT_INTERNAL;
 	st->failed_after_ms = -1;
 	if ((st->learning = plan->strategy == PT_STRATEGY_ADAPTIVE))
 		learner_init(&st->learn, &plan->adaptive, &lc, plan->limited ? &st->lim : NULL,
@@ -214,6 +219,8 @@ static void state_release(retry_state *st)
 		learner_release(&st->learn);
 	if (st->plan->limited)
 		limiter_release(&st->lim);
+	if (st->plan->breaker)
+		breaker_client_release(&st->breaker);
 	run_report_release(&st->report);
 }
 
@@ -571,6 +578,37 @@ static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_o
 	}
 }
 
+/* Wait for attempt n's time, then for the circuit breaker to admit it; a
+ * wait for the breaker may have made the rate limit's grant stale, so its
+ * time is checked again. Returns as wait_for_attempt. */
+static int admit_attempt(retry_state *st, int n, int64_t *start_at, attempt_outcome *o)
+{
+	bool waited;
+	int stop = wait_for_attempt(st, n, start_at, o);
+	if (stop || !st->plan->breaker)
+		return stop;
+	stop = breaker_client_admit(&st->breaker, st->signal_fd, st->deadline_ns, &waited,
+				    o->reason, sizeof o->reason);
+	if (stop) {
+		o->verdict = JUDGED_GIVE_UP;
+		o->interrupted = stop > 128;
+		if (stop == PT_EXIT_CIRCUIT_OPEN)
+			pt_error("%s; not running the command (--fail-fast)", o->reason);
+		return stop;
+	}
+	return waited && st->plan->limited ? wait_for_attempt(st, n, start_at, o) : 0;
+}
+
+/* Tell the breaker how attempt n ended: what patience stopped itself
+ * (a signal to patience, the deadline) says nothing of the resource. */
+static void report_to_breaker(retry_state *st, const pt_attempt_result *r,
+			      const attempt_outcome *o)
+{
+	if (!st->plan->breaker || o->interrupted || r->end == PT_END_DEADLINE)
+		return;
+	breaker_client_report(&st->breaker, o->verdict == JUDGED_SUCCESS);
+}
+
 static int run_attempt(retry_state *st, int n, char **argv, bool limited,
 		       pt_attempt_result *result)
 {
@@ -631,7 +669,7 @@ static int retry_loop(retry_state *st)
 	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->grant_base_ms
 		: plan->limited ? limited_start_ms(st, pt_monotonic_ms(), pt_monotonic_ms()) : pt_monotonic_ms();
 	for (int n = 1;; n++) {
-		int stop = wait_for_attempt(st, n, &start_ms, &o);
+		int stop = admit_attempt(st, n, &start_ms, &o);
 		if (stop)
 			return finish(st, &o, n - 1, stop);
 		st->last_start_ms = start_ms;
@@ -642,6 +680,7 @@ static int retry_loop(retry_state *st)
 		judge(plan, &r, &o);
 		listen_to_service(st, n);
 		judge_http(st, &r, &o);
+		report_to_breaker(st, &r, &o);
 		report_attempt_end(&st->report, n, o.exit_code,
 				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
 		report_heard(st);
@@ -732,6 +771,12 @@ void run_print_schedule(const run_plan *plan)
 		      plan->backoff.strategy == PT_STRATEGY_DECORRELATED_JITTER;
 	pt_backoff_init(&b, &plan->backoff, plan->seed);
 	print_strategy_line(plan);
+	if (plan->breaker) {
+		char spec[128];
+		pt_breaker_spec_format(&plan->breaker_spec, spec, sizeof spec);
+		printf("circuit breaker: %s%s%s\n", spec, plan->daemon_enabled ? ", shared through "
+		       "patience-daemon" : "", plan->fail_fast ? "; open: exit 75" : "; open: wait");
+	}
 	if (random)
 		printf("(random delays drawn with seed %" PRIu64 "%s)\n", plan->seed,
 		       plan->seeded ? "" : "; pass --seed to repeat them");

@@ -63,6 +63,23 @@ start_daemon() {
 	return 1
 }
 
+# metrics_setup: private runtime and state directories, the daemon's $SOCK
+# in them, and a free $PORT (and $URL) for --metrics-listen.
+metrics_setup() {
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+}
+
+# kill_daemon: SIGKILL the daemon serving $SOCK, if one does.
+kill_daemon() {
+	local pid
+	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
+	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
 # ask JSON: send one request line to the daemon on $SOCK, print its reply.
 ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
 

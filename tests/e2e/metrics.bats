@@ -7,17 +7,12 @@ load redis_helpers
 
 setup() {
 	common_setup
-	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
-	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
+	metrics_setup
 	REDIS_PIDS=()
 }
 
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	kill_daemon
 	stop_redis
 	common_teardown
 }

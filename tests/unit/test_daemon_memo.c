@@ -12,6 +12,7 @@
 
 #include "daemon/daemon.h"
 #include "patience/error.h"
+#include "protocol_reply.h"
 
 #define T0 INT64_C(1795430400000)
 
@@ -35,14 +36,7 @@ static int teardown(void **state)
 static cJSON *answer(uint32_t uid, const char *line)
 {
 	pt_conn c = {.d = &d, .uid = uid, .pid = 1};
-	bool durable = true;
-	char *text = pt_protocol_answer(&d, &c, line, strlen(line), T0, &durable);
-	assert_non_null(text);
-	assert_false(durable); /* no store here: nothing to commit */
-	cJSON *o = cJSON_Parse(text);
-	free(text);
-	assert_non_null(o);
-	return o;
+	return protocol_reply(&d, &c, T0, line);
 }
 
 static const char *field(const cJSON *o, const char *key)
