@@ -175,6 +175,8 @@ static const pt_setting_def table[] = {
 	 "derived resource ids: per host, or per path template", NULL},
 	{"tz", "TZ", S, NULL, NONE, check_zone, "time zone of calendar limits (local time)", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
+	{"burst", "BURST", I, NULL, 1, 1000000000, NULL,
+	 "the rate limit as a token bucket (GCRA): bursts of B, then N per W", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},
 	{"deadline", "DEADLINE", D, NULL, NONE, NULL, "limit on the whole run", NULL},

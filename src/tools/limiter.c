@@ -53,30 +53,35 @@ static void connect_daemon(limiter *l)
 
 int limiter_init(limiter *l, const limiter_config *cfg)
 {
-	pt_limit primary = {.count = cfg->rate_limit, .window_ms = cfg->window_ms};
+	pt_limit all[PT_LIMITS_MAX] = {{.count = cfg->rate_limit, .window_ms = cfg->window_ms}};
+	size_t n = cfg->n_limits ? cfg->n_limits : 1;
 	memset(l, 0, sizeof *l);
 	l->cfg = *cfg;
 	l->client.fd = -1;
 	l->local_id = 1;
 	l->guard_ms = cfg->guard_ms;
-	if (pt_limit_set_init(&l->local, cfg->n_limits ? cfg->limits : &primary,
-			      cfg->n_limits ? cfg->n_limits : 1, cfg->guard_ms, pt_zone_localtime,
-			      (void *)cfg->tz) != PT_OK) {
-		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
-		return -1;
-	}
-	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
-	/* the daemon's resource enforces the primary as a sliding window: it
-	 * is told every other limit, and a calendar primary again as such */
+	/* the daemon's resource enforces the primary (sliding, or GCRA with a
+	 * burst): it is told every other limit, and a calendar primary again */
 	bool primary_seen = false;
 	for (size_t i = 0; i < cfg->n_limits; i++) {
 		const pt_limit *x = &cfg->limits[i];
 		bool is_primary = !x->calendar && x->count == cfg->rate_limit &&
 				  x->window_ms == cfg->window_ms && !primary_seen;
 		primary_seen = primary_seen || is_primary;
-		if (!is_primary)
+		all[i] = *x;
+		if (is_primary)
+			all[i].burst = cfg->burst;
+		else
 			l->extra[l->n_extra++] = *x;
 	}
+	if (!cfg->n_limits)
+		all[0].burst = cfg->burst;
+	if (pt_limit_set_init(&l->local, all, n, cfg->guard_ms, pt_zone_localtime,
+			      (void *)cfg->tz) != PT_OK) {
+		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
+		return -1;
+	}
+	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
 	if (cfg->daemon_enabled)
 		connect_daemon(l);
 	return 0;
@@ -181,7 +186,8 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	pt_acquire_req req = {
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
-		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
+		.guard_ms = p->guard_given ? p->guard_ms : 0, .burst = p->burst,
+		.client_id = client_id,
 		.extra = l->extra, .n_extra = l->n_extra, .tz = p->tz,
 	};
 	int rc = pt_client_acquire(&l->client, &req, &g, err, sizeof err);
