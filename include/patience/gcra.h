@@ -24,6 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Times, answers and TATs stay within +-this. */
+#define PT_GCRA_TIME_MAX (INT64_C(1) << 62)
+
 typedef struct pt_gcra {
 	int64_t interval_ms;  /* T */
 	int64_t burst;        /* B */

@@ -15,7 +15,6 @@
 #include "patience/error.h"
 
 #define GCRA_MAX_COUNT INT64_C(1000000000)
-#define GCRA_TIME_BOUND (INT64_C(1) << 62)
 
 int pt_gcra_init(pt_gcra *g, int64_t limit, int64_t window_ms, int64_t burst, int64_t guard_ms)
 {
@@ -53,7 +52,7 @@ int pt_gcra_find(const pt_gcra *g, int64_t not_before_ms, const int64_t *offsets
 	int rc = pt_dio_check_offsets((int64_t)k, 1, offsets, k, NULL);
 	if (rc != PT_OK)
 		return rc;
-	if (not_before_ms < -GCRA_TIME_BOUND || not_before_ms > GCRA_TIME_BOUND)
+	if (not_before_ms < -PT_GCRA_TIME_MAX || not_before_ms > PT_GCRA_TIME_MAX)
 		return PT_ERANGE;
 	if (!offsets_conform(g, offsets, k))
 		return PT_EINFEASIBLE;
@@ -62,7 +61,7 @@ int pt_gcra_find(const pt_gcra *g, int64_t not_before_ms, const int64_t *offsets
 		int64_t need = g->tat_ms + (int64_t)i * g->interval_ms - g->tolerance_ms - offsets[i];
 		base = need > base ? need : base;
 	}
-	if (base > GCRA_TIME_BOUND - offsets[k - 1])
+	if (base > PT_GCRA_TIME_MAX - offsets[k - 1])
 		return PT_ERANGE;
 	*base_out = base;
 	return PT_OK;
