@@ -48,16 +48,8 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 
 @test "8 processes through one daemon share one bucket: 32 starts conform, 10/s after the burst" {
 	start_daemon
-	local i pids=()
-	for ((i = 0; i < 8; i++)); do
-		patience fixed -a 4 -d 0 -r 10/1s --burst 5 --daemon --resource-id test:burst -q \
-			-- "$PT_BIN/stamp" 2>>"$T/clients.err" 3>&- &
-		pids+=("$!")
-		BG_PIDS+=("$!")
-	done
-	for i in "${pids[@]}"; do
-		wait "$i" || true
-	done
+	clients 8 "$PT_BIN/patience" fixed -a 4 -d 0 -r 10/1s --burst 5 --daemon \
+		--resource-id test:burst -q -- "$PT_BIN/stamp"
 	run "$PT_BIN/gcra_check" 10 1000 5 "$LOG" --slack 10 --burst-within 200
 	echo "$output" >&3
 	assert_status 0
