@@ -132,17 +132,26 @@ int64_t limiter_guard_ms(const limiter *l)
 	return l->guard_ms;
 }
 
+/* " in bursts of B", or "" for a sliding window. */
+static void burst_text(int64_t burst, char *buf, size_t len)
+{
+	snprintf(buf, len, burst ? " in bursts of %lld" : "", (long long)burst);
+}
+
 /* The resource's shared limit, not ours, governs its starts: say so once. */
 static void say_shared_limit(limiter *l, const pt_grant *g)
 {
-	char ours[32], theirs[32], guard[32];
+	char ours[32], theirs[32], guard[32], our_burst[48], their_burst[48];
 	pt_duration_format(l->cfg.window_ms, ours, sizeof ours);
 	pt_duration_format(g->window_ms, theirs, sizeof theirs);
 	pt_duration_format(g->guard_ms, guard, sizeof guard);
+	burst_text(l->cfg.burst, our_burst, sizeof our_burst);
+	burst_text(g->burst, their_burst, sizeof their_burst);
 	l->said_limit = true;
-	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s (guard %s), which "
-		"applies instead of %lld per %s\n", l->cfg.tool, l->cfg.resource_id,
-		(long long)g->limit, theirs, guard, (long long)l->cfg.rate_limit, ours);
+	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s%s (guard %s), which "
+		"applies instead of %lld per %s%s\n", l->cfg.tool, l->cfg.resource_id,
+		(long long)g->limit, theirs, their_burst, guard, (long long)l->cfg.rate_limit,
+		ours, our_burst);
 }
 
 /* With -v, once each time it starts: the daemon's Redis backend does not
@@ -207,6 +216,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	l->shared = true;
 	say_outage(l, &g);
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
+			       g.burst != p->burst ||
 			       (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);
 	l->held = g.reservation;
