@@ -23,7 +23,10 @@ teardown() {
 	common_teardown
 }
 
-# steady_ms: gcra_check's "one per X ms" figure, rounded down.
+# steady_ms: gcra_check's "one per X ms" figure, rounded down: how evenly
+# the starts after the burst came. Conformance bounds it from below (less
+# when the burst's last start was late); the tests bound it from above, for
+# utilization.
 steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 
 @test "locally: a burst of 5 at once, then 10 per second, as GCRA defines" {
@@ -32,7 +35,7 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 	run "$PT_BIN/gcra_check" 10 1000 5 "$LOG" --slack 10 --burst-within 40
 	echo "$output" >&3
 	assert_status 0
-	assert_between "$(steady_ms "$output")" 99 115
+	assert_between "$(steady_ms "$output")" 50 115
 }
 
 @test "a sliding window of 10/1s instead starts 10 at once: GCRA with burst 5 refuses that" {
@@ -54,7 +57,7 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 	echo "$output" >&3
 	assert_status 0
 	assert_contains "$output" "32 starts"
-	assert_between "$(steady_ms "$output")" 99 115
+	assert_between "$(steady_ms "$output")" 50 115
 	refute_contains "$(cat "$T/clients.err" 2>/dev/null)" "unavailable"
 	run ask '{"v":1,"op":"resources"}'
 	assert_contains "$output" '"burst":5'
@@ -78,7 +81,7 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 	run "$PT_BIN/gcra_check" 5 1000 3 "$LOG" --slack 10 --burst-within 40
 	echo "$output" >&3
 	assert_status 0
-	assert_between "$(steady_ms "$output")" 199 225
+	assert_between "$(steady_ms "$output")" 100 225
 }
 
 @test "/api/v1/resources says algorithm, burst and tat_ms; config burst = B" {
