@@ -29,6 +29,9 @@ typedef struct pt_limit {
 	int64_t window_ms; /* W; for a calendar unit its nominal length (1h, 1d,
 			    * 7d, 30d): the real one varies with DST and months */
 	pt_calendar_unit calendar;
+	int64_t burst;     /* B >= 1: a GCRA limit, N per W in bursts of B
+			    * (patience/gcra.h); 0: the sliding window. Not
+			    * part of the text form: --burst, "burst" */
 } pt_limit;
 
 typedef struct pt_limit_list {

@@ -2,7 +2,8 @@
  * start is placed at the least base at which every limit holds.
  *
  * A sliding limit is a pt_dio (no window of W + guard holds more than N
- * starts). A calendar limit counts the starts of each local hour, day, week
+ * starts); a limit with a burst is a pt_gcra (patience/gcra.h), whose
+ * released starts are not given back. A calendar limit counts the starts of each local hour, day, week
  * or month (patience/calendar.h): at most N in one, and none in the guard
  * time before a reset, so that a start made up to guard late still counts
  * in the window it was granted in. The least base for all is found by
@@ -20,20 +21,23 @@
 
 #include "patience/cron.h"
 #include "patience/diophantine.h"
+#include "patience/gcra.h"
 #include "patience/limit.h"
 
 typedef struct pt_limit_set {
 	size_t count;
 	pt_limit limits[PT_LIMITS_MAX];
-	pt_dio dio[PT_LIMITS_MAX]; /* the starts under each limit */
+	pt_dio dio[PT_LIMITS_MAX]; /* the starts under each sliding or calendar limit */
+	pt_gcra gcra[PT_LIMITS_MAX]; /* the state of each limit with a burst */
 	int64_t guard_ms;
 	int64_t epoch_offset_ms;
 	pt_localtime_fn local; /* calendar limits' zone */
 	void *local_ctx;
 } pt_limit_set;
 
-/* PT_OK; PT_EINVAL (no limits, more than PT_LIMITS_MAX, a bad one, or a
- * calendar limit without local); PT_ENOMEM. */
+/* PT_OK; PT_EINVAL (no limits, more than PT_LIMITS_MAX, a bad one, a
+ * calendar limit without local, or one with both a calendar and a burst);
+ * PT_ENOMEM. */
 int pt_limit_set_init(pt_limit_set *s, const pt_limit *limits, size_t n, int64_t guard_ms,
 		      pt_localtime_fn local, void *local_ctx);
 void pt_limit_set_release(pt_limit_set *s);

@@ -413,7 +413,8 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 	    add_int(o, "limit", r->limit) && add_int(o, "window_ms", r->window_ms) &&
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
-	    add_opt(o, "guard_ms", r->guard_ms) && (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)) &&
+	    add_opt(o, "guard_ms", r->guard_ms) && add_opt(o, "burst", r->burst) &&
+	    (!r->client_id || cJSON_AddStringToObject(o, "client_id", r->client_id)) &&
 	    add_extra(o, r->extra, r->n_extra) && add_opt(o, "priority", r->priority) &&
 	    (!r->queue || cJSON_AddBoolToObject(o, "queue", 1)) &&
 	    (!r->tz || !r->n_extra || cJSON_AddStringToObject(o, "tz", r->tz)))
@@ -426,7 +427,8 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 static int check_acquire(const pt_acquire_req *r, char *err, size_t err_len)
 {
 	int in_range = exact(r->limit) && exact(r->window_ms) && exact(r->not_before_ms) &&
-		       exact(r->max_wait_ms) && exact(r->ttl_ms) && exact(r->guard_ms);
+		       exact(r->max_wait_ms) && exact(r->ttl_ms) && exact(r->guard_ms) &&
+		       exact(r->burst);
 	for (size_t i = 0; i < r->k && r->offsets; i++)
 		in_range = in_range && exact(r->offsets[i]);
 	if (!r->resource || (r->k && !r->offsets)) {
@@ -454,6 +456,8 @@ static const char *parse_grant(const cJSON *reply, pt_grant *g)
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (!get_int(reply, keys[i], dst[i]))
 			return keys[i];
+	if (!get_int(reply, "burst", &g->burst))
+		g->burst = 0;
 	if (!get_int(reply, "max_late_ms", &g->max_late_ms) || g->max_late_ms > g->guard_ms)
 		g->max_late_ms = g->guard_ms;
 	const cJSON *backend = cJSON_GetObjectItemCaseSensitive(reply, "backend");

@@ -31,6 +31,7 @@ typedef struct pt_acquire_req {
 	int64_t max_wait_ms;   /* 0: no bound */
 	int64_t ttl_ms;        /* 0: the daemon's default */
 	int64_t guard_ms;      /* 0: the daemon's default (used if this creates the resource) */
+	int64_t burst;         /* B: the resource is a GCRA one (if this creates it); 0: sliding */
 	const char *client_id;
 	const pt_limit *extra; /* the resource's other limits ("limits"); n_extra of them */
 	size_t n_extra;
@@ -56,6 +57,7 @@ typedef struct pt_grant {
 	int64_t guard_ms;
 	int64_t limit;     /* the resource's limit as the daemon holds it */
 	int64_t window_ms;
+	int64_t burst;     /* the resource's burst (GCRA); 0: a sliding window */
 	char backend[8];   /* "memory", "redis", "outage" (its local share); "": not said */
 	int64_t max_late_ms; /* start no later than start_ms + this (default guard_ms) */
 } pt_grant;

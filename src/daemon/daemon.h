@@ -82,6 +82,8 @@ typedef struct pt_resource {
 	uint32_t uid;
 	char *name;  /* owned */
 	pt_dio dio;  /* limit, window and guard, and every reserved start */
+	pt_gcra *gcra; /* owned; NULL: dio's sliding window is the rule, else this
+			* GCRA (bursts) places the starts that dio records */
 	pt_limit_source source;
 	bool persisted; /* its row is in the store (or a batch that has not failed) */
 	int64_t shared_horizon_ms; /* Redis backend: the latest start any daemon held */
@@ -106,6 +108,7 @@ typedef struct pt_config_limit {
 	char *pattern; /* owned */
 	int64_t limit;
 	int64_t window_ms;
+	int64_t burst; /* 0: a sliding window */
 } pt_config_limit;
 
 struct pt_undo;
@@ -145,6 +148,7 @@ typedef struct pt_acquire {
 	int64_t max_wait_ms;   /* < 0: no bound */
 	int64_t ttl_ms;        /* <= 0: the default, counted from the start */
 	int64_t guard_ms;      /* > 0: the guard when this acquire creates the resource */
+	int64_t burst;         /* > 0: a GCRA resource with bursts of this, if this creates it */
 	int64_t priority;      /* queued acquires: higher goes first (high 1, low -1) */
 	bool queue;            /* wait in the queue rather than reserve ahead */
 	const char *client_id; /* may be NULL */
@@ -160,6 +164,7 @@ typedef struct pt_placement {
 	int64_t start_ms;   /* the base: offsets[i] start at start_ms + offsets[i] */
 	int64_t expires_ms; /* unused starts are dropped then */
 	int64_t limit, window_ms, guard_ms; /* the resource's, as used */
+	int64_t burst;      /* its GCRA burst; 0: sliding */
 	size_t crowded; /* PT_EINFEASIBLE: offsets[crowded .. crowded+limit] share a window */
 } pt_placement;
 

@@ -268,10 +268,14 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int6
 		  add_int(o, "window_ms", res->dio.window_ms) &&
 		  add_int(o, "guard_ms", res->dio.guard_ms) &&
 		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
+		  cJSON_AddStringToObject(o, "algorithm", res->gcra ? "gcra" : "sliding") &&
 		  add_int(o, "reserved", (int64_t)u->reserved) &&
 		  add_int(o, "in_window", (int64_t)u->in_window) &&
 		  add_int(o, "next_free_ms", u->next_free_ms) &&
 		  add_int(o, "waiting", (int64_t)pt_queue_waiting(d, res->uid, res->name));
+	if (ok && res->gcra)
+		ok = add_int(o, "burst", res->gcra->burst) &&
+		     (!res->gcra->has_tat || add_int(o, "tat_ms", res->gcra->tat_ms));
 	if (ok && res->learned)
 		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
 		     add_int(o, "learned_expires_ms", res->learned->expires_ms);

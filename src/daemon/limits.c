@@ -35,13 +35,15 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Adds or replaces (a later file wins) the limit of pattern. */
-static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, int64_t window)
+static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, int64_t window,
+		     int64_t burst)
 {
 	pt_config_limit *l;
 	for (size_t i = 0; i < c->n_limits; i++) {
 		if (strcmp(c->limits[i].pattern, pattern) == 0) {
 			c->limits[i].limit = limit;
 			c->limits[i].window_ms = window;
+			c->limits[i].burst = burst;
 			return PT_OK;
 		}
 	}
@@ -54,6 +56,7 @@ static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, in
 		return PT_ENOMEM;
 	l->limit = limit;
 	l->window_ms = window;
+	l->burst = burst;
 	c->n_limits++;
 	return PT_OK;
 }
@@ -73,7 +76,8 @@ static int read_entry(pt_daemon_config *c, const pt_toml_entry *e, const char *p
 			 PRId64, path, limit->line, e->key, PT_LIMIT_MAX);
 		return PT_EINVAL;
 	}
-	int rc = put_limit(c, e->key, limit->as.integer, ms);
+	const pt_toml_value *burst = pt_toml_get(&e->value, "burst");
+	int rc = put_limit(c, e->key, limit->as.integer, ms, burst ? burst->as.integer : 0);
 	if (rc != PT_OK)
 		snprintf(err, err_len, "out of memory");
 	return rc;

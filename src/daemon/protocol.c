@@ -300,6 +300,7 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra
 	    get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &a->max_wait_ms) < 0 ||
 	    get_int(q, "ttl_ms", 1, PT_DURATION_MAX_MS, &a->ttl_ms) < 0 ||
 	    get_int(q, "guard_ms", 1, PT_DURATION_MAX_MS, &a->guard_ms) < 0 ||
+	    get_int(q, "burst", 1, PT_LIMIT_MAX, &a->burst) < 0 ||
 	    get_int(q, "priority", -PT_PRIORITY_LIMIT, PT_PRIORITY_LIMIT, &a->priority) < 0 ||
 	    get_bool(q, "queue", &a->queue) < 0 ||
 	    get_string(q, "client_id", &a->client_id) < 0 ||
@@ -308,6 +309,11 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra
 	if (a->tz && (strlen(a->tz) >= sizeof ((pt_pending *)0)->tz || !pt_zone_known(a->tz)))
 		return fail(q, "bad_request", "field \"tz\": unknown time zone \"%.64s\": expected "
 			    "an IANA name such as America/New_York", a->tz);
+	pt_gcra check;
+	if (a->burst && pt_gcra_init(&check, a->limit, a->window_ms, a->burst, 0) != PT_OK)
+		return fail(q, "bad_request", "field \"burst\": %" PRId64 " at %" PRId64 " per %"
+			    PRId64 " ms passes 100 years of tolerance: expected a smaller burst",
+			    a->burst, a->limit, a->window_ms);
 	a->offsets = offsets;
 	a->extra = extra;
 	return 0;
@@ -329,6 +335,8 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "limit", p->limit);
 	put_int(q, out, "window_ms", p->window_ms);
 	put_int(q, out, "guard_ms", p->guard_ms);
+	if (p->burst)
+		put_int(q, out, "burst", p->burst);
 	put_int(q, out, "expires_ms", p->expires_ms);
 	put_int(q, out, "max_late_ms", p->guard_ms > doubt_ms ? p->guard_ms - doubt_ms : 0);
 	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
@@ -443,18 +451,28 @@ static int acquire_queued(req *q, const pt_acquire *a)
 	return 0;
 }
 
+/* A GCRA resource is placed here even with the Redis backend: its TAT is
+ * this daemon's, and the limit holds per daemon. */
+static bool gcra_resource(req *q, const pt_acquire *a)
+{
+	const pt_resource *res = pt_registry_find(&q->d->reg, a->uid, a->resource);
+	const pt_config_limit *c = pt_registry_config_limit(&q->d->reg, a->resource);
+	return res ? res->gcra != NULL : c ? c->burst > 0 : a->burst > 0;
+}
+
 static int op_acquire(req *q)
 {
 	int64_t offsets[PT_DIO_MAX_OFFSETS];
 	pt_limit extra[PT_LIMITS_MAX];
 	pt_acquire a = {.uid = q->c->uid, .owner = &q->c->owner, .max_wait_ms = -1};
 	pt_placement p;
-	pt_grant_mode mode = q->d->redis ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
 	if (read_acquire(q, &a, offsets, extra) < 0)
 		return -1;
-	if (a.queue && !q->d->redis)
+	bool shared = q->d->redis && !gcra_resource(q, &a);
+	pt_grant_mode mode = shared ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
+	if (a.queue && !shared)
 		return acquire_queued(q, &a);
-	if (q->d->redis) {
+	if (shared) {
 		int rc = acquire_shared(q, &a);
 		if (rc != 0)
 			return rc > 0 ? 0 : -1;
@@ -475,6 +493,10 @@ static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, in
 								: PT_ACQ_ERROR, 0);
 	switch (rc) {
 	case PT_EINFEASIBLE:
+		if (p->burst)
+			return fail(q, "infeasible", "the offsets alone break bursts of %" PRId64
+				    " at %" PRId64 " per %" PRId64 " ms (guard %" PRId64 " ms)",
+				    p->burst, p->limit, p->window_ms, p->guard_ms);
 		return fail(q, "infeasible", "offsets %" PRId64 " and %" PRId64 " fall within one "
 			    "window of %" PRId64 " ms: limit %" PRId64, offsets[p->crowded],
 			    offsets[p->crowded + (size_t)p->limit], p->window_ms + p->guard_ms,
@@ -813,6 +835,8 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "limit", u->res->dio.limit);
 	put_int(q, o, "window_ms", u->res->dio.window_ms);
 	put_int(q, o, "guard_ms", u->res->dio.guard_ms);
+	if (u->res->gcra)
+		put_int(q, o, "burst", u->res->gcra->burst);
 	put(q, o, "source", cJSON_CreateString(pt_limit_source_name(u->res->source)));
 	put_int(q, o, "reserved", (int64_t)u->reserved);
 	put_int(q, o, "in_window", (int64_t)u->in_window);

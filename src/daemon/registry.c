@@ -148,14 +148,52 @@ static void rsv_grow(pt_registry *r)
 	r->rsv_cap = cap;
 }
 
+/* res's rule becomes GCRA with bursts of burst (0: dio's sliding window),
+ * at dio's limit, window and guard. The TAT stays: a new limit changes the
+ * pace of the starts to come, not what the past ones used up. */
+static int res_set_burst(pt_resource *res, int64_t burst)
+{
+	pt_gcra g;
+	if (!burst) {
+		free(res->gcra);
+		res->gcra = NULL;
+		return PT_OK;
+	}
+	int rc = pt_gcra_init(&g, res->dio.limit, res->dio.window_ms, burst, res->dio.guard_ms);
+	if (rc != PT_OK)
+		return rc;
+	if (!res->gcra && !(res->gcra = calloc(1, sizeof *res->gcra)))
+		return PT_ENOMEM;
+	g.has_tat = res->gcra->has_tat;
+	g.tat_ms = res->gcra->tat_ms;
+	*res->gcra = g;
+	return PT_OK;
+}
+
+static int64_t res_burst(const pt_resource *res)
+{
+	return res->gcra ? res->gcra->burst : 0;
+}
+
+/* A new limit, window and guard, under the same kind of rule. */
+static int res_set_limit(pt_resource *res, int64_t limit, int64_t window_ms, int64_t guard_ms)
+{
+	int rc = pt_dio_set_limit(&res->dio, limit, window_ms, guard_ms);
+	return rc == PT_OK ? res_set_burst(res, res_burst(res)) : rc;
+}
+
 static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
-			       int64_t window_ms, int64_t guard_ms, pt_limit_source source)
+			       int64_t window_ms, int64_t guard_ms, int64_t burst,
+			       pt_limit_source source)
 {
 	pt_resource *res = calloc(1, sizeof *res);
 	if (!res || !(res->name = strdup(name)) ||
-	    pt_dio_init(&res->dio, limit, window_ms, guard_ms) != PT_OK) {
-		if (res)
+	    pt_dio_init(&res->dio, limit, window_ms, guard_ms) != PT_OK ||
+	    res_set_burst(res, burst) != PT_OK) {
+		if (res) {
+			pt_dio_release(&res->dio);
 			free(res->name);
+		}
 		free(res);
 		return NULL;
 	}
@@ -172,6 +210,7 @@ static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, i
 static void res_free(pt_resource *res)
 {
 	pt_dio_release(&res->dio);
+	free(res->gcra);
 	free(res->learned);
 	if (res->extra)
 		pt_limit_set_release(res->extra);
@@ -371,7 +410,8 @@ static int store_resource(pt_registry *r, pt_resource *res)
 	pt_store_resource row = {
 		.uid = res->uid, .name = res->name, .limit = res->dio.limit,
 		.window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
-		.source = pt_limit_source_name(res->source),
+		.source = pt_limit_source_name(res->source), .burst = res_burst(res),
+		.tat_ms = res->gcra ? pt_gcra_tat(res->gcra) : INT64_MIN,
 	};
 	if (store_begin(r) != PT_OK || pt_store_put_resource(r->store, &row) != PT_OK)
 		return PT_EIO;
@@ -397,7 +437,7 @@ static void undo_one(pt_registry *r, const struct pt_undo *u)
 		grant_undo(r, u->res, u->id);
 		break;
 	case UNDO_LIMIT:
-		pt_dio_set_limit(&u->res->dio, u->limit, u->window_ms, u->guard_ms);
+		res_set_limit(u->res, u->limit, u->window_ms, u->guard_ms);
 		u->res->source = u->source;
 		break;
 	case UNDO_PERSISTED:
@@ -489,10 +529,11 @@ static bool apply_config(const pt_registry *r, pt_resource *res)
 		return true;
 	}
 	if (res->source == PT_LIMIT_CONFIG && res->dio.limit == c->limit &&
-	    res->dio.window_ms == c->window_ms)
+	    res->dio.window_ms == c->window_ms && res_burst(res) == c->burst)
 		return false;
 	if (pt_dio_set_limit(&res->dio, c->limit, c->window_ms,
-			     pt_dio_default_guard(c->window_ms)) != PT_OK)
+			     pt_dio_default_guard(c->window_ms)) != PT_OK ||
+	    res_set_burst(res, c->burst) != PT_OK)
 		return false;
 	res->source = PT_LIMIT_CONFIG;
 	return true;
@@ -529,18 +570,19 @@ static int acquire_resource(pt_registry *r, const pt_acquire *a, pt_resource **o
 			    bool *created)
 {
 	const pt_config_limit *c;
-	int64_t limit = a->limit, window_ms = a->window_ms;
+	int64_t limit = a->limit, window_ms = a->window_ms, burst = a->burst;
 	*created = false;
 	if ((*out = pt_registry_find(r, a->uid, a->resource)))
 		return res_adopt_extra(*out, a) == PT_ENOMEM ? PT_ENOMEM : PT_OK;
 	if ((c = pt_registry_config_limit(r, a->resource))) {
 		limit = c->limit;
 		window_ms = c->window_ms;
+		burst = c->burst;
 	}
 	if (!limits_ok(limit, window_ms))
 		return PT_EINVAL;
 	int64_t guard = a->guard_ms > 0 ? a->guard_ms : pt_dio_default_guard(window_ms);
-	*out = res_create(r, a->uid, a->resource, limit, window_ms, guard,
+	*out = res_create(r, a->uid, a->resource, limit, window_ms, guard, burst,
 			  c ? PT_LIMIT_CONFIG : PT_LIMIT_ACQUIRE);
 	*created = *out != NULL;
 	if (*out && res_adopt_extra(*out, a) == PT_ENOMEM) {
@@ -560,15 +602,19 @@ static int acquire_place(const pt_resource *res, const pt_acquire *a, int64_t no
 	if (res->blocked_until_ms > from)
 		from = res->blocked_until_ms; /* the service said to wait */
 	pt_dio capped = *d; /* the same starts under a lower limit (read only) */
-	int rc = pt_dio_check_offsets(d->limit, d->window_ms + d->guard_ms, a->offsets, a->k,
-				      &out->crowded);
+	int rc = res->gcra ? PT_OK
+			   : pt_dio_check_offsets(d->limit, d->window_ms + d->guard_ms, a->offsets,
+						  a->k, &out->crowded);
 	if (a->cap > 0 && a->cap < d->limit)
 		capped.limit = a->cap;
 	out->start_ms = from;
 	/* each limit's least base from the last one's, until none moves it */
 	for (int64_t before = INT64_MIN; rc == PT_OK && before != out->start_ms;) {
 		before = out->start_ms;
-		rc = pt_dio_find(&capped, out->start_ms, a->offsets, a->k, &out->start_ms);
+		rc = res->gcra ? pt_gcra_find(res->gcra, out->start_ms, a->offsets, a->k,
+					      &out->start_ms)
+			       : pt_dio_find(&capped, out->start_ms, a->offsets, a->k,
+					     &out->start_ms);
 		if (rc == PT_OK && res->extra)
 			rc = pt_limit_set_find(res->extra, out->start_ms, a->offsets, a->k,
 					       &out->start_ms);
@@ -596,7 +642,8 @@ static char *client_id_copy(const char *id)
 static int acquire_store(pt_registry *r, pt_resource *res, const pt_acquire *a, uint64_t id,
 			 const pt_placement *p, bool shared)
 {
-	if (!res->persisted && store_resource(r, res) != PT_OK)
+	/* a GCRA resource's row carries its TAT, which every grant moves */
+	if ((!res->persisted || res->gcra) && store_resource(r, res) != PT_OK)
 		return PT_EIO;
 	if (!r->store || shared)
 		return PT_OK;
@@ -630,6 +677,9 @@ static int acquire_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, 
 	v->shared = shared;
 	if (a->owner)
 		owner_link(a->owner, v);
+	/* not undone if the batch fails: a TAT too late only delays */
+	if (res->gcra)
+		pt_gcra_commit(res->gcra, out->start_ms, a->offsets, a->k);
 	if (acquire_store(r, res, a, id, out, shared) != PT_OK) {
 		grant_undo(r, res, id);
 		return PT_EIO;
@@ -663,6 +713,7 @@ static void placement_start(pt_resource *res, int64_t now_ms, pt_placement *out)
 	out->limit = res->dio.limit;
 	out->window_ms = res->dio.window_ms;
 	out->guard_ms = res->dio.guard_ms;
+	out->burst = res_burst(res);
 }
 
 /* Grants the placed starts of a on res (out->start_ms) under a new id. */
@@ -778,7 +829,7 @@ int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t 
 	if (undo_reserve(r, 2) != PT_OK)
 		return PT_ENOMEM;
 	if (!res) {
-		if (!(res = res_create(r, uid, name, limit, window_ms, guard, source)))
+		if (!(res = res_create(r, uid, name, limit, window_ms, guard, 0, source)))
 			return PT_ENOMEM;
 		if (store_resource(r, res) != PT_OK) {
 			res_destroy(r, res);
@@ -790,8 +841,10 @@ int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t 
 	struct pt_undo old = {.kind = UNDO_LIMIT, .res = res, .limit = res->dio.limit,
 			      .window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
 			      .source = res->source};
-	if (pt_dio_set_limit(&res->dio, limit, window_ms, guard) != PT_OK)
+	if (res_set_limit(res, limit, window_ms, guard) != PT_OK) {
+		undo_one(r, &old);
 		return PT_EINVAL;
+	}
 	res->source = source;
 	if (store_resource(r, res) != PT_OK) {
 		undo_one(r, &old);
@@ -885,6 +938,22 @@ void pt_registry_expire(pt_registry *r, int64_t now_ms)
 
 /* ---- restore ---- */
 
+/* The row's burst and TAT; a burst out of range is restored as the
+ * sliding window, which is stricter for steady use. */
+static int restore_gcra(pt_resource *res, const pt_store_resource *row)
+{
+	int rc = res_set_burst(res, row->burst > 0 && row->burst <= PT_LIMIT_MAX ? row->burst : 0);
+	if (rc == PT_ENOMEM)
+		return rc;
+	if (rc == PT_OK && res->gcra && row->tat_ms > INT64_MIN) {
+		res->gcra->has_tat = true; /* clamped so that placing cannot overflow */
+		res->gcra->tat_ms = row->tat_ms < -PT_GCRA_TIME_MAX  ? -PT_GCRA_TIME_MAX
+				    : row->tat_ms > PT_GCRA_TIME_MAX ? PT_GCRA_TIME_MAX
+								     : row->tat_ms;
+	}
+	return PT_OK;
+}
+
 static int restore_resource(void *ctx, const pt_store_resource *row)
 {
 	pt_registry *r = ctx;
@@ -898,7 +967,9 @@ static int restore_resource(void *ctx, const pt_store_resource *row)
 	if ((res = pt_registry_find(r, row->uid, row->name)))
 		pt_dio_set_limit(&res->dio, row->limit, row->window_ms, row->guard_ms);
 	else if (!(res = res_create(r, row->uid, row->name, row->limit, row->window_ms,
-				    row->guard_ms, source)))
+				    row->guard_ms, 0, source)))
+		return PT_ENOMEM;
+	if (restore_gcra(res, row) != PT_OK)
 		return PT_ENOMEM;
 	res->source = source;
 	res->persisted = true;
@@ -965,7 +1036,8 @@ static pt_resource_usage usage_of(const pt_resource *res, int64_t now_ms)
 	u.reserved = pt_dio_count_between(d, now_ms + 1, INT64_MAX);
 	u.in_window = pt_dio_count_between(d, now_ms - d->window_ms + 1, now_ms + 1);
 	int64_t from = res->blocked_until_ms > now_ms ? res->blocked_until_ms : now_ms;
-	if (pt_dio_find(d, from, &zero, 1, &u.next_free_ms) != PT_OK)
+	if ((res->gcra ? pt_gcra_find(res->gcra, from, &zero, 1, &u.next_free_ms)
+		       : pt_dio_find(d, from, &zero, 1, &u.next_free_ms)) != PT_OK)
 		u.next_free_ms = from;
 	return u;
 }

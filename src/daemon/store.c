@@ -55,6 +55,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE memos(uid INTEGER NOT NULL, resource TEXT NOT NULL, key TEXT NOT NULL,"
 	" value TEXT NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY(uid, resource, key));"
 	"PRAGMA user_version = 3;",
+	/* GCRA resources: their burst and TAT (NULL: none yet). */
+	"ALTER TABLE resources ADD COLUMN burst INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE resources ADD COLUMN tat_ms INTEGER;"
+	"PRAGMA user_version = 4;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -81,8 +85,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_PUT_RESOURCE] = "INSERT OR REPLACE INTO resources"
-			    "(uid, name, lim, window_ms, guard_ms, source)"
-			    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+			    "(uid, name, lim, window_ms, guard_ms, source, burst, tat_ms)"
+			    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PUT_START] = "INSERT INTO starts(reservation, uid, resource, at_ms, expires_ms)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_PUT_MAX] = "INSERT INTO meta(key, value) VALUES('max_reservation', ?1)"
@@ -93,8 +97,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* Future starts are few (every one is some reservation's): at_ms
 	 * finds them, and their ttl is checked row by row. */
 	[ST_EXPIRE_TTL] = "DELETE FROM starts WHERE at_ms >= ?1 AND expires_ms <= ?1",
-	[ST_LOAD_RESOURCES] = "SELECT uid, name, lim, window_ms, guard_ms, source"
-			      " FROM resources ORDER BY uid, name",
+	[ST_LOAD_RESOURCES] = "SELECT uid, name, lim, window_ms, guard_ms, source, burst,"
+			      " tat_ms FROM resources ORDER BY uid, name",
 	/* Ids grow with every grant, so they break ties in grant order. */
 	[ST_LOAD_STARTS] = "SELECT reservation, uid, resource, at_ms, expires_ms"
 			   " FROM starts ORDER BY at_ms, reservation",
@@ -379,6 +383,11 @@ int pt_store_put_resource(pt_store *s, const pt_store_resource *r)
 	sqlite3_bind_int64(st, 4, r->window_ms);
 	sqlite3_bind_int64(st, 5, r->guard_ms);
 	sqlite3_bind_text(st, 6, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->burst);
+	if (r->tat_ms == INT64_MIN)
+		sqlite3_bind_null(st, 8);
+	else
+		sqlite3_bind_int64(st, 8, r->tat_ms);
 	return wrote(s, run(st));
 }
 
@@ -483,6 +492,10 @@ static int load_resources(pt_store *s, pt_store_resource_fn fn, void *ctx)
 			.window_ms = sqlite3_column_int64(st, 3),
 			.guard_ms = sqlite3_column_int64(st, 4),
 			.source = column_text(st, 5),
+			.burst = sqlite3_column_int64(st, 6),
+			.tat_ms = sqlite3_column_type(st, 7) == SQLITE_NULL
+					  ? INT64_MIN
+					  : sqlite3_column_int64(st, 7),
 		};
 		stop = fn ? fn(ctx, &r) : 0;
 	}

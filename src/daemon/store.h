@@ -20,6 +20,8 @@ typedef struct pt_store_resource {
 	int64_t window_ms;
 	int64_t guard_ms;
 	const char *source; /* "acquire", "set_limit", "config" */
+	int64_t burst;      /* a GCRA resource's burst; 0: sliding */
+	int64_t tat_ms;     /* its TAT; INT64_MIN: none */
 } pt_store_resource;
 
 typedef struct pt_store_start {

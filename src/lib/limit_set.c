@@ -26,6 +26,20 @@ static int64_t calendar_keep_ms(pt_calendar_unit unit)
 	}
 }
 
+/* Limit i's scheduler: a pt_gcra with a burst, else a pt_dio. */
+static int limit_init(pt_limit_set *s, size_t i, const pt_limit *l)
+{
+	bool calendar = l->calendar != PT_CALENDAR_NONE;
+	int64_t window = calendar ? calendar_keep_ms(l->calendar) : l->window_ms;
+	if (l->burst)
+		return calendar ? PT_EINVAL
+				: pt_gcra_init(&s->gcra[i], l->count, l->window_ms, l->burst,
+					       s->guard_ms);
+	if (calendar && !s->local)
+		return PT_EINVAL;
+	return pt_dio_init(&s->dio[i], l->count, window, s->guard_ms);
+}
+
 int pt_limit_set_init(pt_limit_set *s, const pt_limit *limits, size_t n, int64_t guard_ms,
 		      pt_localtime_fn local, void *local_ctx)
 {
@@ -36,15 +50,11 @@ int pt_limit_set_init(pt_limit_set *s, const pt_limit *limits, size_t n, int64_t
 	s->local = local;
 	s->local_ctx = local_ctx;
 	for (size_t i = 0; i < n; i++) {
-		const pt_limit *l = &limits[i];
-		bool calendar = l->calendar != PT_CALENDAR_NONE;
-		int64_t window = calendar ? calendar_keep_ms(l->calendar) : l->window_ms;
-		if ((calendar && !local) ||
-		    pt_dio_init(&s->dio[i], l->count, window, guard_ms) != PT_OK) {
+		if (limit_init(s, i, &limits[i]) != PT_OK) {
 			pt_limit_set_release(s);
 			return PT_EINVAL;
 		}
-		s->limits[i] = *l;
+		s->limits[i] = limits[i];
 		s->count = i + 1;
 	}
 	return PT_OK;
@@ -112,6 +122,8 @@ static int limit_find(const pt_limit_set *s, size_t i, const int64_t *offsets, s
 		      int64_t *base)
 {
 	const pt_limit *l = &s->limits[i];
+	if (l->burst)
+		return pt_gcra_find(&s->gcra[i], *base, offsets, k, base);
 	if (l->calendar == PT_CALENDAR_NONE)
 		return pt_dio_find(&s->dio[i], *base, offsets, k, base);
 	int rc = pt_dio_check_offsets(l->count, calendar_shortest_ms(l->calendar) - s->guard_ms,
@@ -153,13 +165,18 @@ int pt_limit_set_reserve(pt_limit_set *s, uint64_t id, int64_t base_ms, const in
 			 size_t k)
 {
 	for (size_t i = 0; i < s->count; i++) {
-		int rc = pt_dio_reserve(&s->dio[i], id, base_ms, offsets, k);
+		int rc = s->limits[i].burst ? PT_OK
+					    : pt_dio_reserve(&s->dio[i], id, base_ms, offsets, k);
 		if (rc != PT_OK) {
 			while (i-- > 0)
 				pt_dio_cancel(&s->dio[i], id, INT64_MIN);
 			return rc;
 		}
 	}
+	/* last, once nothing can fail: a TAT cannot be taken back */
+	for (size_t i = 0; i < s->count; i++)
+		if (s->limits[i].burst)
+			pt_gcra_commit(&s->gcra[i], base_ms, offsets, k);
 	return PT_OK;
 }
 

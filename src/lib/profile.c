@@ -172,7 +172,7 @@ static int take_limit_window(const pt_toml_value *limit, const pt_toml_value *wi
 		pt_set_error(err, err_len, "more than %d limits", PT_LIMITS_MAX);
 		return PT_EINVAL;
 	}
-	out->items[out->count++] = (pt_limit){limit->as.integer, ms, PT_CALENDAR_NONE};
+	out->items[out->count++] = (pt_limit){.count = limit->as.integer, .window_ms = ms};
 	return PT_OK;
 }
 

@@ -197,6 +197,8 @@ static const pt_setting_def table[] = {
 	{"priority", "PRIORITY", S, "normal", NONE, check_priority,
 	 "rank among the daemon's queued starts: high, normal, low", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
+	{"burst", "BURST", I, NULL, 1, 1000000000, NULL,
+	 "the rate limit as a token bucket (GCRA): bursts of B, then N per W", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},
 	{"deadline", "DEADLINE", D, NULL, NONE, NULL, "limit on the whole run", NULL},
@@ -276,14 +278,21 @@ static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
 		snprintf(err, len, "expected window = a duration string such as \"1m\"");
 		return PT_EINVAL;
 	}
-	if (v->as.table.count != 2) {
-		snprintf(err, len, "expected only limit and window");
+	const pt_toml_value *burst = pt_toml_get(v, "burst");
+	if (burst && (burst->type != PT_TOML_INTEGER || burst->as.integer < 1 ||
+		      burst->as.integer > 1000000000)) {
+		snprintf(err, len, "expected burst = an integer from 1 to 1000000000");
+		return PT_EINVAL;
+	}
+	if (v->as.table.count != 2 + (burst != NULL)) {
+		snprintf(err, len, "expected only limit, window and burst");
 		return PT_EINVAL;
 	}
 	return PT_OK;
 }
 
-/* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" }. */
+/* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" },
+ * with burst = B for a GCRA limit. */
 static int check_resource(const char *key, const pt_toml_value *v, void *ctx, int *line,
 			  char *err, size_t err_len)
 {

@@ -71,30 +71,35 @@ static void reconnect_daemon(limiter *l)
 
 int limiter_init(limiter *l, const limiter_config *cfg)
 {
-	pt_limit primary = {.count = cfg->rate_limit, .window_ms = cfg->window_ms};
+	pt_limit all[PT_LIMITS_MAX] = {{.count = cfg->rate_limit, .window_ms = cfg->window_ms}};
+	size_t n = cfg->n_limits ? cfg->n_limits : 1;
 	memset(l, 0, sizeof *l);
 	l->cfg = *cfg;
 	l->client.fd = -1;
 	l->local_id = 1;
 	l->guard_ms = cfg->guard_ms;
-	if (pt_limit_set_init(&l->local, cfg->n_limits ? cfg->limits : &primary,
-			      cfg->n_limits ? cfg->n_limits : 1, cfg->guard_ms, pt_zone_localtime,
-			      (void *)cfg->tz) != PT_OK) {
-		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
-		return -1;
-	}
-	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
-	/* the daemon's resource enforces the primary as a sliding window: it
-	 * is told every other limit, and a calendar primary again as such */
+	/* the daemon's resource enforces the primary (sliding, or GCRA with a
+	 * burst): it is told every other limit, and a calendar primary again */
 	bool primary_seen = false;
 	for (size_t i = 0; i < cfg->n_limits; i++) {
 		const pt_limit *x = &cfg->limits[i];
 		bool is_primary = !x->calendar && x->count == cfg->rate_limit &&
 				  x->window_ms == cfg->window_ms && !primary_seen;
 		primary_seen = primary_seen || is_primary;
-		if (!is_primary)
+		all[i] = *x;
+		if (is_primary)
+			all[i].burst = cfg->burst;
+		else
 			l->extra[l->n_extra++] = *x;
 	}
+	if (!cfg->n_limits)
+		all[0].burst = cfg->burst;
+	if (pt_limit_set_init(&l->local, all, n, cfg->guard_ms, pt_zone_localtime,
+			      (void *)cfg->tz) != PT_OK) {
+		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
+		return -1;
+	}
+	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
 	if (cfg->daemon_enabled)
 		connect_daemon(l);
 	return 0;
@@ -145,17 +150,26 @@ int64_t limiter_guard_ms(const limiter *l)
 	return l->guard_ms;
 }
 
+/* " in bursts of B", or "" for a sliding window. */
+static void burst_text(int64_t burst, char *buf, size_t len)
+{
+	snprintf(buf, len, burst ? " in bursts of %lld" : "", (long long)burst);
+}
+
 /* The resource's shared limit, not ours, governs its starts: say so once. */
 static void say_shared_limit(limiter *l, const pt_grant *g)
 {
-	char ours[32], theirs[32], guard[32];
+	char ours[32], theirs[32], guard[32], our_burst[48], their_burst[48];
 	pt_duration_format(l->cfg.window_ms, ours, sizeof ours);
 	pt_duration_format(g->window_ms, theirs, sizeof theirs);
 	pt_duration_format(g->guard_ms, guard, sizeof guard);
+	burst_text(l->cfg.burst, our_burst, sizeof our_burst);
+	burst_text(g->burst, their_burst, sizeof their_burst);
 	l->said_limit = true;
-	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s (guard %s), which "
-		"applies instead of %lld per %s\n", l->cfg.tool, l->cfg.resource_id,
-		(long long)g->limit, theirs, guard, (long long)l->cfg.rate_limit, ours);
+	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s%s (guard %s), which "
+		"applies instead of %lld per %s%s\n", l->cfg.tool, l->cfg.resource_id,
+		(long long)g->limit, theirs, their_burst, guard, (long long)l->cfg.rate_limit,
+		ours, our_burst);
 }
 
 /* With -v, once each time it starts: the daemon's Redis backend does not
@@ -199,7 +213,8 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	pt_acquire_req req = {
 		.resource = p->resource_id, .limit = p->rate_limit, .window_ms = p->window_ms,
 		.offsets = offsets, .k = k, .not_before_ms = not_before + offset,
-		.guard_ms = p->guard_given ? p->guard_ms : 0, .client_id = client_id,
+		.guard_ms = p->guard_given ? p->guard_ms : 0, .burst = p->burst,
+		.client_id = client_id,
 		.extra = l->extra, .n_extra = l->n_extra, .tz = p->tz,
 		.priority = p->priority, .queue = true,
 	};
@@ -218,6 +233,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	l->shared = true;
 	say_outage(l, &g);
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
+			       g.burst != p->burst ||
 			       (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);
 	l->held = g.reservation;

@@ -30,6 +30,7 @@ typedef struct limiter_config {
 	int64_t rate_limit, window_ms, guard_ms;
 	int64_t priority;        /* in the daemon's queue: high 1, normal 0, low -1 */
 	bool guard_given;        /* sent to the daemon for a resource it creates */
+	int64_t burst;           /* the primary limit in bursts of B (GCRA); 0: sliding */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;
 	const char *daemon_socket;

@@ -83,6 +83,7 @@ typedef struct run_plan {
 	int64_t rate_limit, window_ms, guard_ms; /* ...primary one (shortest window) */
 	bool guard_given; /* --guard (or its setting): sent to the daemon too */
 	int64_t priority; /* --priority: rank in the daemon's queue (pt_priority_parse) */
+	int64_t burst;    /* --burst B: the primary limit is a GCRA one; 0: sliding */
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
 	char resource_id[512];

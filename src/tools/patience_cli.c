@@ -57,6 +57,7 @@ static const cli_option options[] = {
 	{"retry-offsets", 'o', "retry_offsets", ONLY(DIOPHANTINE), "LIST",
 	 "attempt i starts at t0 + offset i (0,10m,30m)", NULL},
 	{"guard", 1001, "guard", RATE, "DUR", "safety margin on W (10ms + 1% of W)", NULL},
+	{"burst", 1026, "burst", RATE, "B", "token bucket (GCRA): B at once, then N per W", NULL},
 	{"priority", 1027, "priority", RATE, "P",
 	 "when the limit is saturated, high goes first, low last (normal)", NULL},
 	{"tz", 1020, "tz", RATE, "ZONE", "N/UNIT@calendar limits count in ZONE (local time)", NULL},

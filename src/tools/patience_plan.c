@@ -11,6 +11,7 @@
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/gcra.h"
 #include "patience/paths.h"
 #include "patience/resource_id.h"
 #include "patience/settings.h"
@@ -154,10 +155,11 @@ static int check_unlimited(const pt_config *cfg, pt_strategy s)
 	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
 			   s != PT_STRATEGY_ADAPTIVE && !get_text(cfg, "circuit_breaker");
 	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG;
-	const char *orphan = get_text(cfg, "guard") ? "--guard"
-			     : daemon_flag	    ? "--daemon"
-			     : priority_flag	    ? "--priority"
-						    : NULL;
+	const char *orphan = get_text(cfg, "guard")   ? "--guard"
+			     : get_text(cfg, "burst") ? "--burst"
+			     : daemon_flag            ? "--daemon"
+			     : priority_flag          ? "--priority"
+						      : NULL;
 	if (!orphan)
 		return 0;
 	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too", orphan);
@@ -210,10 +212,31 @@ static int explicit_limits(const pt_config *cfg, bool dio, run_plan *plan)
 			return PT_EXIT_INTERNAL;
 		}
 		plan->limits.items[plan->limits.count++] =
-			(pt_limit){limit->as.integer, get_ms(cfg, "window"), PT_CALENDAR_NONE};
+			(pt_limit){.count = limit->as.integer, .window_ms = get_ms(cfg, "window")};
 	}
 	if (list && pt_limit_list_parse(list, &plan->limits) != PT_OK) {
 		pt_error("--rate-limit: more than %d limits in all", PT_LIMITS_MAX);
+		return PT_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* --burst B makes the primary limit a GCRA one (patience/gcra.h). */
+static int plan_burst(const pt_config *cfg, const pt_limit *primary, run_plan *plan)
+{
+	if (!get_text(cfg, "burst"))
+		return 0;
+	if (primary->calendar != PT_CALENDAR_NONE) {
+		char text[48];
+		pt_limit_format(primary, text, sizeof text);
+		pt_error("--burst needs a sliding limit N/DUR, not \"%s\"", text);
+		return PT_EXIT_INTERNAL;
+	}
+	plan->burst = get(cfg, "burst")->as.integer;
+	pt_gcra check;
+	if (pt_gcra_init(&check, plan->rate_limit, plan->window_ms, plan->burst, plan->guard_ms)) {
+		pt_error("--burst: invalid value \"%s\": expected at most 100 years of "
+			 "tolerance, (B-1) * W/N", get_text(cfg, "burst"));
 		return PT_EXIT_INTERNAL;
 	}
 	return 0;
@@ -247,7 +270,23 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 					   : pt_dio_default_guard(plan->window_ms);
 	pt_priority_parse(get_text(cfg, "priority"), &plan->priority);
 	plan->n_offsets = 1; /* every attempt is one start, placed on its own */
-	return 0;
+	return plan_burst(cfg, primary, plan);
+}
+
+/* Under a burst limit the offsets must conform among themselves. */
+static int check_burst_offsets(const pt_config *cfg, const run_plan *plan)
+{
+	pt_gcra g;
+	int64_t base;
+	char w[32];
+	pt_duration_format(plan->window_ms, w, sizeof w);
+	pt_gcra_init(&g, plan->rate_limit, plan->window_ms, plan->burst, plan->guard_ms);
+	if (pt_gcra_find(&g, 0, plan->offsets, plan->n_offsets, &base) == PT_OK)
+		return 0;
+	pt_error("--retry-offsets \"%s\" can never fit bursts of %" PRId64 " at %" PRId64
+		 " per %s (starts %" PRId64 " ms apart, guard %" PRId64 " ms)",
+		 get_text(cfg, "retry_offsets"), plan->burst, plan->rate_limit, w, g.interval_ms, plan->guard_ms);
+	return PT_EXIT_INTERNAL;
 }
 
 static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_given)
@@ -268,6 +307,8 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 	size_t first = 0;
 	int rc = pt_dio_check_offsets(plan->rate_limit, plan->window_ms + plan->guard_ms,
 				      plan->offsets, plan->n_offsets, &first);
+	if (plan->burst && rc != PT_EINVAL)
+		return check_burst_offsets(cfg, plan);
 	if (rc == PT_EINVAL) {
 		pt_error("--retry-offsets: invalid value \"%s\": expected increasing durations "
 			 "starting at 0 or later", get_text(cfg, "retry_offsets"));

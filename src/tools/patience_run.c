@@ -188,7 +188,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		.tool = "patience", .resource_id = plan->resource_id,
 		.limits = plan->limits.items, .n_limits = plan->limits.count, .tz = plan->tz,
 		.rate_limit = plan->rate_limit, .window_ms = plan->window_ms,
-		.guard_ms = plan->guard_ms, .guard_given = plan->guard_given,
+		.guard_ms = plan->guard_ms, .guard_given = plan->guard_given, .burst = plan->burst,
 		.priority = plan->priority,
 		.daemon_enabled = plan->daemon_enabled, .daemon_auto_start = plan->daemon_auto_start,
 		.daemon_timeout_ms = plan->daemon_timeout_ms, .daemon_socket = plan->daemon_socket,

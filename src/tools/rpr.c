@@ -28,7 +28,7 @@ enum {
 	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
 	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
 	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
-	OPT_PROFILE, OPT_RESOURCE_SCOPE, OPT_PRIORITY,
+	OPT_PROFILE, OPT_RESOURCE_SCOPE, OPT_PRIORITY, OPT_BURST,
 	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 };
@@ -50,6 +50,7 @@ static const rpr_option options[] = {
 	{"min-interval", OPT_MIN_INTERVAL, "DUR", "adaptive: the shortest interval (--every / 10)"},
 	{"max-interval", OPT_MAX_INTERVAL, "DUR", "adaptive: the longest interval (--every x 10)"},
 	{"guard", OPT_GUARD, "DUR", "safety margin on W (10ms + 1% of W)"},
+	{"burst", OPT_BURST, "B", "token bucket (GCRA): B at once, then N per W"},
 	{"priority", OPT_PRIORITY, "P", "when the limit is saturated: high, normal or low (normal)"},
 	{"profile", OPT_PROFILE, "NAME", "--rate and --resource-id of a service (patience profiles)"},
 	{"resource-id", OPT_RESOURCE_ID, "ID", "the limited resource (derived from CMD)"},
@@ -265,6 +266,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);
 	case OPT_MAX_INTERVAL: return parse_duration(name, optarg, &p->max_interval_ms);
 	case OPT_GUARD: p->guard_given = true; return parse_duration(name, optarg, &p->guard_ms);
+	case OPT_BURST: return parse_count(name, optarg, &p->burst);
 	case OPT_RESOURCE_ID: p->resource_id = optarg; return 0;
 	case OPT_PROFILE: p->profile = optarg; return 0;
 	case OPT_RESOURCE_SCOPE: return parse_scope(optarg, p);
@@ -328,9 +330,9 @@ static int check_plan(const rpr_plan *p)
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
-	if (p->mode != RPR_RATE && (limited || p->guard_given || p->daemon || p->resource_id ||
-				    p->profile || p->scope_given || p->priority_given))
-		return usage_error("--rate, --profile, --guard, --priority, --resource-id, "
+	if (p->mode != RPR_RATE && (limited || p->guard_given || p->burst || p->daemon ||
+				    p->resource_id || p->profile || p->scope_given || p->priority_given))
+		return usage_error("--rate, --profile, --guard, --burst, --priority, --resource-id, "
 				   "--resource-scope and --daemon go with the rate-limit mode");
 	if (p->mode == RPR_RATE && p->every_ms)
 		return usage_error("--every does not go with the rate-limit mode: the limit sets "
@@ -445,6 +447,8 @@ static int apply_settings(rpr_plan *p)
 		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
 		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
 		p->daemon_timeout_ms = setting(&cfg, "daemon_timeout")->as.ms;
+		if (!p->burst && setting(&cfg, "burst")->text)
+			p->burst = setting(&cfg, "burst")->as.integer;
 		const char *sock = setting(&cfg, "daemon_socket")->text;
 		if (!p->daemon_socket && sock) {
 			snprintf(p->socket_buf, sizeof p->socket_buf, "%s", sock);

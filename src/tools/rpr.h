@@ -47,6 +47,7 @@ typedef struct rpr_plan {
 	const char *config_file;   /* --config; NULL: the usual files */
 	/* RPR_RATE: the limit, and the daemon that shares it */
 	int64_t rate_limit, rate_window_ms, guard_ms;
+	int64_t burst; /* --burst: the limit as GCRA; 0: sliding */
 	bool guard_given, daemon, no_auto_start;
 	int64_t priority; /* --priority, in the daemon's queue */
 	bool priority_given;

@@ -105,7 +105,7 @@ static int limiter_start(rpr_state *st)
 		.limits = p->limits.items, .n_limits = p->limits.count, .tz = p->tz,
 		.rate_limit = p->rate_limit, .window_ms = p->rate_window_ms,
 		.guard_ms = p->guard_given ? p->guard_ms : pt_dio_default_guard(p->rate_window_ms),
-		.guard_given = p->guard_given, .priority = p->priority,
+		.guard_given = p->guard_given, .burst = p->burst, .priority = p->priority,
 		.daemon_enabled = p->daemon && st->socket[0],
 		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = p->daemon_timeout_ms,
 		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,

@@ -91,6 +91,21 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# clients N CMD [ARGS...]: N copies of CMD at once, their stderr appended to
+# $T/clients.err; returns when all have ended, whatever their status.
+clients() {
+	local n=$1 i pids=()
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" 2>>"$T/clients.err" 3>&- &
+		pids+=("$!")
+		BG_PIDS+=("$!")
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || true
+	done
+}
+
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.
 kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0

@@ -33,22 +33,14 @@ teardown() {
 }
 
 @test "two limits through the daemon: three processes, neither limit broken" {
-	local p pids=()
-	for p in 1 2 3; do
-		"$PT_BIN/patience" fixed -d 0 -a 3 -r 2/500ms -r 4/3s --daemon \
-			--resource-id test:two-limits -q -- "$PT_BIN/stamp" 2>>"$T/err" 3>&- &
-		pids+=("$!")
-		BG_PIDS+=("$!")
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" || true
-	done
+	clients 3 "$PT_BIN/patience" fixed -d 0 -a 3 -r 2/500ms -r 4/3s --daemon \
+		--resource-id test:two-limits -q -- "$PT_BIN/stamp"
 	[[ $(wc -l <"$LOG") == 9 ]]
 	run "$PT_BIN/window_check" 2 500 "$LOG"
 	assert_status 0
 	run "$PT_BIN/window_check" 4 3000 "$LOG"
 	assert_status 0
-	refute_contains "$(cat "$T/err")" "local limits"
+	refute_contains "$(cat "$T/clients.err")" "local limits"
 	run --separate-stderr "$PT_BIN/patience" daemon status --json
 	assert_contains "$output" '"limits":[{"limit":4,"window_ms":3000}]'
 }

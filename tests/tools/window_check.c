@@ -10,32 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static int64_t *read_times(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 1024;
-	int64_t *t = malloc(cap * sizeof *t);
-	long long v;
-	*n = 0;
-	if (!f || !t) {
-		perror(path);
-		exit(2);
-	}
-	while (fscanf(f, "%lld", &v) == 1) {
-		if (*n == cap && !(t = realloc(t, (cap *= 2) * sizeof *t)))
-			exit(2);
-		t[(*n)++] = v;
-	}
-	fclose(f);
-	qsort(t, *n, sizeof *t, cmp);
-	return t;
-}
+#include "start_log.h"
 
 int main(int argc, char **argv)
 {
@@ -45,7 +20,7 @@ int main(int argc, char **argv)
 	}
 	size_t limit = strtoull(argv[1], NULL, 10), n, worst = 0, violations = 0;
 	int64_t window = strtoll(argv[2], NULL, 10) * 1000000;
-	int64_t *t = read_times(argv[3], &n);
+	int64_t *t = start_log_read(argv[3], &n);
 	/* The window opening at each start is the fullest one holding it. */
 	for (size_t i = 0, j = 0; i < n; i++) {
 		while (j < n && t[j] < t[i] + window)

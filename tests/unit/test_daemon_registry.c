@@ -273,8 +273,8 @@ static void test_config_limits(void **state)
 	pt_placement p;
 	const pt_resource *res;
 	pt_config_limit limits[] = {
-		{"api:external:*", 3, 10000},
-		{"api:external:api.github.com", 5000, 3600000},
+		{"api:external:*", 3, 10000, 0},
+		{"api:external:api.github.com", 5000, 3600000, 0},
 	};
 	pt_acquire a = req(1, "api:external:example.com", 100, 1000, one, 1);
 	assert_int_equal(pt_registry_init(&r, NULL), PT_OK);
@@ -493,6 +493,46 @@ static void test_restore(void **state)
 	pt_store_close(s2);
 }
 
+/* A resource created with a burst places by GCRA (10 per 1 s: T 100 ms,
+ * bursts of 4, guard 20 ms), and a restarted daemon keeps its TAT. */
+static void test_gcra_burst_survives_a_restart(void **state)
+{
+	fixture *f = *state;
+	pt_store *s1 = open_store(f), *s2;
+	pt_registry r1, r2;
+	pt_placement p;
+	size_t released;
+	char err[256];
+	pt_acquire a = req(1000, "burst", 10, 1000, one, 1);
+	a.burst = 4;
+	assert_int_equal(pt_registry_init(&r1, s1), PT_OK);
+	int64_t expect[] = {0, 0, 0, 20, 120, 220};
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(pt_registry_acquire(&r1, &a, T0, &p), PT_OK);
+		assert_int_equal(p.start_ms, T0 + expect[i]);
+		assert_int_equal(p.burst, 4);
+	}
+	/* the last start given back unused still counts for the bucket */
+	assert_int_equal(pt_registry_cancel(&r1, 1000, p.reservation, T0, true, T0, &released),
+			 PT_OK);
+	assert_int_equal(released, 1);
+	assert_int_equal(pt_registry_commit(&r1), PT_OK);
+	pt_store_close(s1);
+	r1.store = NULL;
+	s2 = open_store(f);
+	assert_int_equal(pt_registry_init(&r2, s2), PT_OK);
+	assert_int_equal(pt_registry_restore(&r2, T0, err, sizeof err), PT_OK);
+	a.burst = 0; /* the resource is GCRA already */
+	assert_int_equal(pt_registry_acquire(&r1, &a, T0, &p), PT_OK);
+	assert_int_equal(p.start_ms, T0 + 320);
+	assert_int_equal(pt_registry_acquire(&r2, &a, T0, &p), PT_OK);
+	assert_int_equal(p.start_ms, T0 + 320);
+	pt_registry_commit(&r2);
+	pt_registry_release(&r1);
+	pt_registry_release(&r2);
+	pt_store_close(s2);
+}
+
 /* A write the store refuses grants nothing: a trigger (made before the
  * daemon owns the file) refuses the start at T0 + 1020, and the rest of
  * that batch fails with it. */
@@ -589,6 +629,8 @@ int main(void)
 		cmocka_unit_test(test_ttl_expiry),
 		cmocka_unit_test(test_connection_close),
 		cmocka_unit_test_setup_teardown(test_restore, setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_gcra_burst_survives_a_restart, setup_store,
+						teardown_store),
 		cmocka_unit_test_setup_teardown(test_refused_write_grants_nothing, setup_store,
 						teardown_store),
 		cmocka_unit_test_setup_teardown(test_failed_commit_undoes_the_batch, setup_store,

@@ -105,6 +105,28 @@ static void offsets_no_window_holds_are_infeasible(void **state)
 	assert_int_equal(pt_limit_set_init(&s, &limit, 1, 20, NULL, NULL), PT_EINVAL);
 }
 
+static void a_burst_limit_beside_a_sliding_one(void **state)
+{
+	pt_limit limits[2];
+	pt_limit_set s;
+	(void)state;
+	assert_int_equal(pt_limit_parse("10/1s", &limits[0]), PT_OK);
+	limits[0].burst = 3; /* T 100 ms, 3 at once */
+	assert_int_equal(pt_limit_parse("5/10s", &limits[1]), PT_OK);
+	assert_int_equal(pt_limit_set_init(&s, limits, 2, 0, NULL, NULL), PT_OK);
+	for (uint64_t id = 1; id <= 3; id++)
+		assert_int_equal(place(&s, id, 0), 0);
+	assert_int_equal(place(&s, 4, 0), 100);
+	assert_int_equal(place(&s, 5, 0), 200);
+	assert_int_equal(place(&s, 6, 0), 10000); /* the 10 s window */
+	/* released starts are not given back to the burst: 6 moved its TAT */
+	pt_limit_set_cancel(&s, 6, 0);
+	assert_int_equal(place(&s, 7, 9000), 10000);
+	pt_limit_set_release(&s);
+	limits[0].calendar = PT_CALENDAR_DAY;
+	assert_int_equal(pt_limit_set_init(&s, limits, 1, 0, pt_zone_localtime, NULL), PT_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +134,7 @@ int main(void)
 		cmocka_unit_test(a_calendar_day_resets_at_local_midnight),
 		cmocka_unit_test(no_start_in_the_guard_before_a_reset),
 		cmocka_unit_test(offsets_no_window_holds_are_infeasible),
+		cmocka_unit_test(a_burst_limit_beside_a_sliding_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

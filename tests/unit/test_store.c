@@ -148,7 +148,7 @@ static void test_open_creates_schema(void **state)
 	fixture *f = *state;
 	pt_store_close(open_ok(f));
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
 				     " AND name IN ('resources', 'starts', 'meta', 'memos')"), 4);
 	/* one index besides the key: each commit writes few pages */
@@ -167,7 +167,7 @@ static void test_reopen_keeps_data(void **state)
 {
 	fixture *f = *state;
 	pt_store *s = open_ok(f);
-	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire"};
+	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire", 0, INT64_MIN};
 	assert_int_equal(pt_store_begin(s), PT_OK);
 	assert_int_equal(pt_store_put_resource(s, &r), PT_OK);
 	put(s, 1, "api", 5000, 9000);
@@ -215,9 +215,9 @@ static void test_round_trip(void **state)
 {
 	fixture *f = *state;
 	pt_store *s = open_ok(f);
-	pt_store_resource a = {1001, "db:postgres:prod", 100, 60000, 610, "config"};
-	pt_store_resource b = {1000, "api.github.com", 5000, 3600000, 36010, "set_limit"};
-	pt_store_resource b2 = {1000, "api.github.com", 20, 2000, 30, "acquire"};
+	pt_store_resource a = {1001, "db:postgres:prod", 100, 60000, 610, "config", 0, INT64_MIN};
+	pt_store_resource b = {1000, "api.github.com", 5000, 3600000, 36010, "set_limit", 0, INT64_MIN};
+	pt_store_resource b2 = {1000, "api.github.com", 20, 2000, 30, "acquire", 0, INT64_MIN};
 	int64_t offs[] = {0, 600000, 1800000};
 	int64_t late[] = {-5, 7};
 	assert_int_equal(pt_store_begin(s), PT_OK);
@@ -381,7 +381,7 @@ static void test_rollback_discards(void **state)
 {
 	fixture *f = *state;
 	pt_store *s = open_ok(f);
-	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire"};
+	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire", 0, INT64_MIN};
 	assert_int_equal(pt_store_begin(s), PT_OK);
 	assert_int_equal(pt_store_put_resource(s, &r), PT_OK);
 	put(s, 1, "api", 1000, 2000);
@@ -406,7 +406,7 @@ static void test_writes_need_a_batch(void **state)
 {
 	fixture *f = *state;
 	pt_store *s = open_ok(f);
-	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire"};
+	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire", 0, INT64_MIN};
 	int64_t zero = 0;
 	assert_int_equal(pt_store_put_resource(s, &r), PT_EINVAL);
 	assert_int_equal(pt_store_put_reservation(s, 1, 1000, "api", 0, &zero, 1, 1), PT_EINVAL);
@@ -423,7 +423,7 @@ static void test_bad_arguments(void **state)
 {
 	fixture *f = *state;
 	pt_store *s = open_ok(f);
-	pt_store_resource noname = {1000, NULL, 5, 1000, 20, "acquire"};
+	pt_store_resource noname = {1000, NULL, 5, 1000, 20, "acquire", 0, INT64_MIN};
 	int64_t offs[] = {0, INT64_MAX};
 	assert_int_equal(pt_store_begin(s), PT_OK);
 	put(s, 1, "api", 1000, 2000);
@@ -495,7 +495,7 @@ static void crash_child(const fixture *f)
 	pt_store *s;
 	char err[256];
 	int64_t zero = 0;
-	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire"};
+	pt_store_resource r = {1000, "api", 5, 1000, 20, "acquire", 0, INT64_MIN};
 	if (pt_store_open(f->path, &s, err, sizeof err) || pt_store_begin(s) ||
 	    pt_store_put_resource(s, &r) ||
 	    pt_store_put_reservation(s, 7, 1000, "api", 1000, &zero, 1, 5000) ||
@@ -600,7 +600,7 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(l->st[1].s.reservation, 4);
 	pt_store_close(s);
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
 	sqlite3_close(db);
 }
 
