@@ -74,6 +74,15 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# daemon_http_setup: $SOCK of a daemon private to this test, and a free
+# $PORT of 127.0.0.1 (at $URL) for its --metrics-listen.
+daemon_http_setup() {
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+}
+
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.
 kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0

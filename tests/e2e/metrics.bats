@@ -7,10 +7,7 @@ load redis_helpers
 
 setup() {
 	common_setup
-	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
-	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
+	daemon_http_setup
 	REDIS_PIDS=()
 }
 
@@ -89,7 +86,7 @@ for k in ("guard_ms", "reserved", "next_free_ms"):
 	start_daemon --metrics-listen "127.0.0.1:$PORT"
 	run curl -s -o /dev/null -w '%{http_code}' "$URL/nope"
 	[ "$output" = 404 ]
-	run curl -s -o /dev/null -w '%{http_code}' "$URL/"
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/metrics/"
 	[ "$output" = 404 ]
 	run curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 "$URL/metrics"
 	[ "$output" = 405 ]
