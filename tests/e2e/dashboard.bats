@@ -21,8 +21,9 @@ teardown() {
 }
 
 # chromium_run ARGS... URL: headless Chromium, alone in a fresh profile, with
-# nothing of its own on the network. The page's timers run on virtual time,
-# so five seconds of polling take about one second.
+# nothing of its own on the network; its log (the page's console too) goes
+# to $T/chromium.log. The page's timers run on virtual time, so five seconds
+# of polling take about one second.
 chromium_run() {
 	command -v chromium >/dev/null || {
 		echo "chromium is not installed: run scripts/bootstrap" >&2
@@ -31,7 +32,7 @@ chromium_run() {
 	timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$(mktemp -d "$T/profile.XXXXXX")" --virtual-time-budget=5000 \
-		"$@" 2>>"$T/chromium.log"
+		--enable-logging=stderr --v=0 "$@" 2>>"$T/chromium.log"
 }
 
 # render URL: the page's DOM after five (virtual) seconds, in $T/dom.
@@ -85,6 +86,8 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	grep -q 'of 5 per 1m in the window' "$T/dom"
 	grep -q '>version <b id="version">[0-9]' "$T/dom"
 	grep -q '<b id="backend">memory</b>' "$T/dom"
+	# the policy refused nothing and the script threw nothing
+	run ! grep -Ei 'Content Security Policy|Uncaught' "$T/chromium.log"
 
 	# two more starts fill the window; a sixth waits for a reserved start
 	start test:dashboard
