@@ -8,14 +8,12 @@ load helpers
 
 setup() {
 	common_setup
-	daemon_http_setup
+	metrics_setup
 	SERVER_PID=
 }
 
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	kill_daemon
 	[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null
 	common_teardown
 }
@@ -39,7 +37,7 @@ chromium_run() {
 render() { chromium_run --dump-dom "$1" >"$T/dom"; }
 
 # card NAME: the opening tag of NAME's card in $T/dom.
-card() { grep -o "<section class=\"res\"[^>]*data-name=\"$1\"[^>]*>" "$T/dom"; }
+card() { grep -o "<section class=\"res[^\"]*\"[^>]*data-name=\"$1\"[^>]*>" "$T/dom"; }
 
 # attr TAG KEY: the value of attribute KEY in TAG.
 attr() { sed -n "s/.* $2=\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"; }
@@ -117,7 +115,7 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	run ! grep -q '<section class="res"' "$T/dom"
 }
 
-@test "leases, waiting, breaker and algorithm are shown when the JSON has them" {
+@test "leases, waiting, breakers and GCRA are shown when the JSON has them" {
 	mkdir -p "$T/www/api/v1"
 	cp "$PT_SRC/src/daemon/dashboard.html" "$T/www/index.html"
 	cat >"$T/www/api/v1/resources" <<-'EOF'
@@ -128,7 +126,9 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 		   "next_free_ms":1700000001500,"learned_from":"x-ratelimit","learned_expires_ms":1700000600000,
 		   "leases":{"limit":4,"held":2,"waiting":1},
 		   "breaker":{"state":"open","failures":5,"open_until_ms":1700000030000,"probes_in_flight":0},
-		   "waiting":3,"algorithm":"gcra","burst":10},
+		   "waiting":3,"algorithm":"gcra","burst":10,"tat_ms":1700000002000},
+		  {"name":"cmd:local:deploy","uid":1000,
+		   "breaker":{"state":"half_open","failures":3,"open_until_ms":0,"probes_in_flight":1}},
 		  {"name":"cmd:local:rsync","uid":1000,"limit":2,"window_ms":1000,"guard_ms":20,
 		   "source":"config","reserved":0,"in_window":0,"next_free_ms":1700000000000}]}
 	EOF
@@ -147,10 +147,16 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	grep -q '>gcra, burst 10<' "$T/dom"
 	grep -q 'data-field="learned">from x-ratelimit' "$T/dom"
 	grep -q '<b id="backend">redis</b>' "$T/dom"
+	grep -q 'data-field="tat">in 2.0 s<' "$T/dom"
+	# a breaker without a rate limit: no usage, only its breaker
+	c=$(card cmd:local:deploy)
+	[[ $c == *'class="res unlimited"'* && $(attr "$c" data-limit) == "" ]]
+	[[ $(attr "$c" data-breaker) == half_open ]]
+	grep -q 'class="state half_open" data-field="breaker">half-open, 3 failures, 1 probing<' "$T/dom"
 	# absent fields are not shown
 	c=$(card cmd:local:rsync)
 	[[ $(attr "$c" data-breaker) == "" && $(attr "$c" data-leases-held) == "" ]]
-	[[ $(grep -o 'data-field="breaker"' "$T/dom" | wc -l) == 1 ]]
+	[[ $(grep -o 'data-field="breaker"' "$T/dom" | wc -l) == 2 ]]
 }
 
 @test "a failed fetch shows 'daemon unreachable' and keeps trying" {

@@ -63,6 +63,23 @@ start_daemon() {
 	return 1
 }
 
+# metrics_setup: private runtime and state directories, the daemon's $SOCK
+# in them, and a free $PORT (and $URL) for --metrics-listen.
+metrics_setup() {
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+}
+
+# kill_daemon: SIGKILL the daemon serving $SOCK, if one does.
+kill_daemon() {
+	local pid
+	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
+	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
 # ask JSON: send one request line to the daemon on $SOCK, print its reply.
 ask() { printf '%s\n' "$1" | socat -t 2 - "UNIX-CONNECT:$SOCK"; }
 
@@ -72,15 +89,6 @@ free_port() {
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
-}
-
-# daemon_http_setup: $SOCK of a daemon private to this test, and a free
-# $PORT of 127.0.0.1 (at $URL) for its --metrics-listen.
-daemon_http_setup() {
-	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
-	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock"
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
 }
 
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.

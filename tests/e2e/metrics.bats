@@ -7,14 +7,12 @@ load redis_helpers
 
 setup() {
 	common_setup
-	daemon_http_setup
+	metrics_setup
 	REDIS_PIDS=()
 }
 
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
+	kill_daemon
 	stop_redis
 	common_teardown
 }
