@@ -520,12 +520,6 @@ char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 extern const char pt_protocol_later[];
 /* v as raw JSON digits (a cJSON number loses integers above 2^53). */
 struct cJSON *pt_json_int(int64_t v);
-/* Add key: pt_json_int(v) to o; false: out of memory. */
-bool pt_json_add_int(struct cJSON *o, const char *key, int64_t v);
-/* Add to o the fields of u that the resources op and /api/v1/resources
- * share: limit, window_ms, guard_ms, source, reserved, in_window,
- * next_free_ms. false: out of memory (o keeps what was added). */
-bool pt_usage_json(struct cJSON *o, const pt_resource_usage *u);
 /* {"ok":false,"error":{"code":code,"message":message}}, malloc'd or NULL. */
 char *pt_protocol_error(const char *code, const char *message);
 /* The reply that replaces a durable one whose batch failed (static). */

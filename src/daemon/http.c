@@ -203,15 +203,30 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 
 /* ---- /api/v1/resources ---- */
 
+static bool add_int(cJSON *o, const char *key, int64_t v)
+{
+	cJSON *item = pt_json_int(v);
+	if (item && cJSON_AddItemToObject(o, key, item))
+		return true;
+	cJSON_Delete(item);
+	return false;
+}
+
 static cJSON *resource_json(const pt_resource_usage *u)
 {
 	const pt_resource *res = u->res;
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o && cJSON_AddStringToObject(o, "name", res->name) &&
-		  pt_json_add_int(o, "uid", res->uid) && pt_usage_json(o, u);
+		  add_int(o, "uid", res->uid) && add_int(o, "limit", res->dio.limit) &&
+		  add_int(o, "window_ms", res->dio.window_ms) &&
+		  add_int(o, "guard_ms", res->dio.guard_ms) &&
+		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
+		  add_int(o, "reserved", (int64_t)u->reserved) &&
+		  add_int(o, "in_window", (int64_t)u->in_window) &&
+		  add_int(o, "next_free_ms", u->next_free_ms);
 	if (ok && res->learned)
 		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
-		     pt_json_add_int(o, "learned_expires_ms", res->learned->expires_ms);
+		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -225,8 +240,8 @@ static bool add_daemon_facts(cJSON *root, const pt_daemon *d)
 	return cJSON_AddStringToObject(root, "version", PATIENCE_VERSION) &&
 	       cJSON_AddStringToObject(root, "backend", d->redis ? "redis" : "memory") &&
 	       cJSON_AddBoolToObject(root, "backend_up", backend_up(d)) &&
-	       pt_json_add_int(root, "started_ms", d->started_real_ms) &&
-	       pt_json_add_int(root, "clients", (int64_t)d->n_conns);
+	       add_int(root, "started_ms", d->started_real_ms) &&
+	       add_int(root, "clients", (int64_t)d->n_conns);
 }
 
 static char *resources_body(pt_daemon *d)
@@ -238,7 +253,7 @@ static char *resources_body(pt_daemon *d)
 	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
 		return NULL;
 	cJSON *root = cJSON_CreateObject(), *array = cJSON_CreateArray();
-	bool ok = root && array && pt_json_add_int(root, "now_ms", now) && add_daemon_facts(root, d) &&
+	bool ok = root && array && add_int(root, "now_ms", now) && add_daemon_facts(root, d) &&
 		  cJSON_AddItemToObject(root, "resources", array);
 	if (!ok)
 		cJSON_Delete(array);

@@ -49,27 +49,6 @@ cJSON *pt_json_int(int64_t v)
 	return cJSON_CreateRaw(buf);
 }
 
-bool pt_json_add_int(cJSON *o, const char *key, int64_t v)
-{
-	cJSON *item = pt_json_int(v);
-	if (item && cJSON_AddItemToObject(o, key, item))
-		return true;
-	cJSON_Delete(item);
-	return false;
-}
-
-bool pt_usage_json(cJSON *o, const pt_resource_usage *u)
-{
-	const pt_resource *res = u->res;
-	return pt_json_add_int(o, "limit", res->dio.limit) &&
-	       pt_json_add_int(o, "window_ms", res->dio.window_ms) &&
-	       pt_json_add_int(o, "guard_ms", res->dio.guard_ms) &&
-	       cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
-	       pt_json_add_int(o, "reserved", (int64_t)u->reserved) &&
-	       pt_json_add_int(o, "in_window", (int64_t)u->in_window) &&
-	       pt_json_add_int(o, "next_free_ms", u->next_free_ms);
-}
-
 static void put(req *q, cJSON *parent, const char *key, cJSON *item)
 {
 	if (!parent || !item || !cJSON_AddItemToObject(parent, key, item)) {
@@ -753,8 +732,13 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
 	put(q, o, "resource", cJSON_CreateString(u->res->name));
-	if (o && !pt_usage_json(o, u))
-		q->oom = true;
+	put_int(q, o, "limit", u->res->dio.limit);
+	put_int(q, o, "window_ms", u->res->dio.window_ms);
+	put_int(q, o, "guard_ms", u->res->dio.guard_ms);
+	put(q, o, "source", cJSON_CreateString(pt_limit_source_name(u->res->source)));
+	put_int(q, o, "reserved", (int64_t)u->reserved);
+	put_int(q, o, "in_window", (int64_t)u->in_window);
+	put_int(q, o, "next_free_ms", u->next_free_ms);
 	learned_json(q, o, u->res);
 	if (u->res->extra)
 		put(q, o, "limits", extra_json(q, u->res->extra));
