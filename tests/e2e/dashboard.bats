@@ -42,6 +42,16 @@ card() { grep -o "<section class=\"res[^\"]*\"[^>]*data-name=\"$1\"[^>]*>" "$T/d
 # attr TAG KEY: the value of attribute KEY in TAG.
 attr() { sed -n "s/.* $2=\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"; }
 
+# history NAME: the in-window counts NAME's chart holds, oldest first.
+history() {
+	python3 -c '
+import re, sys
+dom = open(sys.argv[1]).read()
+card = dom.index("data-name=\"%s\"" % sys.argv[2])
+end = dom.index("</section>", card)
+print(re.search(r"data-history=\"([^\"]*)\"", dom[card:end]).group(1))' "$T/dom" "$1"
+}
+
 # api NAME KEY: KEY of resource NAME in /api/v1/resources.
 api() {
 	curl -s "$URL/api/v1/resources" | python3 -c '
@@ -70,7 +80,12 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	start_daemon --metrics-listen "127.0.0.1:$PORT"
 	for _ in 1 2 3; do start test:dashboard; done
 	start test:other
+	# any local user names resources: a name is text, never markup
+	run ask '{"v":1,"op":"acquire","resource":"<img src=x onerror=alert(1)>","limit":3,"window_ms":60000}'
+	[[ $output == *'"ok":true'* ]]
 	render "$URL/"
+	grep -q '>&lt;img src=x onerror=alert(1)&gt;</h2>' "$T/dom"
+	run ! grep -q '<img' "$T/dom"
 	grep -q '<body[^>]*data-state="live"' "$T/dom"
 	# it polled again and again in its five seconds
 	updates=$(attr "$(grep -o '<body[^>]*>' "$T/dom")" data-updates)
@@ -80,6 +95,8 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	[[ $(attr "$c" data-limit) == 5 && $(attr "$c" data-window-ms) == 60000 ]]
 	[[ $(attr "$c" data-in-window) == "$(api test:dashboard in_window)" ]]
 	[[ $(attr "$c" data-in-window) == 3 ]]
+	# one sample a poll, each the count of its moment
+	[[ $(history test:dashboard) =~ ^3( 3){2,}$ ]]
 	[[ $(attr "$(card test:other)" data-in-window) == 1 ]]
 	grep -q 'of 5 per 1m in the window' "$T/dom"
 	grep -q '>version <b id="version">[0-9]' "$T/dom"
@@ -99,6 +116,7 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	render "$URL/"
 	c=$(card test:dashboard)
 	[[ $(attr "$c" data-in-window) == 5 && $(attr "$c" data-reserved) == 1 ]]
+	[[ $(history test:dashboard) =~ ^5( 5){2,}$ ]]
 	grep -Eq 'data-field="next_free">in [0-9]' "$T/dom"
 
 	chromium_run --window-size=1280,900 --screenshot="$T/dashboard.png" "$URL/"
