@@ -124,6 +124,7 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	chromium_run --window-size=1280,900 --screenshot="$T/dashboard.png" "$URL/"
 	[[ $(head -c 8 "$T/dashboard.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]
 	(($(stat -c %s "$T/dashboard.png") > 20000))
+	# PT_DASHBOARD_PNG=FILE keeps the screenshot, to look at the page
 	[[ -z ${PT_DASHBOARD_PNG:-} ]] || cp "$T/dashboard.png" "$PT_DASHBOARD_PNG"
 }
 
