@@ -1,6 +1,8 @@
 /* The operator's HTTP port (--metrics-listen host:port), served by evhttp
  * on the daemon's loop:
  *
+ *   GET /                   the dashboard: one page (dashboard.html) that
+ *                           polls /api/v1/resources and draws it
  *   GET /metrics            Prometheus text format 0.0.4
  *   GET /api/v1/resources   every resource of every uid, as JSON
  *   GET /healthz            "ok"
@@ -26,6 +28,15 @@
 #define HTTP_HEADERS_MAX 8192 /* bytes */
 #define HTTP_BODY_MAX 1024    /* bytes: no endpoint reads a body */
 #define HTTP_TIMEOUT_S 10
+
+/* The page may run only its own inline script and style and fetch only
+ * from this port. */
+#define DASHBOARD_CSP                                                                 \
+	"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " \
+	"connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "    \
+	"frame-ancestors 'none'"
+
+extern const char pt_dashboard_html[]; /* dashboard.html, embedded by the build */
 
 static const int64_t wait_bounds_ms[PT_WAIT_BUCKETS] = {0, 10, 100, 1000, 10000, 60000, 600000};
 static const char *const wait_bounds_text[PT_WAIT_BUCKETS + 1] = {
@@ -289,6 +300,16 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int6
 	return o;
 }
 
+/* What the dashboard shows of the daemon itself. */
+static bool add_daemon_facts(cJSON *root, const pt_daemon *d)
+{
+	return cJSON_AddStringToObject(root, "version", PATIENCE_VERSION) &&
+	       cJSON_AddStringToObject(root, "backend", d->redis ? "redis" : "memory") &&
+	       cJSON_AddBoolToObject(root, "backend_up", backend_up(d)) &&
+	       add_int(root, "started_ms", d->started_real_ms) &&
+	       add_int(root, "clients", (int64_t)d->n_conns);
+}
+
 static char *resources_body(pt_daemon *d)
 {
 	int64_t now = pt_daemon_now_ms();
@@ -298,7 +319,7 @@ static char *resources_body(pt_daemon *d)
 	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
 		return NULL;
 	cJSON *root = cJSON_CreateObject(), *array = cJSON_CreateArray();
-	bool ok = root && array && add_int(root, "now_ms", now) &&
+	bool ok = root && array && add_int(root, "now_ms", now) && add_daemon_facts(root, d) &&
 		  cJSON_AddItemToObject(root, "resources", array);
 	if (!ok)
 		cJSON_Delete(array);
@@ -327,6 +348,7 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (code == 405)
 		evhttp_add_header(h, "Allow", "GET");
 	evhttp_send_reply(req, code, reason, body);
@@ -372,17 +394,53 @@ static void serve_resources(pt_daemon *d, struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
+static void serve_dashboard(pt_daemon *d, struct evhttp_request *req)
+{
+	(void)d;
+	struct evbuffer *b = evbuffer_new();
+	if (!b || evbuffer_add_reference(b, pt_dashboard_html, strlen(pt_dashboard_html), NULL,
+					 NULL) != 0) {
+		if (b)
+			evbuffer_free(b);
+		reply_text(req, 500, "Internal Server Error", "out of memory\n");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Security-Policy",
+			  DASHBOARD_CSP);
+	reply(req, 200, "OK", "text/html; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void serve_healthz(pt_daemon *d, struct evhttp_request *req)
+{
+	(void)d;
+	reply_text(req, 200, "OK", "ok\n");
+}
+
+static const struct route {
+	const char *path;
+	void (*serve)(pt_daemon *d, struct evhttp_request *req);
+} routes[] = {
+	{"/", serve_dashboard},
+	{"/index.html", serve_dashboard},
+	{"/metrics", serve_metrics},
+	{"/api/v1/resources", serve_resources},
+	{"/healthz", serve_healthz},
+};
+
+static const struct route *route_of(const char *path)
+{
+	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++)
+		if (strcmp(path, routes[i].path) == 0)
+			return &routes[i];
+	return NULL;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
-	pt_daemon *d = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	int which = !path                                  ? 0
-		    : strcmp(path, "/metrics") == 0          ? 1
-		    : strcmp(path, "/api/v1/resources") == 0 ? 2
-		    : strcmp(path, "/healthz") == 0          ? 3
-							     : 0;
-	if (!which) {
+	const struct route *r = route_of(uri ? evhttp_uri_get_path(uri) : NULL);
+	if (!r) {
 		reply_text(req, 404, "Not Found", "not found\n");
 		return;
 	}
@@ -390,12 +448,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_text(req, 405, "Method Not Allowed", "method not allowed\n");
 		return;
 	}
-	if (which == 1)
-		serve_metrics(d, req);
-	else if (which == 2)
-		serve_resources(d, req);
-	else
-		reply_text(req, 200, "OK", "ok\n");
+	r->serve(arg, req);
 }
 
 int pt_http_start(pt_daemon *d, char *err, size_t err_len)
@@ -423,7 +476,7 @@ int pt_http_start(pt_daemon *d, char *err, size_t err_len)
 	if (!evhttp_bind_socket_with_handle(d->http, host, port))
 		return snprintf(err, err_len, "cannot serve metrics on %s: %s", d->opt.metrics_listen,
 				errno ? strerror(errno) : "cannot bind"), -1;
-	pt_log(PT_LOG_INFO, "serving /metrics on %s", d->opt.metrics_listen);
+	pt_log(PT_LOG_INFO, "serving the dashboard and /metrics on %s", d->opt.metrics_listen);
 	return 0;
 }
 

@@ -56,8 +56,8 @@ static const daemon_option options[] = {
 	{"outage-share", OPT_OUTAGE_SHARE, "daemon.outage_share", "F",
 	 "in an outage, grant this share of each limit (1 / the daemons last seen)"},
 	{"metrics-listen", OPT_METRICS_LISTEN, "daemon.metrics_listen", "HOST:PORT",
-	 "serve /metrics, /api/v1/resources and /healthz over HTTP (every uid's resources: "
-	 "keep it to 127.0.0.1)"},
+	 "serve a dashboard at /, /metrics, /api/v1/resources and /healthz over HTTP "
+	 "(every uid's resources: keep it to 127.0.0.1)"},
 	{"help", 'h', NULL, NULL, "show this help"},
 	{"version", 'V', NULL, NULL, "show the version"},
 };

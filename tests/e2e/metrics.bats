@@ -84,7 +84,7 @@ for k in ("guard_ms", "reserved", "next_free_ms"):
 	start_daemon --metrics-listen "127.0.0.1:$PORT"
 	run curl -s -o /dev/null -w '%{http_code}' "$URL/nope"
 	[ "$output" = 404 ]
-	run curl -s -o /dev/null -w '%{http_code}' "$URL/"
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/metrics/"
 	[ "$output" = 404 ]
 	run curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 "$URL/metrics"
 	[ "$output" = 405 ]
