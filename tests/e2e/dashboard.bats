@@ -106,18 +106,18 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	# the policy refused nothing and the script threw nothing
 	run ! grep -Ei 'Content Security Policy|Uncaught' "$T/chromium.log"
 
-	# two more starts fill the window; a sixth waits for a reserved start
+	# two more starts fill the window; a sixth waits in the daemon's queue
 	start test:dashboard
 	start test:dashboard
 	"$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id test:dashboard -q -- true &
 	BG_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
-		[[ $(api test:dashboard reserved) == 1 ]] && break
+		[[ $(api test:dashboard waiting) == 1 ]] && break
 		sleep 0.05
 	done
 	render "$URL/"
 	c=$(card test:dashboard)
-	[[ $(attr "$c" data-in-window) == 5 && $(attr "$c" data-reserved) == 1 ]]
+	[[ $(attr "$c" data-in-window) == 5 && $(attr "$c" data-waiting) == 1 ]]
 	[[ $(history test:dashboard) =~ ^5( 5){2,}$ ]]
 	grep -Eq 'data-field="next_free">in [0-9]' "$T/dom"
 
