@@ -74,6 +74,8 @@ static void on_queue_timer(evutil_socket_t fd, short what, void *arg)
 
 static void arm_timer(pt_daemon *d, int64_t wake_ms, int64_t now_ms)
 {
+	if (!d->base)
+		return; /* no loop (the protocol's fuzz harness): nothing is served */
 	if (!d->queue_ev && !(d->queue_ev = evtimer_new(d->base, on_queue_timer, d)))
 		return; /* out of memory: the 1 s tick still serves the queue */
 	evtimer_del(d->queue_ev);

@@ -77,11 +77,33 @@ static void test_lists(void **state)
 	assert_ptr_equal(pt_limit_list_primary(&empty), &empty.items[1]);
 }
 
+static void test_priority(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		int64_t value;
+	} cases[] = {
+		{"high", PT_OK, 1},    {"normal", PT_OK, 0}, {"low", PT_OK, -1},
+		{"10", PT_OK, 10},     {"-10", PT_OK, -10},  {"0", PT_OK, 0},
+		{"11", PT_EINVAL, 0},  {"-11", PT_EINVAL, 0}, {"", PT_EINVAL, 0},
+		{"HIGH", PT_EINVAL, 0}, {"1x", PT_EINVAL, 0}, {"99999999999999999999", PT_EINVAL, 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t v = 42;
+		assert_int_equal(pt_priority_parse(cases[i].text, &v), cases[i].rc);
+		assert_int_equal(v, cases[i].rc == PT_OK ? cases[i].value : 42);
+	}
+	assert_int_equal(pt_priority_parse(NULL, &(int64_t){0}), PT_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_priority),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
