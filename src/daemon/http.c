@@ -166,6 +166,11 @@ static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resou
 	add_family(b, "patience_resource_reserved", "gauge", "Starts reserved after now.");
 	for (size_t i = 0; i < n; i++)
 		add_resource_line(b, "patience_resource_reserved", u[i].res, (int64_t)u[i].reserved);
+	add_family(b, "patience_resource_limit_learned", "gauge",
+		   "1 while the limit is one a service's headers told, else 0.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_limit_learned", u[i].res,
+				  u[i].res->learned != NULL);
 	add_family(b, "patience_resource_waiting", "gauge", "Acquires queued for their turn.");
 	for (size_t i = 0; i < n; i++)
 		add_resource_line(b, "patience_resource_waiting", u[i].res,

@@ -47,6 +47,9 @@ metric() {
 	grep -qx "patience_resource_in_window{resource=\"test:metrics\",uid=\"$(id -u)\"} 2" "$T/metrics"
 	# the label value escaped: q"x\y
 	grep -qxF "patience_resource_limit{resource=\"q\\\"x\\\\y\",uid=\"$(id -u)\"} 1" "$T/metrics"
+	grep -qx "patience_resource_limit_learned{resource=\"test:metrics\",uid=\"$(id -u)\"} 0" "$T/metrics"
+	grep -qx "patience_resource_waiting{resource=\"test:metrics\",uid=\"$(id -u)\"} 0" "$T/metrics"
+	grep -qx 'patience_queued_acquires 0' "$T/metrics"
 	grep -qx 'patience_resources 2' "$T/metrics"
 	grep -qx 'patience_backend_up 1' "$T/metrics"
 	grep -q '^process_start_time_seconds [0-9]' "$T/metrics"
