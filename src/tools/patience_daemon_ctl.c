@@ -248,9 +248,12 @@ static void print_status(const cJSON *status, const cJSON *resources)
 	const cJSON *r;
 	cJSON_ArrayForEach(r, list) {
 		pt_duration_format((int64_t)num(r, "window_ms"), w, sizeof w);
-		printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window\n",
+		printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window",
 		       str(r, "resource"), num(r, "limit"), w, str(r, "source"), num(r, "reserved"),
 		       num(r, "in_window"));
+		if (num(r, "waiting") > 0)
+			printf(", %.0f waiting for their turn", num(r, "waiting"));
+		printf("\n");
 		print_learned(r);
 	}
 	print_memos(status, resources);

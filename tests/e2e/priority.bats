@@ -63,6 +63,8 @@ max() { sort -n "$1" | tail -n 1; }
 	waiting 3
 	for i in 1 2 3; do one "$T/high.log" high; done
 	waiting 6
+	run patience daemon status --daemon-socket "$SOCK"
+	assert_contains "$output" "6 waiting for their turn"
 	for p in "${PIDS[@]}"; do wait "$p" || true; done
 	[[ $(wc -l <"$T/low.log") == 3 && $(wc -l <"$T/high.log") == 3 ]]
 	# every high start no later than every low one, though every low one
