@@ -234,10 +234,9 @@ const pt_setting_def *pt_settings_table(size_t *count)
 	return table;
 }
 
-static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
+static int check_resource_rate(const pt_toml_value *limit, const pt_toml_value *window,
+			       char *err, size_t len)
 {
-	const pt_toml_value *limit = pt_toml_get(v, "limit");
-	const pt_toml_value *window = pt_toml_get(v, "window");
 	int64_t ms;
 	if (!limit || limit->type != PT_TOML_INTEGER || limit->as.integer < 1) {
 		snprintf(err, len, "expected limit = a positive integer");
@@ -248,11 +247,26 @@ static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
 		snprintf(err, len, "expected window = a duration string such as \"1m\"");
 		return PT_EINVAL;
 	}
-	if (v->as.table.count != 2) {
-		snprintf(err, len, "expected only limit and window");
+	return PT_OK;
+}
+
+/* { limit = N, window = "W" }, { concurrency = N }, or all three. */
+static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
+{
+	const pt_toml_value *limit = pt_toml_get(v, "limit");
+	const pt_toml_value *window = pt_toml_get(v, "window");
+	const pt_toml_value *conc = pt_toml_get(v, "concurrency");
+	if (v->as.table.count != (size_t)!!limit + !!window + !!conc) {
+		snprintf(err, len, "expected only limit, window and concurrency");
 		return PT_EINVAL;
 	}
-	return PT_OK;
+	if (conc && (conc->type != PT_TOML_INTEGER || conc->as.integer < 1 ||
+		     conc->as.integer > PT_CONCURRENCY_MAX)) {
+		snprintf(err, len, "expected concurrency = an integer from 1 to %d",
+			 PT_CONCURRENCY_MAX);
+		return PT_EINVAL;
+	}
+	return conc && !limit && !window ? PT_OK : check_resource_rate(limit, window, err, len);
 }
 
 /* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" }. */
