@@ -174,6 +174,8 @@ static const pt_setting_def table[] = {
 	{"resource_scope", "RESOURCE_SCOPE", S, "host", NONE, check_scope,
 	 "derived resource ids: per host, or per path template", NULL},
 	{"tz", "TZ", S, NULL, NONE, check_zone, "time zone of calendar limits (local time)", NULL},
+	{"concurrency", "CONCURRENCY", I, NULL, 1, PT_CONCURRENCY_MAX, NULL,
+	 "at most N commands of the resource run at once, across processes", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
 	{"timeout", "TIMEOUT", D, NULL, NONE, NULL, "limit on each attempt", NULL},
 	{"kill_after", "KILL_AFTER", D, "5s", NONE, NULL, "SIGKILL this long after SIGTERM", NULL},

@@ -82,7 +82,8 @@ typedef struct run_plan {
 	int64_t offsets[PT_DIO_MAX_OFFSETS]; /* diophantine; {0} for the others */
 	size_t n_offsets;
 	char resource_id[512];
-	/* the daemon: with a rate limit, or for adaptive's memory */
+	int64_t concurrency; /* --concurrency N: leases held while a command runs; 0: none */
+	/* the daemon: with a rate limit, a concurrency, or for adaptive's memory */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;
 	char daemon_socket[4096];
