@@ -125,19 +125,40 @@ static void add_acquires(struct evbuffer *b, const pt_metrics *m)
 }
 
 /* One line of a per-resource family. */
-static void add_resource_line(struct evbuffer *b, const char *name, const pt_resource *res,
-			      int64_t v)
+static void add_resource_line(struct evbuffer *b, const char *name, const char *resource,
+			      uint32_t uid, int64_t v)
 {
 	evbuffer_add_printf(b, "%s{resource=\"", name);
-	add_label(b, res->name);
-	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", res->uid, v);
+	add_label(b, resource);
+	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", uid, v);
+}
+
+/* Every lease pool's held, limit and waiting, as three gauges. */
+static void add_leases(struct evbuffer *b, const pt_lease_table *t)
+{
+	static const struct {
+		const char *name, *help;
+	} families[] = {
+		{"patience_leases_held", "Concurrency leases held now."},
+		{"patience_lease_limit", "Concurrency leases allowed at once."},
+		{"patience_lease_waiters", "Requests waiting for a concurrency lease."},
+	};
+	for (size_t f = 0; f < 3; f++) {
+		add_family(b, families[f].name, "gauge", families[f].help);
+		for (const pt_lease_pool *p = t->pools; p; p = p->next) {
+			int64_t v = f == 0 ? (int64_t)p->n_held : f == 1 ? p->limit
+								  : (int64_t)p->n_waiting;
+			add_resource_line(b, families[f].name, p->name, p->uid, v);
+		}
+	}
 }
 
 static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t n)
 {
 	add_family(b, "patience_resource_limit", "gauge", "Starts allowed per window.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_limit", u[i].res, u[i].res->dio.limit);
+		add_resource_line(b, "patience_resource_limit", u[i].res->name, u[i].res->uid,
+				  u[i].res->dio.limit);
 	add_family(b, "patience_resource_window_seconds", "gauge", "The limit's window.");
 	for (size_t i = 0; i < n; i++) {
 		evbuffer_add_printf(b, "patience_resource_window_seconds{resource=\"");
@@ -149,11 +170,12 @@ static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t
 	add_family(b, "patience_resource_in_window", "gauge",
 		   "Starts in the window that ends now.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_in_window", u[i].res,
+		add_resource_line(b, "patience_resource_in_window", u[i].res->name, u[i].res->uid,
 				  (int64_t)u[i].in_window);
 	add_family(b, "patience_resource_reserved", "gauge", "Starts reserved after now.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_reserved", u[i].res, (int64_t)u[i].reserved);
+		add_resource_line(b, "patience_resource_reserved", u[i].res->name, u[i].res->uid,
+				  (int64_t)u[i].reserved);
 }
 
 static bool backend_up(const pt_daemon *d)
@@ -182,6 +204,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 	add_gauge(b, "patience_memos", "Memos kept for clients.",
 		  (int64_t)pt_memo_count(&d->memos, PT_UID_ALL));
 	add_resources(b, u, n);
+	add_leases(b, &d->leases);
 	free(u);
 	add_family(b, "process_start_time_seconds", "gauge",
 		   "Start time of the process since unix epoch in seconds.");
@@ -201,7 +224,32 @@ static bool add_int(cJSON *o, const char *key, int64_t v)
 	return false;
 }
 
-static cJSON *resource_json(const pt_resource_usage *u)
+/* "leases": {"limit", "held", "waiting"} of the pool of (uid, name), if any. */
+static bool add_lease_pool(cJSON *o, const pt_lease_table *t, uint32_t uid, const char *name)
+{
+	const pt_lease_pool *p = pt_lease_find(t, uid, name);
+	cJSON *l = p ? cJSON_CreateObject() : NULL;
+	if (!p)
+		return true;
+	if (l && add_int(l, "limit", p->limit) && add_int(l, "held", (int64_t)p->n_held) &&
+	    add_int(l, "waiting", (int64_t)p->n_waiting) && cJSON_AddItemToObject(o, "leases", l))
+		return true;
+	cJSON_Delete(l);
+	return false;
+}
+
+/* A resource with leases and no rate limit: its name, uid and leases. */
+static cJSON *lease_only_json(const pt_lease_table *t, const pt_lease_pool *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o && cJSON_AddStringToObject(o, "name", p->name) && add_int(o, "uid", p->uid) &&
+	    add_lease_pool(o, t, p->uid, p->name))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u)
 {
 	const pt_resource *res = u->res;
 	cJSON *o = cJSON_CreateObject();
@@ -212,7 +260,8 @@ static cJSON *resource_json(const pt_resource_usage *u)
 		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
 		  add_int(o, "reserved", (int64_t)u->reserved) &&
 		  add_int(o, "in_window", (int64_t)u->in_window) &&
-		  add_int(o, "next_free_ms", u->next_free_ms);
+		  add_int(o, "next_free_ms", u->next_free_ms) &&
+		  add_lease_pool(o, &d->leases, res->uid, res->name);
 	if (ok && res->learned)
 		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
 		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
@@ -237,7 +286,13 @@ static char *resources_body(pt_daemon *d)
 	if (!ok)
 		cJSON_Delete(array);
 	for (size_t i = 0; ok && i < n; i++) {
-		cJSON *o = resource_json(&u[i]);
+		cJSON *o = resource_json(d, &u[i]);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
+		if (pt_registry_find(&d->reg, p->uid, p->name))
+			continue; /* listed above, with its leases */
+		cJSON *o = lease_only_json(&d->leases, p);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	free(u);

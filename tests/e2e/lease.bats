@@ -191,3 +191,26 @@ kill_holder_and_measure() {
 	assert_contains "$output" '"limit":2'
 	assert_contains "$output" '"source":"config"'
 }
+
+@test "metrics and /api/v1/resources show leases held, limit and waiters; status too" {
+	local port
+	port=$(free_port)
+	start_daemon --socket "$SOCK" --metrics-listen "127.0.0.1:$port"
+	"$PT_BIN/patience" -a 1 -q --concurrency 1 --daemon --resource-id test:m -- job 2 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line '^s '
+	patience_bg -a 1 -q --concurrency 1 --daemon --resource-id test:m -- job 0
+	sleep 0.3
+	curl -s "http://127.0.0.1:$port/metrics" >"$T/metrics"
+	grep -q '^patience_leases_held{resource="test:m",uid="[0-9]*"} 1$' "$T/metrics"
+	grep -q '^patience_lease_limit{resource="test:m",uid="[0-9]*"} 1$' "$T/metrics"
+	grep -q '^patience_lease_waiters{resource="test:m",uid="[0-9]*"} 1$' "$T/metrics"
+	run promtool check metrics <"$T/metrics"
+	[[ $status -eq 0 ]]
+	run curl -s "http://127.0.0.1:$port/api/v1/resources"
+	assert_contains "$output" '"name":"test:m"'
+	assert_contains "$output" '"leases":{"limit":1,"held":1,"waiting":1}'
+	run "$PT_BIN/patience" daemon status --daemon-socket "$SOCK"
+	assert_contains "$output" "test:m"
+	wait_bg
+}
