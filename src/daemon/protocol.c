@@ -774,8 +774,9 @@ static int op_unlease(req *q)
 	return 0;
 }
 
-/* The caller's lease pools: [{"resource","limit","held","waiting"}]. */
-static cJSON *leases_json(req *q)
+/* "leases": the caller's lease pools [{"resource","limit","held","waiting"}],
+ * when it has any. */
+static void put_leases(req *q, cJSON *out)
 {
 	cJSON *array = cJSON_CreateArray();
 	for (const pt_lease_pool *p = q->d->leases.pools; p && !q->oom; p = p->next) {
@@ -789,7 +790,10 @@ static cJSON *leases_json(req *q)
 		put(q, o, "source", cJSON_CreateString(p->from_config ? "config" : "lease"));
 		push(q, array, o);
 	}
-	return array;
+	if (cJSON_GetArraySize(array))
+		put(q, out, "leases", array);
+	else
+		cJSON_Delete(array);
 }
 
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
@@ -846,7 +850,7 @@ static int op_resources(req *q)
 	put(q, out, "resources", array);
 	if (pt_memo_count(&q->d->memos, q->c->uid))
 		put(q, out, "memos", memos_json(q));
-	put(q, out, "leases", leases_json(q));
+	put_leases(q, out);
 	return 0;
 }
 
@@ -885,7 +889,7 @@ static int op_status(req *q)
 	put(q, out, "state", cJSON_CreateString(d->opt.state_path));
 	put(q, out, "socket", cJSON_CreateString(d->opt.socket_path));
 	status_backend(q, out);
-	put(q, out, "leases", leases_json(q));
+	put_leases(q, out);
 	return 0;
 }
 
