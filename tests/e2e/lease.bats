@@ -214,3 +214,42 @@ kill_holder_and_measure() {
 	assert_contains "$output" "test:m"
 	wait_bg
 }
+
+@test "a holder whose process is gone, its connection kept open by a child, loses its lease on the tick" {
+	start_daemon --socket "$SOCK"
+	# The holder takes the lease, forks a child that keeps the socket open
+	# (and the lease's connection with it), and exits.
+	python3 - "$SOCK" <<'PY' 3>&-
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"v":1,"op":"lease","resource":"test:orphan","concurrency":1}\n')
+assert b'"ok":true' in s.recv(4096)
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(4)
+    os._exit(0)
+PY
+	local t0
+	t0=$(now_ms)
+	run ask '{"v":1,"op":"lease","resource":"test:orphan","concurrency":1,"max_wait_ms":3000}'
+	local waited=$(($(now_ms) - t0))
+	echo "granted after $waited ms" >&3
+	assert_contains "$output" '"ok":true'
+	[[ $waited -lt 1500 ]] # the 1 s tick, not the child's 4 s
+}
+
+@test "a waiter killed with -9 leaves the queue: the next one gets the lease" {
+	start_daemon --socket "$SOCK"
+	"$PT_BIN/patience" -a 1 -q --concurrency 1 --daemon --resource-id test:q -- job 0.5 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line '^s '
+	"$PT_BIN/patience" -a 1 -q --concurrency 1 --daemon --resource-id test:q -- job 0 3>&- &
+	local doomed=$!
+	sleep 0.1
+	patience_bg -a 1 -q --concurrency 1 --daemon --resource-id test:q -- job 0
+	sleep 0.1
+	kill -KILL "$doomed"
+	wait_bg
+	[[ $BG_RC -eq 0 && $(count s) -eq 2 ]] # the holder's and the last waiter's
+}
