@@ -23,12 +23,12 @@
 /* Integers up to 2^53 survive the trip through a JSON double exactly. */
 #define EXACT_MAX 9007199254740992.0
 
-/* Wait for events on fd until deadline (0: none). 1 ready, 0 timed out,
- * -1 poll failed. POLLHUP and POLLERR count as ready: the send or recv
- * that follows reports them. */
-static int wait_fd(int fd, short events, int64_t deadline)
+/* Wait for events on c's fd until deadline (0: none). 1 ready, 0 timed
+ * out, -1 poll failed or c->interrupted said so after a signal. POLLHUP and
+ * POLLERR count as ready: the send or recv that follows reports them. */
+static int wait_fd(const pt_client *c, short events, int64_t deadline)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p = {.fd = c->fd, .events = events};
 	for (;;) {
 		int64_t left = deadline ? deadline - pt_monotonic_ms() : -1;
 		if (deadline && left <= 0)
@@ -36,7 +36,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
 		if (n > 0)
 			return 1;
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && (errno != EINTR || (c->interrupted && c->interrupted())))
 			return -1;
 	}
 }
@@ -87,7 +87,7 @@ static int send_all(pt_client *c, const char *p, size_t n, int64_t deadline, cha
 			return PEER_CLOSED;
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "send to daemon: %s", strerror(errno));
-		int ready = wait_fd(c->fd, POLLOUT, deadline);
+		int ready = wait_fd(c, POLLOUT, deadline);
 		if (ready <= 0)
 			return fail_io(c, err, err_len,
 				       "daemon did not read our request within %lld ms",
@@ -129,7 +129,7 @@ static int fill(pt_client *c, int64_t deadline, char *err, size_t err_len)
 			return fail_io(c, err, err_len, "daemon closed the connection");
 		if (errno != EAGAIN && errno != EINTR)
 			return fail_io(c, err, err_len, "read from daemon: %s", strerror(errno));
-		int ready = wait_fd(c->fd, POLLIN, deadline);
+		int ready = wait_fd(c, POLLIN, deadline);
 		if (ready <= 0)
 			return fail_io(c, err, err_len, "no reply from daemon within %lld ms",
 				       (long long)c->timeout_ms);
@@ -290,7 +290,7 @@ static int wait_connected(pt_client *c, const char *path, int64_t deadline, char
 {
 	int so_err = 0;
 	socklen_t len = sizeof so_err;
-	if (wait_fd(c->fd, POLLOUT, deadline) <= 0)
+	if (wait_fd(c, POLLOUT, deadline) <= 0)
 		return fail_io(c, err, err_len, "daemon on %s did not accept within %lld ms", path,
 			       (long long)c->timeout_ms);
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_err, &len) < 0)

@@ -18,6 +18,9 @@ typedef struct pt_client {
 	int64_t timeout_ms; /* bound on each request's round trip; <= 0: none */
 	char *buf;          /* reply bytes read but not yet consumed, owned */
 	size_t len;
+	/* NULL, or asked when a signal interrupts a wait: true ends the request
+	 * (PT_EIO, the connection closed). Set it after connecting. */
+	bool (*interrupted)(void);
 } pt_client;
 
 typedef struct pt_acquire_req {

@@ -109,6 +109,11 @@ static void say_limit(lease_client *l, const cJSON *reply)
 		l->concurrency);
 }
 
+static bool signal_came(void)
+{
+	return pt_signals_pending() != 0;
+}
+
 /* 0 with the lease held; 1: the daemon is unreachable (err says why); -1:
  * it refused us (said). */
 static int ask_daemon(lease_client *l, char *err, size_t err_len)
@@ -121,6 +126,7 @@ static int ask_daemon(lease_client *l, char *err, size_t err_len)
 		cJSON_Delete(req);
 		return 1;
 	}
+	l->client.interrupted = signal_came;
 	int rc = pt_client_request_waiting(&l->client, req, -1, &reply, err, err_len);
 	cJSON_Delete(req);
 	if (rc != PT_OK)
@@ -147,10 +153,10 @@ int lease_acquire(lease_client *l)
 		return 0;
 	if (!l->local && l->cfg.daemon_enabled) {
 		int rc = ask_daemon(l, err, sizeof err);
-		if (rc == 1 && l->client.fd < 0) /* a connection the daemon closed: once more */
+		if (rc == 1 && l->client.fd < 0 && !pt_signals_pending()) /* closed: once more */
 			rc = ask_daemon(l, err, sizeof err);
-		if (rc <= 0)
-			return rc;
+		if (rc <= 0 || pt_signals_pending())
+			return rc < 0 ? rc : 0; /* a signal: the caller ends the run */
 		go_local(l, err);
 	}
 	return acquire_local(l);

@@ -253,3 +253,18 @@ PY
 	wait_bg
 	[[ $BG_RC -eq 0 && $(count s) -eq 2 ]] # the holder's and the last waiter's
 }
+
+@test "SIGTERM ends a run waiting for a lease at once (143), and it leaves the queue" {
+	start_daemon --socket "$SOCK"
+	"$PT_BIN/patience" -a 1 -q --concurrency 1 --daemon --resource-id test:sig -- job 3 3>&- &
+	BG_PIDS+=("$!")
+	wait_for_line '^s '
+	patience_bg -a 1 -q --concurrency 1 --daemon --resource-id test:sig -- job 0
+	sleep 0.2
+	local t0
+	t0=$(now_ms)
+	kill -TERM "$BG"
+	wait_bg
+	echo "exit $BG_RC after $(($(now_ms) - t0)) ms" >&3
+	[[ $BG_RC -eq 143 && $(($(now_ms) - t0)) -lt 1000 && $(count s) -eq 1 ]]
+}
