@@ -610,6 +610,8 @@ struct pt_conn {
 /* server.c: a place for a reply that comes later (Redis); every later
  * reply of c waits behind it. NULL when out of memory (c is closed). */
 pt_reply *pt_server_hold_later(pt_conn *c);
+/* Free c's held replies, sent or not (conn_close; harnesses without a socket). */
+void pt_server_held_free(pt_conn *c);
 /* Fill r (text copied); durable: wait for the commit too. */
 void pt_server_fill(pt_conn *c, pt_reply *r, const char *text, bool durable);
 

@@ -109,7 +109,7 @@ static void reply_free(pt_reply *r)
 	free(r);
 }
 
-static void held_free(pt_conn *c)
+void pt_server_held_free(pt_conn *c)
 {
 	for (pt_reply *r = c->held_first, *next; r; r = next) {
 		next = r->next;
@@ -160,7 +160,7 @@ static void conn_close(pt_conn *c)
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
-	held_free(c);
+	pt_server_held_free(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
