@@ -13,6 +13,7 @@
 #include "exec/signals.h"
 #include "patience/error.h"
 #include "patience/paths.h"
+#include "patience/settings.h"
 
 #define LOCAL_POLL_MS 5 /* how often a local waiter tries the lock files again */
 
@@ -52,12 +53,13 @@ static int lock_path(const lease_client *l, int64_t i, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* One of the N files locked at once; -1: all are held (or cannot be opened). */
-static int try_locks(const lease_client *l)
+/* One of the n files locked at once; -1: all are held (or cannot be opened).
+ * Each process starts at its own file, so few are tried when many are held. */
+static int try_locks(const lease_client *l, int64_t n)
 {
 	char path[4200];
-	for (int64_t i = 0; i < l->concurrency; i++) {
-		if (lock_path(l, i, path, sizeof path) < 0)
+	for (int64_t j = 0; j < n; j++) {
+		if (lock_path(l, ((int64_t)getpid() + j) % n, path, sizeof path) < 0)
 			return -1;
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -68,7 +70,7 @@ static int try_locks(const lease_client *l)
 	return -1;
 }
 
-static int acquire_local(lease_client *l)
+static int acquire_local(lease_client *l, int64_t n)
 {
 	char path[4200], err[256];
 	if (lock_path(l, 0, path, sizeof path) < 0 ||
@@ -78,7 +80,7 @@ static int acquire_local(lease_client *l)
 		return -1;
 	}
 	struct timespec pause = {0, LOCAL_POLL_MS * 1000000L};
-	while ((l->lock_fd = try_locks(l)) < 0 && !pt_signals_pending())
+	while ((l->lock_fd = try_locks(l, n)) < 0 && !pt_signals_pending())
 		nanosleep(&pause, NULL);
 	return 0; /* a signal: the attempt that follows sees it and ends the run */
 }
@@ -135,6 +137,11 @@ static int ask_daemon(lease_client *l, char *err, size_t err_len)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) && cJSON_IsNumber(id)) {
 		l->held = (uint64_t)id->valuedouble;
 		say_limit(l, reply);
+		const cJSON *limit = cJSON_GetObjectItemCaseSensitive(reply, "limit");
+		l->limit = cJSON_IsNumber(limit) && limit->valuedouble >= 1 &&
+					   limit->valuedouble <= PT_CONCURRENCY_MAX
+				   ? (int64_t)limit->valuedouble
+				   : l->concurrency;
 		cJSON_Delete(reply);
 		return 0;
 	}
@@ -155,11 +162,15 @@ int lease_acquire(lease_client *l)
 		int rc = ask_daemon(l, err, sizeof err);
 		if (rc == 1 && l->client.fd < 0 && !pt_signals_pending()) /* closed: once more */
 			rc = ask_daemon(l, err, sizeof err);
-		if (rc <= 0 || pt_signals_pending())
+		if (rc < 0 || (rc == 1 && pt_signals_pending()))
 			return rc < 0 ? rc : 0; /* a signal: the caller ends the run */
+		/* Granted: a lock file too, so that processes which fell back to
+		 * the lock files and ours never run more than N together. */
+		if (rc == 0)
+			return acquire_local(l, l->limit);
 		go_local(l, err);
 	}
-	return acquire_local(l);
+	return acquire_local(l, l->concurrency);
 }
 
 static void unlease(lease_client *l)
@@ -180,14 +191,15 @@ static void unlease(lease_client *l)
 	pt_client_close(&l->client); /* closing frees it as surely */
 }
 
+/* The lock first: the daemon's next holder then finds it free. */
 void lease_release(lease_client *l)
 {
-	if (l->held)
-		unlease(l);
-	l->held = 0;
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);
 	l->lock_fd = -1;
+	if (l->held)
+		unlease(l);
+	l->held = 0;
 }
 
 void lease_client_close(lease_client *l)

@@ -1,8 +1,10 @@
 /* --concurrency N: a lease held while each command runs, so that at most N
  * commands of a resource run at once across every process of the host.
  * From the daemon (on a connection of its own: the lease dies with it, so
- * a holder killed with -9 frees it at once), else from N flock(2)ed lock
- * files beside the daemon's socket (the kernel frees a dead holder's). */
+ * a holder killed with -9 frees it at once; FIFO), and from N flock(2)ed
+ * lock files beside the daemon's socket (the kernel frees a dead holder's):
+ * the files alone when there is no daemon, so that runs on either never
+ * make more than N together. */
 #ifndef PT_TOOLS_LEASE_CLIENT_H
 #define PT_TOOLS_LEASE_CLIENT_H
 
@@ -17,6 +19,7 @@ typedef struct lease_client {
 	pt_client client;   /* the lease connection; fd -1: none */
 	bool start_failed, said_fallback, said_limit, local;
 	uint64_t held;      /* the daemon's lease id; 0: none */
+	int64_t limit;      /* the daemon's N in force for the resource */
 	int lock_fd;        /* the local lock held; -1: none */
 } lease_client;
 

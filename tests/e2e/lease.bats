@@ -268,3 +268,14 @@ PY
 	echo "exit $BG_RC after $(($(now_ms) - t0)) ms" >&3
 	[[ $BG_RC -eq 143 && $(($(now_ms) - t0)) -lt 1000 && $(count s) -eq 1 ]]
 }
+
+@test "runs on the lock files and runs on the daemon never make more than N together" {
+	start_daemon --socket "$SOCK"
+	many 3 "$PT_BIN/patience" -a 1 -q --concurrency 2 --resource-id test:mixed -- job 0.3 &
+	local locals=$!
+	many 3 "$PT_BIN/patience" -a 1 -q --concurrency 2 --daemon --resource-id test:mixed -- job 0.3
+	wait "$locals"
+	[[ $(count s) -eq 6 && $(count e) -eq 6 ]]
+	run max_running
+	[[ $output -eq 2 ]]
+}
