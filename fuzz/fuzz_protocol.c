@@ -14,12 +14,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A waiting lease's reply stays held (no socket to fill it on). */
+static void lease_answered(void *ctx, pt_lease *l)
+{
+	(void)ctx;
+	(void)l;
+}
+
 static void answer_one(pt_daemon *d, pt_conn *c, const char *line, size_t len, int64_t now)
 {
 	bool durable = false;
 	char *reply = pt_protocol_answer(d, c, line, len, now, &durable);
 	if (!reply)
 		abort(); /* only out of memory may give no reply */
+	if (reply == pt_protocol_later)
+		return; /* a lease or a queued acquire that waits: answered later */
 	cJSON *o = cJSON_Parse(reply);
 	if (!cJSON_IsObject(o) || !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(o, "ok")) ||
 	    strchr(reply, '\n'))
@@ -37,14 +46,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pt_log_set_level(PT_LOG_ERROR);
 	if (pt_registry_init(&d.reg, NULL) != PT_OK)
 		abort();
+	pt_lease_table_init(&d.leases, lease_answered, lease_answered, NULL);
 	const char *p = (const char *)data, *end = p + size;
 	for (int64_t now = T0; p < end; now += 7) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		answer_one(&d, &c, p, len, now);
 		pt_registry_expire(&d.reg, now);
+		pt_lease_expire(&d.leases, now);
 		p += len + 1;
 	}
+	pt_lease_owner_close(&d.leases, &c.leases);
+	pt_lease_table_release(&d.leases);
+	pt_queue_drop_conn(&d, &c);
+	pt_queue_release(&d);
+	pt_server_held_free(&c);
 	pt_registry_owner_close(&d.reg, &c.owner, T0 + 100000);
 	pt_registry_release(&d.reg);
 	pt_memo_release(&d.memos);

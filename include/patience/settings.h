@@ -8,6 +8,9 @@
 #include "patience/config.h"
 #include "patience/profile.h"
 
+/* The largest --concurrency N (and config concurrency = N). */
+#define PT_CONCURRENCY_MAX 100000
+
 /* The table; *count receives its length. */
 const pt_setting_def *pt_settings_table(size_t *count);
 

@@ -23,11 +23,9 @@
 /* Integers up to 2^53 survive the trip through a JSON double exactly. */
 #define EXACT_MAX 9007199254740992.0
 
-/* Wait for events on fd until deadline (0: none). 1 ready, 0 timed out,
- * -1 poll failed. POLLHUP and POLLERR count as ready: the send or recv
- * that follows reports them. */
-/* 1 when c's socket is ready, 0 on timeout, -1 on error or when a signal
- * came that c->interrupted says should end the wait. */
+/* Wait for events on c's fd until deadline (0: none). 1 ready, 0 timed
+ * out, -1 poll failed or c->interrupted said so after a signal. POLLHUP and
+ * POLLERR count as ready: the send or recv that follows reports them. */
 static int wait_fd(const pt_client *c, short events, int64_t deadline)
 {
 	struct pollfd p = {.fd = c->fd, .events = events};

@@ -16,9 +16,11 @@
 typedef struct pt_client {
 	int fd;             /* -1 when not connected */
 	int64_t timeout_ms; /* bound on each request's round trip; <= 0: none */
-	int (*interrupted)(void); /* non-zero after a signal: stop waiting (may be NULL) */
 	char *buf;          /* reply bytes read but not yet consumed, owned */
 	size_t len;
+	/* NULL, or asked when a signal interrupts a wait: non-zero ends the
+	 * request (PT_EIO, the connection closed). Set it after connecting. */
+	int (*interrupted)(void);
 } pt_client;
 
 typedef struct pt_acquire_req {

@@ -12,6 +12,8 @@
  *   memo.c       a small string per (uid, resource, key) that clients keep
  *   queue.c      acquires waiting for their turn, by priority and age
  *   breaker.c    circuit breakers per (uid, resource), fed by every client
+ *   lease.c      concurrency leases: at most N held per resource, FIFO
+ *                waiters answered late, reclaimed when the holder goes
  *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
  *                /healthz
  *   log.c        one timestamped line per event on stderr
@@ -32,6 +34,7 @@
 #include "patience/config.h"
 #include "patience/diophantine.h"
 #include "patience/limit_set.h"
+#include "patience/settings.h"
 
 #ifndef PATIENCE_VERSION
 #define PATIENCE_VERSION "0.1.0"
@@ -106,9 +109,10 @@ typedef struct pt_owner {
  * (fnmatch(3): "api:external:*") tried when no exact entry matches. */
 typedef struct pt_config_limit {
 	char *pattern; /* owned */
-	int64_t limit;
+	int64_t limit;      /* 0: no rate limit, only a concurrency */
 	int64_t window_ms;
 	int64_t burst; /* 0: a sliding window */
+	int64_t concurrency; /* 0: none */
 } pt_config_limit;
 
 struct pt_undo;
@@ -190,8 +194,10 @@ int pt_registry_restore(pt_registry *r, int64_t now_ms, char *err, size_t err_le
  * matches takes the config's limit; one whose config entry is gone keeps
  * its limit as if set by set_limit. */
 int pt_registry_set_config(pt_registry *r, const pt_config_limit *limits, size_t n);
-/* The config entry for name, or NULL. */
+/* The config entry with a rate limit for name, or NULL. */
 const pt_config_limit *pt_registry_config_limit(const pt_registry *r, const char *name);
+/* The config's concurrency for name (exact entry, else first glob), 0: none. */
+int64_t pt_registry_config_concurrency(const pt_registry *r, const char *name);
 
 pt_resource *pt_registry_find(const pt_registry *r, uint32_t uid, const char *name);
 
@@ -395,6 +401,100 @@ int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *
 void pt_daemon_config_release(pt_daemon_config *c);
 void pt_config_limits_free(pt_config_limit *limits, size_t n);
 
+/* ---- lease.c: concurrency leases (docs/PROTOCOL.md, lease) ---- */
+
+#define PT_LEASE_LIMIT_MAX PT_CONCURRENCY_MAX /* largest concurrency N */
+#define PT_LEASES_PER_CONN_MAX 1024 /* leases held or awaited on one connection */
+
+struct pt_lease;
+
+/* The leases held or awaited on one connection, embedded in it: they die
+ * with it. pid: the peer's (SO_PEERCRED), checked on the tick. */
+typedef struct pt_lease_owner {
+	struct pt_lease *first;
+	size_t n;
+	pid_t pid;
+} pt_lease_owner;
+
+/* At most limit leases of (uid, name) held at once; the rest wait FIFO. */
+typedef struct pt_lease_pool {
+	uint32_t uid;
+	char *name; /* owned */
+	int64_t limit;
+	bool from_config;
+	size_t n_held, n_waiting;
+	struct pt_lease *held, *wait_first, *wait_last;
+	struct pt_lease_pool *next;
+} pt_lease_pool;
+
+typedef struct pt_lease {
+	uint64_t id;
+	pt_lease_pool *pool;
+	pt_lease_owner *owner;
+	struct pt_reply *reply; /* waiting: its place among the connection's replies */
+	int64_t asked_ms;       /* monotonic: when it was asked for */
+	int64_t deadline_ms;    /* waiting: monotonic; 0: waits as long as it takes */
+	bool granted;
+	struct pt_lease *prev, *next;             /* the pool's held or waiting list */
+	struct pt_lease *owner_prev, *owner_next; /* the owner's */
+} pt_lease;
+
+/* A waiter got its lease (granted), or its deadline passed (expired: it is
+ * freed when the callback returns). Either may close connections. */
+typedef void (*pt_lease_fn)(void *ctx, pt_lease *l);
+
+typedef struct pt_lease_table {
+	pt_lease_pool *pools;
+	uint64_t next_id;
+	pt_lease_fn granted, expired;
+	void *ctx;
+} pt_lease_table;
+
+typedef struct pt_lease_ask {
+	uint32_t uid;
+	const char *resource;
+	int64_t limit;        /* the pool's limit when this creates it */
+	int64_t config_limit; /* > 0: the config's, which wins */
+	pt_lease_owner *owner;
+	int64_t now_ms, deadline_ms; /* monotonic; deadline 0: none */
+} pt_lease_ask;
+
+void pt_lease_table_init(pt_lease_table *t, pt_lease_fn granted, pt_lease_fn expired,
+			 void *ctx);
+void pt_lease_table_release(pt_lease_table *t);
+/* A lease of a->resource: granted at once (*out)->granted, else queued.
+ * PT_OK; PT_ERANGE: the owner already has PT_LEASES_PER_CONN_MAX; PT_ENOMEM. */
+int pt_lease_take(pt_lease_table *t, const pt_lease_ask *a, pt_lease **out);
+/* Give back (or stop waiting for) the owner's lease id; the first waiter
+ * gets it. PT_ENOENT when o has no such lease. */
+int pt_lease_give_back(pt_lease_table *t, pt_lease_owner *o, uint64_t id);
+/* The owner's connection closed: drop its waits, then its leases. */
+void pt_lease_owner_close(pt_lease_table *t, pt_lease_owner *o);
+/* Does o wait for a lease? */
+bool pt_lease_owner_waits(const pt_lease_owner *o);
+/* Drop the leases whose holder's pid alive() says is gone. */
+size_t pt_lease_reap(pt_lease_table *t, bool (*alive)(pid_t pid));
+/* Answer the waiters whose deadline is at or before now_ms. */
+void pt_lease_expire(pt_lease_table *t, int64_t now_ms);
+/* The earliest waiter's deadline (monotonic), 0: none. */
+int64_t pt_lease_next_deadline(const pt_lease_table *t);
+/* Forget the pools nobody holds or waits for (their limit with them). */
+void pt_lease_forget_idle(pt_lease_table *t);
+const pt_lease_pool *pt_lease_find(const pt_lease_table *t, uint32_t uid, const char *name);
+
+struct pt_daemon;
+struct pt_conn;
+/* The daemon's side: replies for the waiters, the max-wait timer, the tick. */
+int pt_lease_setup(struct pt_daemon *d);
+void pt_lease_teardown(struct pt_daemon *d);
+/* The reply of a granted lease: {"ok":true,"lease":ID,...} (NULL: no memory). */
+struct cJSON *pt_lease_reply_json(const pt_lease *l, int64_t now_ms);
+/* A lease was queued or dropped: the max-wait timer follows the first deadline. */
+void pt_lease_rearm(struct pt_daemon *d);
+void pt_lease_conn_close(struct pt_daemon *d, struct pt_conn *c);
+/* On the 1 s tick: holders whose pid is gone lose their leases. */
+void pt_lease_tick(struct pt_daemon *d);
+
 /* ---- redis.c: the Redis backend ---- */
 
 struct pt_daemon;
@@ -557,6 +657,8 @@ typedef struct pt_daemon {
 	pt_pending *queued; /* queue.c: sorted by key */
 	size_t n_queued;
 	struct event *queue_ev;
+	pt_lease_table leases;
+	struct event *lease_timer; /* the first waiter's max wait */
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */
 	ino_t socket_ino;
@@ -586,6 +688,7 @@ struct pt_conn {
 	pid_t pid;
 	pt_owner owner;
 	pt_probe_permit *permits; /* circuit breaker probes it may run */
+	pt_lease_owner leases;
 	bool skipping; /* dropping the rest of a line that was too long */
 	bool eof;      /* the client sends no more; close once answered */
 	pt_reply *held_first, *held_last; /* replies waiting for the commit or Redis */
@@ -599,6 +702,8 @@ struct pt_conn {
 /* server.c: a place for a reply that comes later (Redis); every later
  * reply of c waits behind it. NULL when out of memory (c is closed). */
 pt_reply *pt_server_hold_later(pt_conn *c);
+/* Free c's held replies, sent or not (conn_close; harnesses without a socket). */
+void pt_server_held_free(pt_conn *c);
 /* Fill r (text copied); durable: wait for the commit too. */
 void pt_server_fill(pt_conn *c, pt_reply *r, const char *text, bool durable);
 

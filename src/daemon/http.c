@@ -136,12 +136,32 @@ static void add_acquires(struct evbuffer *b, const pt_metrics *m)
 }
 
 /* One line of a per-resource family. */
-static void add_resource_line(struct evbuffer *b, const char *name, const pt_resource *res,
-			      int64_t v)
+static void add_resource_line(struct evbuffer *b, const char *name, const char *resource,
+			      uint32_t uid, int64_t v)
 {
 	evbuffer_add_printf(b, "%s{resource=\"", name);
-	add_label(b, res->name);
-	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", res->uid, v);
+	add_label(b, resource);
+	evbuffer_add_printf(b, "\",uid=\"%u\"} %" PRId64 "\n", uid, v);
+}
+
+/* Every lease pool's held, limit and waiting, as three gauges. */
+static void add_leases(struct evbuffer *b, const pt_lease_table *t)
+{
+	static const struct {
+		const char *name, *help;
+	} families[] = {
+		{"patience_leases_held", "Concurrency leases held now."},
+		{"patience_lease_limit", "Concurrency leases allowed at once."},
+		{"patience_lease_waiters", "Requests waiting for a concurrency lease."},
+	};
+	for (size_t f = 0; f < 3; f++) {
+		add_family(b, families[f].name, "gauge", families[f].help);
+		for (const pt_lease_pool *p = t->pools; p; p = p->next) {
+			int64_t v = f == 0 ? (int64_t)p->n_held : f == 1 ? p->limit
+								  : (int64_t)p->n_waiting;
+			add_resource_line(b, families[f].name, p->name, p->uid, v);
+		}
+	}
 }
 
 static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resource_usage *u,
@@ -149,7 +169,8 @@ static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resou
 {
 	add_family(b, "patience_resource_limit", "gauge", "Starts allowed per window.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_limit", u[i].res, u[i].res->dio.limit);
+		add_resource_line(b, "patience_resource_limit", u[i].res->name, u[i].res->uid,
+				  u[i].res->dio.limit);
 	add_family(b, "patience_resource_window_seconds", "gauge", "The limit's window.");
 	for (size_t i = 0; i < n; i++) {
 		evbuffer_add_printf(b, "patience_resource_window_seconds{resource=\"");
@@ -161,19 +182,20 @@ static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resou
 	add_family(b, "patience_resource_in_window", "gauge",
 		   "Starts in the window that ends now.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_in_window", u[i].res,
+		add_resource_line(b, "patience_resource_in_window", u[i].res->name, u[i].res->uid,
 				  (int64_t)u[i].in_window);
 	add_family(b, "patience_resource_reserved", "gauge", "Starts reserved after now.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_reserved", u[i].res, (int64_t)u[i].reserved);
+		add_resource_line(b, "patience_resource_reserved", u[i].res->name, u[i].res->uid,
+				  (int64_t)u[i].reserved);
 	add_family(b, "patience_resource_limit_learned", "gauge",
 		   "1 while the limit is one a service's headers told, else 0.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_limit_learned", u[i].res,
-				  u[i].res->learned != NULL);
+		add_resource_line(b, "patience_resource_limit_learned", u[i].res->name,
+				  u[i].res->uid, u[i].res->learned != NULL);
 	add_family(b, "patience_resource_waiting", "gauge", "Acquires queued for their turn.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_waiting", u[i].res,
+		add_resource_line(b, "patience_resource_waiting", u[i].res->name, u[i].res->uid,
 				  (int64_t)pt_queue_waiting(d, u[i].res->uid, u[i].res->name));
 }
 
@@ -230,6 +252,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 	add_gauge(b, "patience_queued_acquires", "Acquires waiting in the queue for their turn.",
 		  (int64_t)d->n_queued);
 	add_resources(b, d, u, n);
+	add_leases(b, &d->leases);
 	free(u);
 	add_breakers(b, &d->breakers);
 	add_family(b, "process_start_time_seconds", "gauge",
@@ -275,6 +298,33 @@ static cJSON *breaker_only_json(const pt_breaker_entry *e, int64_t now)
 	return NULL;
 }
 
+/* "leases": {"limit", "held", "waiting"} of the pool of (uid, name), if any. */
+static bool add_lease_pool(cJSON *o, const pt_lease_table *t, uint32_t uid, const char *name)
+{
+	const pt_lease_pool *p = pt_lease_find(t, uid, name);
+	cJSON *l = p ? cJSON_CreateObject() : NULL;
+	if (!p)
+		return true;
+	if (l && add_int(l, "limit", p->limit) && add_int(l, "held", (int64_t)p->n_held) &&
+	    add_int(l, "waiting", (int64_t)p->n_waiting) && cJSON_AddItemToObject(o, "leases", l))
+		return true;
+	cJSON_Delete(l);
+	return false;
+}
+
+/* A resource with leases and no rate limit: its name, uid, leases and
+ * breaker (if any). */
+static cJSON *lease_only_json(const pt_daemon *d, const pt_lease_pool *p, int64_t now)
+{
+	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, p->uid, p->name);
+	cJSON *o = cJSON_CreateObject();
+	if (o && cJSON_AddStringToObject(o, "name", p->name) && add_int(o, "uid", p->uid) &&
+	    add_lease_pool(o, &d->leases, p->uid, p->name) && (!e || add_breaker(o, e, now)))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int64_t now)
 {
 	const pt_resource *res = u->res;
@@ -288,7 +338,8 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int6
 		  add_int(o, "reserved", (int64_t)u->reserved) &&
 		  add_int(o, "in_window", (int64_t)u->in_window) &&
 		  add_int(o, "next_free_ms", u->next_free_ms) &&
-		  add_int(o, "waiting", (int64_t)pt_queue_waiting(d, res->uid, res->name));
+		  add_int(o, "waiting", (int64_t)pt_queue_waiting(d, res->uid, res->name)) &&
+		  add_lease_pool(o, &d->leases, res->uid, res->name);
 	if (ok && res->gcra)
 		ok = add_int(o, "burst", res->gcra->burst) &&
 		     (!res->gcra->has_tat || add_int(o, "tat_ms", res->gcra->tat_ms));
@@ -332,10 +383,17 @@ static char *resources_body(pt_daemon *d)
 		cJSON *o = resource_json(d, &u[i], now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
+	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
+		if (pt_registry_find(&d->reg, p->uid, p->name))
+			continue; /* listed above, with its leases */
+		cJSON *o = lease_only_json(d, p, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
 	free(u);
 	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
-		if (pt_registry_find(&d->reg, e->uid, e->resource))
-			continue; /* listed with its rate limit */
+		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
+		    pt_lease_find(&d->leases, e->uid, e->resource))
+			continue; /* listed with its rate limit or its leases */
 		cJSON *o = breaker_only_json(e, now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}

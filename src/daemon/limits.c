@@ -34,16 +34,16 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Adds or replaces (a later file wins) the limit of pattern. */
-static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, int64_t window,
-		     int64_t burst)
+/* Adds or replaces (a later file wins) the entry of e.pattern (not copied). */
+static int put_limit(pt_daemon_config *c, const pt_config_limit *e)
 {
 	pt_config_limit *l;
 	for (size_t i = 0; i < c->n_limits; i++) {
-		if (strcmp(c->limits[i].pattern, pattern) == 0) {
-			c->limits[i].limit = limit;
-			c->limits[i].window_ms = window;
-			c->limits[i].burst = burst;
+		if (strcmp(c->limits[i].pattern, e->pattern) == 0) {
+			c->limits[i].limit = e->limit;
+			c->limits[i].window_ms = e->window_ms;
+			c->limits[i].burst = e->burst;
+			c->limits[i].concurrency = e->concurrency;
 			return PT_OK;
 		}
 	}
@@ -52,11 +52,9 @@ static int put_limit(pt_daemon_config *c, const char *pattern, int64_t limit, in
 		return PT_ENOMEM;
 	c->limits = l;
 	l += c->n_limits;
-	if (!(l->pattern = strdup(pattern)))
+	*l = *e;
+	if (!(l->pattern = strdup(e->pattern)))
 		return PT_ENOMEM;
-	l->limit = limit;
-	l->window_ms = window;
-	l->burst = burst;
 	c->n_limits++;
 	return PT_OK;
 }
@@ -67,17 +65,24 @@ static int read_entry(pt_daemon_config *c, const pt_toml_entry *e, const char *p
 {
 	const pt_toml_value *limit = pt_toml_get(&e->value, "limit");
 	const pt_toml_value *window = pt_toml_get(&e->value, "window");
-	int64_t ms;
-	if (!limit || limit->type != PT_TOML_INTEGER || !window ||
-	    window->type != PT_TOML_STRING || pt_duration_parse(window->as.string, &ms) != PT_OK)
+	const pt_toml_value *conc = pt_toml_get(&e->value, "concurrency");
+	pt_config_limit entry = {.pattern = e->key};
+	if (conc && conc->type == PT_TOML_INTEGER)
+		entry.concurrency = conc->as.integer;
+	if (limit && limit->type == PT_TOML_INTEGER && window && window->type == PT_TOML_STRING &&
+	    pt_duration_parse(window->as.string, &entry.window_ms) == PT_OK) {
+		const pt_toml_value *burst = pt_toml_get(&e->value, "burst");
+		entry.limit = limit->as.integer;
+		entry.burst = burst && burst->type == PT_TOML_INTEGER ? burst->as.integer : 0;
+	}
+	if (!entry.limit && !entry.concurrency)
 		return PT_OK;
-	if (limit->as.integer > PT_LIMIT_MAX) {
+	if (entry.limit > PT_LIMIT_MAX) {
 		snprintf(err, err_len, "%s:%d: key \"rate_limiting.resources.%s\": limit above %"
 			 PRId64, path, limit->line, e->key, PT_LIMIT_MAX);
 		return PT_EINVAL;
 	}
-	const pt_toml_value *burst = pt_toml_get(&e->value, "burst");
-	int rc = put_limit(c, e->key, limit->as.integer, ms, burst ? burst->as.integer : 0);
+	int rc = put_limit(c, &entry);
 	if (rc != PT_OK)
 		snprintf(err, err_len, "out of memory");
 	return rc;

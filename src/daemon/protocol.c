@@ -828,6 +828,74 @@ static int op_memo(req *q)
 	return 0;
 }
 
+/* Granted at once, or the reply waits until a lease frees (or max_wait_ms). */
+static int op_lease(req *q)
+{
+	const char *resource;
+	int64_t n, max_wait = -1, now = pt_daemon_mono_ms();
+	pt_lease *l;
+	if (need_resource(q, &resource) < 0 ||
+	    need_int(q, "concurrency", 1, PT_LEASE_LIMIT_MAX, &n) < 0 ||
+	    get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &max_wait) < 0)
+		return -1;
+	pt_lease_ask a = {.uid = q->c->uid, .resource = resource, .limit = n,
+			  .config_limit = pt_registry_config_concurrency(&q->d->reg, resource),
+			  .owner = &q->c->leases, .now_ms = now,
+			  .deadline_ms = max_wait >= 0 ? now + max_wait : 0};
+	int rc = pt_lease_take(&q->d->leases, &a, &l);
+	if (rc == PT_ERANGE)
+		return fail(q, "bad_request", "this connection already holds or waits for %d "
+			    "leases", PT_LEASES_PER_CONN_MAX);
+	if (rc != PT_OK)
+		return fail(q, "internal", "out of memory");
+	if (l->granted) {
+		cJSON_Delete(q->out);
+		q->oom = !(q->out = pt_lease_reply_json(l, now));
+		return 0;
+	}
+	if (!(l->reply = pt_server_hold_later(q->c))) {
+		pt_lease_give_back(&q->d->leases, &q->c->leases, l->id);
+		return fail(q, "internal", "out of memory");
+	}
+	q->later = true;
+	pt_lease_rearm(q->d);
+	return 0;
+}
+
+static int op_unlease(req *q)
+{
+	int64_t id;
+	if (need_int(q, "lease", 1, PT_JSON_INT_MAX, &id) < 0)
+		return -1;
+	if (pt_lease_give_back(&q->d->leases, &q->c->leases, (uint64_t)id) != PT_OK)
+		return fail(q, "not_found", "this connection holds no lease %" PRId64, id);
+	pt_lease_rearm(q->d);
+	put_int(q, start(q, true), "lease", id);
+	return 0;
+}
+
+/* "leases": the caller's lease pools [{"resource","limit","held","waiting"}],
+ * when it has any. */
+static void put_leases(req *q, cJSON *out)
+{
+	cJSON *array = cJSON_CreateArray();
+	for (const pt_lease_pool *p = q->d->leases.pools; p && !q->oom; p = p->next) {
+		if (p->uid != q->c->uid)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		put(q, o, "resource", cJSON_CreateString(p->name));
+		put_int(q, o, "limit", p->limit);
+		put_int(q, o, "held", (int64_t)p->n_held);
+		put_int(q, o, "waiting", (int64_t)p->n_waiting);
+		put(q, o, "source", cJSON_CreateString(p->from_config ? "config" : "lease"));
+		push(q, array, o);
+	}
+	if (cJSON_GetArraySize(array))
+		put(q, out, "leases", array);
+	else
+		cJSON_Delete(array);
+}
+
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -889,6 +957,7 @@ static int op_resources(req *q)
 		put(q, out, "memos", memos_json(q));
 	if (pt_breaker_count(&q->d->breakers, q->c->uid))
 		put(q, out, "breakers", breakers_json(q));
+	put_leases(q, out);
 	return 0;
 }
 
@@ -927,6 +996,7 @@ static int op_status(req *q)
 	put(q, out, "state", cJSON_CreateString(d->opt.state_path));
 	put(q, out, "socket", cJSON_CreateString(d->opt.socket_path));
 	status_backend(q, out);
+	put_leases(q, out);
 	return 0;
 }
 
@@ -1043,7 +1113,8 @@ static const struct {
 	{"release", op_release, true},      {"set_limit", op_set_limit, true},
 	{"resources", op_resources, false}, {"status", op_status, false},
 	{"learn", op_learn, true},          {"memo", op_memo, false},
-	{"breaker", op_breaker, false},
+	{"breaker", op_breaker, false},     {"lease", op_lease, false},
+	{"unlease", op_unlease, false},
 };
 
 /* ---- dispatch ---- */
@@ -1081,7 +1152,7 @@ static void dispatch(req *q)
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "set_limit, learn, memo, breaker, resources or status", op);
+	     "set_limit, learn, memo, breaker, lease, unlease, resources or status", op);
 }
 
 static bool blank(const char *p, const char *end)

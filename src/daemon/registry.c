@@ -494,15 +494,32 @@ static bool is_glob(const char *pattern)
 	return strpbrk(pattern, "*?[") != NULL;
 }
 
+/* The entry for name that sets a concurrency (else a rate limit): exact
+ * first, then the first glob. */
+static const pt_config_limit *config_match(const pt_registry *r, const char *name,
+					   bool concurrency)
+{
+	for (int glob = 0; glob < 2; glob++) {
+		for (size_t i = 0; i < r->n_limits; i++) {
+			const pt_config_limit *c = &r->limits[i];
+			bool match = glob ? is_glob(c->pattern) && fnmatch(c->pattern, name, 0) == 0
+					  : strcmp(c->pattern, name) == 0;
+			if (match && (concurrency ? c->concurrency : c->limit) > 0)
+				return c;
+		}
+	}
+	return NULL;
+}
+
 const pt_config_limit *pt_registry_config_limit(const pt_registry *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_limits; i++)
-		if (strcmp(r->limits[i].pattern, name) == 0)
-			return &r->limits[i];
-	for (size_t i = 0; i < r->n_limits; i++)
-		if (is_glob(r->limits[i].pattern) && fnmatch(r->limits[i].pattern, name, 0) == 0)
-			return &r->limits[i];
-	return NULL;
+	return config_match(r, name, false);
+}
+
+int64_t pt_registry_config_concurrency(const pt_registry *r, const char *name)
+{
+	const pt_config_limit *c = config_match(r, name, true);
+	return c ? c->concurrency : 0;
 }
 
 static pt_config_limit *limits_copy(const pt_config_limit *limits, size_t n)

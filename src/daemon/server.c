@@ -18,7 +18,7 @@
  * Bounds: max_clients connections (one more gets too_many_clients and is
  * closed); PT_OUTPUT_MAX bytes of replies a client has not read before it
  * is dropped; idle_timeout without a request closes a connection, unless
- * it holds starts still ahead (closing would release them). */
+ * it holds starts still ahead or a lease (closing would release them). */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "daemon/daemon.h"
 
@@ -27,7 +27,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <inttypes.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +109,7 @@ static void reply_free(pt_reply *r)
 	free(r);
 }
 
-static void held_free(pt_conn *c)
+void pt_server_held_free(pt_conn *c)
 {
 	for (pt_reply *r = c->held_first, *next; r; r = next) {
 		next = r->next;
@@ -159,10 +159,11 @@ static void conn_close(pt_conn *c)
 	}
 	pt_queue_drop_conn(d, c);
 	pt_breaker_permits_close(&c->permits);
+	pt_lease_conn_close(d, c);
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
-	held_free(c);
+	pt_server_held_free(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -432,37 +433,11 @@ static void on_write(struct bufferevent *bev, void *arg)
 	conn_finish(arg);
 }
 
-/* Has the client's process ended (gone, or a zombie)? A closed socket
- * reads as EOF as a half-closed one does: only the pid tells them apart. */
-static bool peer_gone(pid_t pid)
+/* Closed, not just shut for writing (POLLHUP: both directions are shut). */
+static bool peer_gone(int fd)
 {
-	char path[32], stat[256];
-	FILE *f;
-	size_t n;
-	if (pid <= 0)
-		return false;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if (!(f = fopen(path, "r")))
-		return false;
-	n = fread(stat, 1, sizeof stat - 1, f);
-	fclose(f);
-	stat[n] = '\0';
-	const char *end = strrchr(stat, ')'); /* the name may hold anything */
-	return end && end[1] == ' ' && end[2] == 'Z';
-}
-
-/* A client that shut its side while an acquire of it waits in the queue
- * still wants the reply, unless it died: then close (withdrawing it). */
-static bool conn_close_if_dead(pt_conn *c)
-{
-	if (!c->eof || !pt_queue_holds(c) || !peer_gone(c->pid))
-		return false;
-	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u, pid %ld) died waiting in the queue",
-	       c->id, c->uid, (long)c->pid);
-	conn_close(c);
-	return true;
+	struct pollfd p = {.fd = fd};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
 /* The client shut its side: answer a last line without newline, then
@@ -471,6 +446,11 @@ static void conn_eof(pt_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t n = evbuffer_get_length(in);
+	bool waits = pt_lease_owner_waits(&c->leases) || pt_queue_holds(c);
+	if (waits && peer_gone(bufferevent_getfd(c->bev))) {
+		conn_close(c); /* a waiter that went away leaves its queue */
+		return;
+	}
 	c->eof = true;
 	bufferevent_disable(c->bev, EV_READ);
 	if (n > 0 && !c->skipping && n < PT_LINE_MAX) {
@@ -479,15 +459,15 @@ static void conn_eof(pt_conn *c)
 			return;
 	}
 	evbuffer_drain(in, evbuffer_get_length(in));
-	if (!conn_close_if_dead(c))
-		conn_finish(c);
+	conn_finish(c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	pt_conn *c = arg;
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
-	    (c->held_first || pt_registry_owner_holds(&c->owner, pt_daemon_now_ms()))) {
+	    (c->held_first || c->leases.first ||
+	     pt_registry_owner_holds(&c->owner, pt_daemon_now_ms()))) {
 		bufferevent_enable(bev, EV_READ); /* waiting for its starts is not idling */
 		return;
 	}
@@ -546,6 +526,7 @@ static void conn_open(pt_daemon *d, int fd)
 	c->id = ++d->next_conn_id;
 	c->uid = cred.uid;
 	c->pid = cred.pid;
+	c->leases.pid = cred.pid;
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_set_timeouts(c->bev, d->idle_tv, d->idle_tv);
 	bufferevent_enable(c->bev, EV_READ);
@@ -609,11 +590,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		on_checkpoint(-1, 0, d);
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
 	pt_learn_expire(&d->reg, pt_daemon_now_ms());
+	pt_lease_tick(d);
 	pt_server_wrote(d);
-	for (pt_conn *c = d->conns, *next; c; c = next) {
-		next = c->next;
-		conn_close_if_dead(c);
-	}
 	pt_queue_kick(d);
 }
 
@@ -664,6 +642,8 @@ int pt_server_start(pt_daemon *d, char *err, size_t err_len)
 	struct timeval tick = {TICK_MS / 1000, 0};
 	if (listen_socket(d, err, err_len) != 0)
 		return -1;
+	if (pt_lease_setup(d) != PT_OK)
+		return snprintf(err, err_len, "cannot set up the event loop"), -1;
 	d->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, on_accept, d);
 	d->accept_retry_ev = evtimer_new(d->base, on_accept_retry, d);
 	d->commit_ev = event_new(d->base, -1, 0, on_commit, d);
@@ -715,6 +695,7 @@ void pt_server_release(pt_daemon *d)
 			event_free(*evs[i]);
 		*evs[i] = NULL;
 	}
+	pt_lease_teardown(d);
 	remove_socket(d);
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);

@@ -196,6 +196,8 @@ static const pt_setting_def table[] = {
 	{"tz", "TZ", S, NULL, NONE, check_zone, "time zone of calendar limits (local time)", NULL},
 	{"priority", "PRIORITY", S, "normal", NONE, check_priority,
 	 "rank among the daemon's queued starts: high, normal, low", NULL},
+	{"concurrency", "CONCURRENCY", I, NULL, 1, PT_CONCURRENCY_MAX, NULL,
+	 "at most N commands of the resource run at once, across processes", NULL},
 	{"guard", "GUARD", D, NULL, NONE, NULL, "diophantine guard time (default 10ms + 1% of W)", NULL},
 	{"burst", "BURST", I, NULL, 1, 1000000000, NULL,
 	 "the rate limit as a token bucket (GCRA): bursts of B, then N per W", NULL},
@@ -264,10 +266,9 @@ const pt_setting_def *pt_settings_table(size_t *count)
 	return table;
 }
 
-static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
+static int check_resource_rate(const pt_toml_value *limit, const pt_toml_value *window,
+			       char *err, size_t len)
 {
-	const pt_toml_value *limit = pt_toml_get(v, "limit");
-	const pt_toml_value *window = pt_toml_get(v, "window");
 	int64_t ms;
 	if (!limit || limit->type != PT_TOML_INTEGER || limit->as.integer < 1) {
 		snprintf(err, len, "expected limit = a positive integer");
@@ -278,17 +279,33 @@ static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
 		snprintf(err, len, "expected window = a duration string such as \"1m\"");
 		return PT_EINVAL;
 	}
+	return PT_OK;
+}
+
+/* { limit = N, window = "W"[, burst = B] }, { concurrency = N }, or both. */
+static int check_resource_limit(const pt_toml_value *v, char *err, size_t len)
+{
+	const pt_toml_value *limit = pt_toml_get(v, "limit");
+	const pt_toml_value *window = pt_toml_get(v, "window");
 	const pt_toml_value *burst = pt_toml_get(v, "burst");
+	const pt_toml_value *conc = pt_toml_get(v, "concurrency");
+	if (v->as.table.count != (size_t)!!limit + !!window + !!burst + !!conc) {
+		snprintf(err, len, "expected only limit, window, burst and concurrency");
+		return PT_EINVAL;
+	}
+	if (conc && (conc->type != PT_TOML_INTEGER || conc->as.integer < 1 ||
+		     conc->as.integer > PT_CONCURRENCY_MAX)) {
+		snprintf(err, len, "expected concurrency = an integer from 1 to %d",
+			 PT_CONCURRENCY_MAX);
+		return PT_EINVAL;
+	}
 	if (burst && (burst->type != PT_TOML_INTEGER || burst->as.integer < 1 ||
 		      burst->as.integer > 1000000000)) {
 		snprintf(err, len, "expected burst = an integer from 1 to 1000000000");
 		return PT_EINVAL;
 	}
-	if (v->as.table.count != 2 + (burst != NULL)) {
-		snprintf(err, len, "expected only limit, window and burst");
-		return PT_EINVAL;
-	}
-	return PT_OK;
+	return conc && !limit && !window && !burst ? PT_OK
+						  : check_resource_rate(limit, window, err, len);
 }
 
 /* [rate_limiting.resources] entries: "id" = { limit = N, window = "1m" },

@@ -90,7 +90,8 @@ typedef struct run_plan {
 	/* --circuit-breaker: admitted before each attempt, told its outcome */
 	bool breaker, fail_fast;
 	pt_breaker_spec breaker_spec;
-	/* the daemon: with a rate limit, a breaker, or for adaptive's memory */
+	int64_t concurrency; /* --concurrency N: leases held while a command runs; 0: none */
+	/* the daemon: with a rate limit, a breaker, a concurrency, or for adaptive's memory */
 	bool daemon_enabled, daemon_auto_start;
 	int64_t daemon_timeout_ms;
 	char daemon_socket[4096];

@@ -71,6 +71,8 @@ static const cli_option options[] = {
 	 "start a daemon when none answers (true)", NULL},
 	{"no-daemon-auto-start", 1016, "daemon_auto_start", RATE, NULL, "do not start one",
 	 "false"},
+	{"concurrency", 1025, "concurrency", ALL, "N",
+	 "at most N of the resource's commands at once, across processes", NULL},
 	{"attempts", 'a', "attempts", ALL, "N", "attempts before giving up (3)", NULL},
 	{"circuit-breaker", 1023, "circuit_breaker", ALL, "SPEC",
 	 "pause attempts while the resource fails (below)", NULL},

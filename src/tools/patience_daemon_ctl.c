@@ -235,6 +235,19 @@ static void print_breakers(const cJSON *resources)
 	}
 }
 
+/* "leases     1 resource (yours)", then each: held of limit, waiting. */
+static void print_leases(const cJSON *status)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(status, "leases"), *l;
+	int n = cJSON_GetArraySize(list);
+	if (!n)
+		return;
+	printf("  leases     %d resource%s (yours)\n", n, n == 1 ? "" : "s");
+	cJSON_ArrayForEach(l, list)
+		printf("    %-40s %.0f of %.0f held (from %s), %.0f waiting\n", str(l, "resource"),
+		       num(l, "held"), num(l, "limit"), str(l, "source"), num(l, "waiting"));
+}
+
 static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32], w[32];
@@ -258,6 +271,7 @@ static void print_status(const cJSON *status, const cJSON *resources)
 	}
 	print_memos(status, resources);
 	print_breakers(resources);
+	print_leases(status);
 }
 
 static int ctl_status(const ctl_args *a)

@@ -153,7 +153,8 @@ static void describe_crowded(const run_plan *plan, size_t first, char *buf, size
 static int check_unlimited(const pt_config *cfg, pt_strategy s)
 {
 	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
-			   s != PT_STRATEGY_ADAPTIVE && !get_text(cfg, "circuit_breaker");
+			   s != PT_STRATEGY_ADAPTIVE && !get_text(cfg, "circuit_breaker") &&
+			   !get_text(cfg, "concurrency");
 	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG;
 	const char *orphan = get_text(cfg, "guard")   ? "--guard"
 			     : get_text(cfg, "burst") ? "--burst"
@@ -368,7 +369,8 @@ static int plan_daemon(const pt_config *cfg, const pt_profile *profile, run_plan
 {
 	const char *socket = get_text(cfg, "daemon_socket");
 	plan_resource_id(cfg, profile, plan->command, plan->resource_id, sizeof plan->resource_id);
-	plan->daemon_enabled = (plan->limited || plan->breaker ||
+	plan->concurrency = get_text(cfg, "concurrency") ? get(cfg, "concurrency")->as.integer : 0;
+	plan->daemon_enabled = (plan->limited || plan->breaker || plan->concurrency ||
 				plan->strategy == PT_STRATEGY_ADAPTIVE) &&
 			       get_bool(cfg, "daemon_enabled");
 	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");

@@ -18,6 +18,7 @@
 #include "patience/error.h"
 #include "breaker_client.h"
 #include "learner.h"
+#include "lease_client.h"
 #include "limiter.h"
 #include "run_report.h"
 
@@ -38,6 +39,7 @@ typedef struct retry_state {
 	pt_backoff backoff;
 	limiter lim;          /* when plan->limited */
 	breaker_client breaker; /* when plan->breaker */
+	lease_client lease;   /* when plan->concurrency */
 	int64_t grant_base_ms; /* diophantine: when offset 0 of the current grant falls */
 	int64_t last_start_ms; /* when the last attempt was let start (its grant) */
 	int64_t started_ns;
@@ -199,6 +201,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 	if (plan->breaker &&
 	    breaker_client_init(&st->breaker, &lc, &plan->breaker_spec, plan->fail_fast) < 0)
 		return PT_EXIT_INTERNAL;
+	lease_client_init(&st->lease, &lc, plan->concurrency);
 	st->failed_after_ms = -1;
 	if ((st->learning = plan->strategy == PT_STRATEGY_ADAPTIVE))
 		learner_init(&st->learn, &plan->adaptive, &lc, plan->limited ? &st->lim : NULL,
@@ -221,6 +224,7 @@ static void state_release(retry_state *st)
 		limiter_release(&st->lim);
 	if (st->plan->breaker)
 		breaker_client_release(&st->breaker);
+	lease_client_close(&st->lease);
 	run_report_release(&st->report);
 }
 
@@ -550,8 +554,9 @@ static bool past_deadline(const retry_state *st, int n, int64_t start_ms, attemp
 }
 
 /* Sleep until attempt n may start, at *start_at (moved when it had to be
- * granted again). Returns 0, or an exit code to stop with (and the reason
- * in o). */
+ * granted again), and take its lease (--concurrency) before the check for
+ * lateness, so that a long wait for it is granted again too. Returns 0, or
+ * an exit code to stop with (and the reason in o). */
 static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_outcome *o)
 {
 	int64_t start_ms = *start_at;
@@ -564,6 +569,12 @@ static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_o
 		if (past_deadline(st, n, start_ms, o))
 			return PT_EXIT_TIMEOUT;
 		int sig = pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
+		if (!sig && st->plan->concurrency && lease_acquire(&st->lease) < 0) {
+			snprintf(o->reason, sizeof o->reason, "the daemon refused a lease");
+			return PT_EXIT_INTERNAL;
+		}
+		if (!sig)
+			sig = pt_signals_pending();
 		if (sig) {
 			snprintf(o->reason, sizeof o->reason, "interrupted by SIG%s",
 				 signal_name(sig));
@@ -675,7 +686,9 @@ static int retry_loop(retry_state *st)
 		st->last_start_ms = start_ms;
 		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS,
 				     !plan->limited ? NULL : limiter_shared(&st->lim) ? "daemon" : "local");
-		if (run_attempt(st, n, plan->command, true, &r) < 0)
+		int ran = run_attempt(st, n, plan->command, true, &r);
+		lease_release(&st->lease);
+		if (ran < 0)
 			return PT_EXIT_INTERNAL;
 		judge(plan, &r, &o);
 		listen_to_service(st, n);

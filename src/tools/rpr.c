@@ -31,6 +31,7 @@ enum {
 	OPT_PROFILE, OPT_RESOURCE_SCOPE, OPT_PRIORITY, OPT_BURST,
 	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
+	OPT_CONCURRENCY = 1025, /* patience's id for the same option */
 };
 
 typedef struct rpr_option {
@@ -58,6 +59,8 @@ static const rpr_option options[] = {
 	{"daemon", OPT_DAEMON, NULL, "share the limit through patience-daemon"},
 	{"daemon-socket", OPT_DAEMON_SOCKET, "PATH", "the daemon's socket"},
 	{"no-daemon-auto-start", OPT_NO_DAEMON_AUTO_START, NULL, "do not start a daemon"},
+	{"concurrency", OPT_CONCURRENCY, "N", "at most N runs of the resource at once, across "
+	 "processes"},
 	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
@@ -169,16 +172,21 @@ static int parse_duration(const char *flag, const char *text, int64_t *out)
 			   "or 1h30m", flag, text);
 }
 
-static int parse_count(const char *flag, const char *text, int64_t *out)
+static int parse_number(const char *flag, const char *text, int64_t max, int64_t *out)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
-	if (errno || end == text || *end || v < 1 || v > INT64_C(1000000000))
+	if (errno || end == text || *end || v < 1 || v > max)
 		return usage_error("--%s: invalid value \"%s\": expected a whole number from 1 to "
-				   "1000000000", flag, text);
+				   "%" PRId64, flag, text, max);
 	*out = v;
 	return 0;
+}
+
+static int parse_count(const char *flag, const char *text, int64_t *out)
+{
+	return parse_number(flag, text, INT64_C(1000000000), out);
 }
 
 static int check_template(const char *text, rpr_plan *p)
@@ -258,6 +266,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_UNTIL_SUCCESS: p->until_success = true; return 0;
 	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
+	case OPT_CONCURRENCY:
+		return parse_number(name, optarg, PT_CONCURRENCY_MAX, &p->concurrency);
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
 	case OPT_CONFIG: p->config_file = optarg; return 0;
@@ -330,10 +340,12 @@ static int check_plan(const rpr_plan *p)
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
-	if (p->mode != RPR_RATE && (limited || p->guard_given || p->burst || p->daemon ||
-				    p->resource_id || p->profile || p->scope_given || p->priority_given))
-		return usage_error("--rate, --profile, --guard, --burst, --priority, --resource-id, "
-				   "--resource-scope and --daemon go with the rate-limit mode");
+	bool named = p->daemon || p->resource_id || p->scope_given; /* a resource, shared */
+	if (p->mode != RPR_RATE && (limited || p->guard_given || p->burst || p->priority_given ||
+				    p->profile || (named && !p->concurrency)))
+		return usage_error("--rate, --profile, --guard, --burst and --priority go with the "
+				   "rate-limit mode; --resource-id, --resource-scope and --daemon "
+				   "with it or --concurrency");
 	if (p->mode == RPR_RATE && p->every_ms)
 		return usage_error("--every does not go with the rate-limit mode: the limit sets "
 				   "the pace");
@@ -443,7 +455,9 @@ static int apply_settings(rpr_plan *p)
 	p->verbose = p->verbose || setting(&cfg, "verbose")->as.boolean;
 	if (p->mode == RPR_RATE && apply_profile(&cfg, p))
 		goto out;
-	if (p->mode == RPR_RATE) {
+	if (!p->concurrency && setting(&cfg, "concurrency")->text)
+		p->concurrency = setting(&cfg, "concurrency")->as.integer;
+	if (p->mode == RPR_RATE || p->concurrency) {
 		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
 		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
 		p->daemon_timeout_ms = setting(&cfg, "daemon_timeout")->as.ms;

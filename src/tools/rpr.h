@@ -54,6 +54,7 @@ typedef struct rpr_plan {
 	int64_t daemon_timeout_ms; /* the daemon_timeout setting */
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
 	const char *profile;     /* --profile; NULL: the profile setting */
+	int64_t concurrency;     /* --concurrency: a lease around each run; 0: none */
 	pt_limit_list limits;    /* the profile's, all of them; empty with --rate */
 	char resource_buf[256];  /* resource_id when it comes from the profile */
 	pt_resource_scope scope; /* of a derived resource_id */

@@ -21,6 +21,7 @@
 #include "exec/relay.h"
 #include "exec/signals.h"
 #include "exec/wait.h"
+#include "lease_client.h"
 #include "limiter.h"
 #include "patience/calendar.h"
 #include "patience/diophantine.h"
@@ -53,6 +54,7 @@ typedef struct rpr_state {
 	bool watching;
 	limiter lim;      /* rate-limit mode */
 	bool limited;
+	lease_client lease; /* --concurrency */
 	int64_t last_start_ms; /* the last run's start (monotonic) */
 	int64_t interval_ms;   /* adaptive: the current interval */
 	char resource_id[512], socket[4096];
@@ -88,7 +90,8 @@ static const char *environment(const char *name, void *ctx)
 	return getenv(name);
 }
 
-static int limiter_start(rpr_state *st)
+/* The resource, and the daemon that shares its limit or leases. */
+static limiter_config daemon_config(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
 	if (p->resource_id)
@@ -98,7 +101,7 @@ static int limiter_start(rpr_state *st)
 				      st->resource_id, sizeof st->resource_id);
 	if (p->daemon_socket)
 		snprintf(st->socket, sizeof st->socket, "%s", p->daemon_socket);
-	else if (p->daemon && pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK)
+	else if (pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK && p->daemon)
 		fprintf(st->report, "rpr: cannot work out the daemon's socket; using local limits\n");
 	limiter_config lc = {
 		.tool = "rpr", .resource_id = st->resource_id,
@@ -110,6 +113,12 @@ static int limiter_start(rpr_state *st)
 		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = p->daemon_timeout_ms,
 		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,
 	};
+	return lc;
+}
+
+static int limiter_start(rpr_state *st)
+{
+	limiter_config lc = daemon_config(st);
 	if (limiter_init(&st->lim, &lc) < 0)
 		return -1;
 	st->limited = true;
@@ -135,6 +144,8 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 	st->live = !plan->quiet && !plan->stats_only && isatty(fileno(st->report));
 	if (plan->mode == RPR_RATE && limiter_start(st) < 0)
 		return -1;
+	limiter_config lc = daemon_config(st);
+	lease_client_init(&st->lease, &lc, plan->concurrency);
 	if (open_export(st, plan->export_json, &st->json) < 0 ||
 	    open_export(st, plan->export_csv, &st->csv) < 0) {
 		if (st->json)
@@ -347,6 +358,10 @@ static int run_loop(rpr_state *st)
 	}
 	while (start >= 0 && start < end) {
 		int sig = wait_for(st, start);
+		if (!sig && p->concurrency && lease_acquire(&st->lease) < 0)
+			return RPR_EXIT_USAGE;
+		if (!sig)
+			sig = pt_signals_pending();
 		if (sig)
 			return 128 + sig;
 		if (st->limited && limiter_refused(&st->lim))
@@ -358,6 +373,7 @@ static int run_loop(rpr_state *st)
 		st->last_start_ms = start;
 		run_record r;
 		int rc = run_once(st, &r, st->stats.runs + 1);
+		lease_release(&st->lease);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
@@ -396,7 +412,10 @@ static void run_child(rpr_state *st, int fd, int64_t n)
 {
 	child_result res = {0};
 	st->signal_fd = pt_signals_reset();
-	res.rc = st->signal_fd < 0 ? RPR_EXIT_USAGE : run_once(st, &res.r, n);
+	lease_client_forget(&st->lease); /* each run its own lease, on its own connection */
+	bool ready = st->signal_fd >= 0 && (!st->plan->concurrency || lease_acquire(&st->lease) == 0);
+	res.rc = !ready ? RPR_EXIT_USAGE : run_once(st, &res.r, n);
+	lease_client_close(&st->lease);
 	ssize_t w = write(fd, &res, sizeof res);
 	fflush(st->report);
 	_exit(w == (ssize_t)sizeof res ? 0 : 1);
@@ -605,6 +624,7 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	free(st.runs);
 	if (st.limited)
 		limiter_release(&st.lim);
+	lease_client_close(&st.lease);
 	if (st.watching)
 		pt_watch_release(&st.watch);
 	if (rc)

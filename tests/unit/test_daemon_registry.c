@@ -273,8 +273,8 @@ static void test_config_limits(void **state)
 	pt_placement p;
 	const pt_resource *res;
 	pt_config_limit limits[] = {
-		{"api:external:*", 3, 10000, 0},
-		{"api:external:api.github.com", 5000, 3600000, 0},
+		{"api:external:*", 3, 10000, 0, 0},
+		{"api:external:api.github.com", 5000, 3600000, 0, 0},
 	};
 	pt_acquire a = req(1, "api:external:example.com", 100, 1000, one, 1);
 	assert_int_equal(pt_registry_init(&r, NULL), PT_OK);

@@ -1,0 +1,213 @@
+#include "lease_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec/signals.h"
+#include "patience/error.h"
+#include "patience/paths.h"
+#include "patience/settings.h"
+
+#define LOCAL_POLL_MS 5 /* how often a local waiter tries the lock files again */
+
+void lease_client_init(lease_client *l, const limiter_config *cfg, int64_t concurrency)
+{
+	*l = (lease_client){.cfg = *cfg, .concurrency = concurrency, .lock_fd = -1};
+	l->client.fd = -1;
+}
+
+/* Said even with --quiet, as the rate limit's fallback is. */
+static void go_local(lease_client *l, const char *why)
+{
+	l->local = true;
+	if (!l->said_fallback)
+		fprintf(stderr, "%s: daemon unavailable for --concurrency (%s); using local "
+			"lock files\n", l->cfg.tool, why);
+	l->said_fallback = true;
+}
+
+/* ---- the local fallback: N lock files ---- */
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* <the socket's directory>/leases/<hash of the resource>.<i> */
+static int lock_path(const lease_client *l, int64_t i, char *buf, size_t len)
+{
+	const char *sock = l->cfg.daemon_socket, *slash = sock ? strrchr(sock, '/') : NULL;
+	int dir_len = slash ? (int)(slash - sock) : 1;
+	int n = snprintf(buf, len, "%.*s/leases/%016" PRIx64 ".%" PRId64, dir_len,
+			 slash ? sock : ".", fnv1a(l->cfg.resource_id), i);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* One of the n files locked at once; -1: all are held (or cannot be opened).
+ * Each process starts at its own file, so few are tried when many are held. */
+static int try_locks(const lease_client *l, int64_t n)
+{
+	char path[4200];
+	for (int64_t j = 0; j < n; j++) {
+		if (lock_path(l, ((int64_t)getpid() + j) % n, path, sizeof path) < 0)
+			return -1;
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return -1;
+}
+
+static int acquire_local(lease_client *l, int64_t n)
+{
+	char path[4200], err[256];
+	if (lock_path(l, 0, path, sizeof path) < 0 ||
+	    pt_make_private_dir_for(path, err, sizeof err) != PT_OK) {
+		fprintf(stderr, "%s: --concurrency: no directory for the lock files: %s\n",
+			l->cfg.tool, lock_path(l, 0, path, sizeof path) < 0 ? "path too long" : err);
+		return -1;
+	}
+	struct timespec pause = {0, LOCAL_POLL_MS * 1000000L};
+	while ((l->lock_fd = try_locks(l, n)) < 0 && !pt_signals_pending())
+		nanosleep(&pause, NULL);
+	return 0; /* a signal: the attempt that follows sees it and ends the run */
+}
+
+/* ---- the daemon's leases ---- */
+
+static cJSON *lease_request(const lease_client *l)
+{
+	cJSON *r = cJSON_CreateObject();
+	if (!r || !cJSON_AddNumberToObject(r, "v", 1) || !cJSON_AddStringToObject(r, "op", "lease") ||
+	    !cJSON_AddStringToObject(r, "resource", l->cfg.resource_id) ||
+	    !cJSON_AddNumberToObject(r, "concurrency", (double)l->concurrency)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void say_limit(lease_client *l, const cJSON *reply)
+{
+	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(reply, "limit");
+	if (l->said_limit || !l->cfg.verbose_prefix || !cJSON_IsNumber(limit) ||
+	    (int64_t)limit->valuedouble == l->concurrency)
+		return;
+	l->said_limit = true;
+	fprintf(stderr, "%sthe daemon holds \"%s\" to concurrency %" PRId64 " (not %" PRId64
+		")\n", l->cfg.verbose_prefix, l->cfg.resource_id, (int64_t)limit->valuedouble,
+		l->concurrency);
+}
+
+/* 0 with the lease held; 1: the daemon is unreachable (err says why); -1:
+ * it refused us (said). */
+static int ask_daemon(lease_client *l, char *err, size_t err_len)
+{
+	cJSON *req = lease_request(l), *reply = NULL;
+	if (!req)
+		return snprintf(err, err_len, "out of memory"), 1;
+	if (l->client.fd < 0 &&
+	    limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) != PT_OK) {
+		cJSON_Delete(req);
+		return 1;
+	}
+	l->client.interrupted = pt_signals_pending;
+	int rc = pt_client_request_waiting(&l->client, req, -1, &reply, err, err_len);
+	cJSON_Delete(req);
+	if (rc != PT_OK)
+		return 1;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(reply, "lease");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) && cJSON_IsNumber(id)) {
+		l->held = (uint64_t)id->valuedouble;
+		say_limit(l, reply);
+		const cJSON *limit = cJSON_GetObjectItemCaseSensitive(reply, "limit");
+		l->limit = cJSON_IsNumber(limit) && limit->valuedouble >= 1 &&
+					   limit->valuedouble <= PT_CONCURRENCY_MAX
+				   ? (int64_t)limit->valuedouble
+				   : l->concurrency;
+		cJSON_Delete(reply);
+		return 0;
+	}
+	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(reply, "error"), "message");
+	fprintf(stderr, "%s: the daemon refused a lease of \"%s\": %s\n", l->cfg.tool,
+		l->cfg.resource_id, cJSON_IsString(msg) ? msg->valuestring : "no reason given");
+	cJSON_Delete(reply);
+	return -1;
+}
+
+int lease_acquire(lease_client *l)
+{
+	char err[256] = "";
+	if (l->held || l->lock_fd >= 0)
+		return 0;
+	if (!l->local && l->cfg.daemon_enabled) {
+		int rc = ask_daemon(l, err, sizeof err);
+		if (rc == 1 && l->client.fd < 0 && !pt_signals_pending()) /* closed: once more */
+			rc = ask_daemon(l, err, sizeof err);
+		if (rc < 0 || (rc == 1 && pt_signals_pending()))
+			return rc < 0 ? rc : 0; /* a signal: the caller ends the run */
+		/* Granted: a lock file too, so that processes which fell back to
+		 * the lock files and ours never run more than N together. */
+		if (rc == 0)
+			return acquire_local(l, l->limit);
+		go_local(l, err);
+	}
+	return acquire_local(l, l->concurrency);
+}
+
+static void unlease(lease_client *l)
+{
+	cJSON *req = cJSON_CreateObject(), *reply = NULL;
+	char err[256];
+	if (req && cJSON_AddNumberToObject(req, "v", 1) &&
+	    cJSON_AddStringToObject(req, "op", "unlease") &&
+	    cJSON_AddNumberToObject(req, "lease", (double)l->held) &&
+	    pt_client_request(&l->client, req, &reply, err, sizeof err) == PT_OK &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		cJSON_Delete(req);
+		cJSON_Delete(reply);
+		return;
+	}
+	cJSON_Delete(req);
+	cJSON_Delete(reply);
+	pt_client_close(&l->client); /* closing frees it as surely */
+}
+
+/* The lock first: the daemon's next holder then finds it free. */
+void lease_release(lease_client *l)
+{
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);
+	l->lock_fd = -1;
+	if (l->held)
+		unlease(l);
+	l->held = 0;
+}
+
+void lease_client_close(lease_client *l)
+{
+	lease_release(l);
+	pt_client_close(&l->client);
+}
+
+void lease_client_forget(lease_client *l)
+{
+	pt_client_close(&l->client); /* our copy of the descriptor only */
+	l->held = 0;
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);
+	l->lock_fd = -1;
+}
