@@ -149,6 +149,12 @@ setup_file() {
 	export PORT BASE
 }
 
+# The fleet's daemon is not a patience process: common_teardown leaves it.
+teardown() {
+	kill_if patience-daemon "${FLEET_DAEMON:-}"
+	common_teardown
+}
+
 teardown_file() {
 	[[ -n ${NGINX_DIR:-} ]] && stop_nginx "$NGINX_DIR"
 	return 0
