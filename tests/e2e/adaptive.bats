@@ -24,11 +24,10 @@ SH
 	chmod +x "$T/bin/needs_pause"
 }
 
+# The clients first: one that lost its daemon would start another.
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
 	common_teardown
+	kill_daemon
 }
 
 # The memo of test:pause after one search: 100ms, 200ms and 400ms failed,

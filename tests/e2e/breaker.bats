@@ -33,8 +33,8 @@ EOF
 }
 
 teardown() {
+	common_teardown # the clients first: one that lost its daemon would start another
 	kill_daemon
-	common_teardown
 }
 
 BRK=(fixed -d 10ms --daemon --resource-id "$RES" --circuit-breaker)

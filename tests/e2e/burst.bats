@@ -16,11 +16,10 @@ setup() {
 	export LOG="$T/starts.log"
 }
 
+# The clients first: one that lost its daemon would start another.
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
 	common_teardown
+	kill_daemon
 }
 
 # steady_ms: gcra_check's "one per X ms" figure, rounded down: how evenly

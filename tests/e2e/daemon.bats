@@ -14,11 +14,10 @@ setup() {
 	export LOG="$T/starts.log"
 }
 
+# The clients first: one that lost its daemon would start another.
 teardown() {
-	local pid
-	pid=$(daemon_pid)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
 	common_teardown
+	kill_daemon
 }
 
 daemon_pid() { cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true; }

@@ -13,9 +13,10 @@ setup() {
 }
 
 teardown() {
+	common_teardown # the clients first: one that lost its daemon would start another
 	kill_daemon
 	[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null
-	common_teardown
+	return 0
 }
 
 # chromium_run ARGS... URL: headless Chromium, alone in a fresh profile, with

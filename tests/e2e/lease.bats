@@ -21,11 +21,10 @@ SH
 	chmod +x "$T/bin/job"
 }
 
+# The clients first: one that lost its daemon would start another.
 teardown() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
 	common_teardown
+	kill_daemon
 }
 
 # The most commands running at one instant, from the log alone.

@@ -11,11 +11,10 @@ setup() {
 	export LOG="$T/starts.log"
 }
 
+# The clients first: one that lost its daemon would start another.
 teardown() {
-	local pid
-	pid=$(cat "$XDG_RUNTIME_DIR/patience/daemon.pid" 2>/dev/null) || true
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
 	common_teardown
+	SOCK="$XDG_RUNTIME_DIR/patience/daemon.sock" kill_daemon
 }
 
 @test "two sliding limits at once hold together, without a daemon" {

@@ -12,9 +12,9 @@ setup() {
 }
 
 teardown() {
+	common_teardown # the clients first: one that lost its daemon would start another
 	kill_daemon
 	stop_redis
-	common_teardown
 }
 
 # metric NAME_WITH_LABELS: its value in /metrics.
