@@ -11,7 +11,7 @@
 
 #define HOUR_MS 3600000LL
 #define MINUTE_MS 60000LL
-#define ONE_LIMIT(n, w) {.items = {{(n), (w), PT_CALENDAR_NONE}}, .count = 1}
+#define ONE_LIMIT(n, w) {.items = {{.count = (n), .window_ms = (w), .calendar = PT_CALENDAR_NONE}}, .count = 1}
 
 #define GITHUB_SOURCE "GitHub Docs, \"Rate limits for the REST API\", as published in 2025: " \
 		      "https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api"

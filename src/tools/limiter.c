@@ -153,7 +153,10 @@ int64_t limiter_guard_ms(const limiter *l)
 /* " in bursts of B", or "" for a sliding window. */
 static void burst_text(int64_t burst, char *buf, size_t len)
 {
-	snprintf(buf, len, burst ? " in bursts of %lld" : "", (long long)burst);
+	if (burst)
+		snprintf(buf, len, " in bursts of %lld", (long long)burst);
+	else if (len)
+		buf[0] = '\0';
 }
 
 /* The resource's shared limit, not ours, governs its starts: say so once. */
