@@ -489,7 +489,7 @@ static int apply_settings(rpr_plan *p)
 		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
 		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
 		p->daemon_timeout_ms = setting(&cfg, "daemon_timeout")->as.ms;
-		if (!p->burst && setting(&cfg, "burst")->text)
+		if (p->mode == RPR_RATE && !p->burst && setting(&cfg, "burst")->text)
 			p->burst = setting(&cfg, "burst")->as.integer;
 		const char *sock = setting(&cfg, "daemon_socket")->text;
 		if (!p->daemon_socket && sock) {
