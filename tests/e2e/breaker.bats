@@ -53,6 +53,8 @@ brk_bg() {
 starts() { grep -c '^start' "$T/starts" 2>/dev/null || echo 0; }
 # The times of the starts (or ends) from the Nth on, one a line.
 times_from() { awk -v k="$1" -v n="$2" '$1 == k && ++i >= n { print $2 }' "$T/starts"; }
+# The ms from the second end to the third start.
+third_start_gap() { echo $(($(times_from start 3 | head -n 1) - $(times_from end 2 | head -n 1))); }
 logged() { grep -c -- "$1" "$T/daemon.log" || true; }
 metric() { curl -s "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 label() { printf 'resource="%s",uid="%s",%s' "$RES" "$(id -u)" "$1"; }
@@ -144,10 +146,7 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	for p in "${WAITERS[@]}"; do wait "$p" || true; done
 	[ "$(starts)" -eq 3 ]
 	# each probe began a cooldown after the one before it ended
-	local e1 s2
-	e1=$(times_from end 2 | head -n 1)
-	s2=$(times_from start 3 | head -n 1)
-	((s2 >= e1 + 1000))
+	(($(third_start_gap) >= 1000))
 	[ "$(logged "breaker \"$RES\": half_open -> open (a probe failed)")" -eq 2 ]
 	[ "$(logged "breaker \"$RES\": open -> half_open")" -eq 2 ]
 	[[ $(metric "patience_breaker_transitions_total{$(label 'to="open"')}") == 3 ]]
@@ -233,10 +232,7 @@ RPR_BRK=(--daemon --resource-id "$RES" --circuit-breaker)
 	[ "$rc" -eq 1 ]
 	# rpr's two runs, then its probe after the cooldown; none of patience's
 	[ "$(starts)" -eq 3 ]
-	local e2 s3
-	e2=$(times_from end 2 | head -n 1)
-	s3=$(times_from start 3 | head -n 1)
-	((s3 >= e2 + 2000))
+	(($(third_start_gap) >= 2000))
 	[ "$(logged "breaker \"$RES\": half_open -> open (a probe failed)")" -eq 1 ]
 	grep -q "rpr: 3 runs: 0 succeeded, 3 failed" "$T/rpr.err"
 	[ "$(grep -c circuit "$T/rpr.err")" -eq 0 ] # its waits are said with -v only
