@@ -31,7 +31,8 @@ enum {
 	OPT_PROFILE, OPT_RESOURCE_SCOPE, OPT_PRIORITY, OPT_BURST,
 	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
 	OPT_HELP = 'h', OPT_VERSION = 'V',
-	OPT_CONCURRENCY = 1025, /* patience's id for the same option */
+	/* patience's ids for the same options */
+	OPT_CIRCUIT_BREAKER = 1023, OPT_FAIL_FAST = 1024, OPT_CONCURRENCY = 1025,
 };
 
 typedef struct rpr_option {
@@ -61,6 +62,9 @@ static const rpr_option options[] = {
 	{"no-daemon-auto-start", OPT_NO_DAEMON_AUTO_START, NULL, "do not start a daemon"},
 	{"concurrency", OPT_CONCURRENCY, "N", "at most N runs of the resource at once, across "
 	 "processes"},
+	{"circuit-breaker", OPT_CIRCUIT_BREAKER, "SPEC", "failures=N,cooldown=DUR,...: wait while "
+	 "the circuit is open"},
+	{"fail-fast", OPT_FAIL_FAST, NULL, "the circuit open: stop at once with status 75"},
 	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
 	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
 	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
@@ -135,7 +139,8 @@ static void print_help(void)
 	       "back to back; --overlap parallel starts a run at every tick regardless.\n"
 	       "Durations: 250ms, 1.5s, 2m, 1h30m.\n\n"
 	       "Exit status: 0 when no run failed, 1 when some run failed, 2 on a usage\n"
-	       "error, 128+N when stopped by signal N (130 for Ctrl-C).\n\n"
+	       "error, 75 when --fail-fast met an open circuit, 128+N when stopped by\n"
+	       "signal N (130 for Ctrl-C).\n\n"
 	       "Examples:\n"
 	       "  rpr interval --every 30s -- patience exponential -- curl -fsS https://example.com/\n"
 	       "  rpr count -t 100 --export-csv runs.csv -- ./probe.sh\n"
@@ -206,6 +211,14 @@ static int parse_rate(const char *text, rpr_plan *p)
 			   text);
 }
 
+static int parse_breaker(const char *text, rpr_plan *p)
+{
+	char err[512];
+	if (pt_breaker_spec_parse(text, &p->breaker_spec, err, sizeof err) == PT_OK)
+		return p->breaker = true, 0;
+	return usage_error("--circuit-breaker: %s", err);
+}
+
 static int parse_scope(const char *text, rpr_plan *p)
 {
 	if (pt_resource_scope_parse(text, &p->scope) == PT_OK)
@@ -268,6 +281,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
 	case OPT_CONCURRENCY:
 		return parse_number(name, optarg, PT_CONCURRENCY_MAX, &p->concurrency);
+	case OPT_CIRCUIT_BREAKER: return parse_breaker(optarg, p);
+	case OPT_FAIL_FAST: p->fail_fast = true; return 0;
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
 	case OPT_CONFIG: p->config_file = optarg; return 0;
@@ -309,8 +324,8 @@ static int find_mode(const char *word, rpr_mode *out)
 			   "(see rpr --help)", word);
 }
 
-/* What each mode needs, and what makes no sense together. */
-static int check_plan(const rpr_plan *p)
+/* What each mode's schedule needs, and what makes no sense with it. */
+static int check_schedule(const rpr_plan *p)
 {
 	if (p->mode == RPR_INTERVAL && p->every_ms <= 0)
 		return usage_error("interval needs --every DUR above 0 (as in rpr interval -e 30s "
@@ -337,15 +352,29 @@ static int check_plan(const rpr_plan *p)
 		return usage_error("--min-interval and --max-interval go with the adaptive mode");
 	if (p->max_interval_ms && p->min_interval_ms > p->max_interval_ms)
 		return usage_error("--min-interval is above --max-interval");
+	return 0;
+}
+
+/* The schedule, then the limits, the breaker and the rest. */
+static int check_plan(const rpr_plan *p)
+{
+	if (check_schedule(p))
+		return RPR_EXIT_USAGE;
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
 	bool named = p->daemon || p->resource_id || p->scope_given; /* a resource, shared */
 	if (p->mode != RPR_RATE && (limited || p->guard_given || p->burst || p->priority_given ||
-				    p->profile || (named && !p->concurrency)))
+				    p->profile || (named && !p->concurrency && !p->breaker)))
 		return usage_error("--rate, --profile, --guard, --burst and --priority go with the "
 				   "rate-limit mode; --resource-id, --resource-scope and --daemon "
-				   "with it or --concurrency");
+				   "with it, --concurrency or --circuit-breaker");
+	if (p->fail_fast && !p->breaker)
+		return usage_error("--fail-fast needs --circuit-breaker SPEC: it says what to do "
+				   "while the circuit is open");
+	if (p->breaker && p->parallel)
+		return usage_error("--circuit-breaker does not go with --overlap parallel: the "
+				   "breaker admits one run at a time");
 	if (p->mode == RPR_RATE && p->every_ms)
 		return usage_error("--every does not go with the rate-limit mode: the limit sets "
 				   "the pace");
@@ -457,11 +486,11 @@ static int apply_settings(rpr_plan *p)
 		goto out;
 	if (!p->concurrency && setting(&cfg, "concurrency")->text)
 		p->concurrency = setting(&cfg, "concurrency")->as.integer;
-	if (p->mode == RPR_RATE || p->concurrency) {
+	if (p->mode == RPR_RATE || p->concurrency || p->breaker) {
 		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
 		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
 		p->daemon_timeout_ms = setting(&cfg, "daemon_timeout")->as.ms;
-		if (!p->burst && setting(&cfg, "burst")->text)
+		if (p->mode == RPR_RATE && !p->burst && setting(&cfg, "burst")->text)
 			p->burst = setting(&cfg, "burst")->as.integer;
 		const char *sock = setting(&cfg, "daemon_socket")->text;
 		if (!p->daemon_socket && sock) {

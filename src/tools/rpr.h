@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "patience/breaker.h"
 #include "patience/cron.h"
 #include "patience/limit.h"
 #include "patience/resource_id.h"
@@ -16,6 +17,7 @@ enum {
 	RPR_EXIT_OK = 0,     /* no run failed */
 	RPR_EXIT_FAILED = 1, /* some run failed */
 	RPR_EXIT_USAGE = 2,  /* usage or config error */
+	RPR_EXIT_CIRCUIT_OPEN = 75, /* --fail-fast and the circuit open, as patience's */
 };
 
 typedef enum rpr_mode {
@@ -55,6 +57,8 @@ typedef struct rpr_plan {
 	const char *resource_id, *daemon_socket; /* NULL: derived, the default */
 	const char *profile;     /* --profile; NULL: the profile setting */
 	int64_t concurrency;     /* --concurrency: a lease around each run; 0: none */
+	bool breaker, fail_fast; /* --circuit-breaker: admitted before each run, told its end */
+	pt_breaker_spec breaker_spec;
 	pt_limit_list limits;    /* the profile's, all of them; empty with --rate */
 	char resource_buf[256];  /* resource_id when it comes from the profile */
 	pt_resource_scope scope; /* of a derived resource_id */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker_client.h"
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/relay.h"
@@ -55,6 +56,8 @@ typedef struct rpr_state {
 	limiter lim;      /* rate-limit mode */
 	bool limited;
 	lease_client lease; /* --concurrency */
+	breaker_client breaker; /* --circuit-breaker */
+	bool admitted;          /* the breaker let the coming run in */
 	int64_t last_start_ms; /* the last run's start (monotonic) */
 	int64_t interval_ms;   /* adaptive: the current interval */
 	char resource_id[512], socket[4096];
@@ -116,12 +119,19 @@ static limiter_config daemon_config(rpr_state *st)
 	return lc;
 }
 
-static int limiter_start(rpr_state *st)
+/* The rate limit, the leases and the breaker of the resource: each safe
+ * to release once this has run, whether it failed or not. */
+static int clients_init(rpr_state *st)
 {
+	const rpr_plan *p = st->plan;
 	limiter_config lc = daemon_config(st);
-	if (limiter_init(&st->lim, &lc) < 0)
+	lease_client_init(&st->lease, &lc, p->concurrency);
+	if (p->breaker &&
+	    breaker_client_init(&st->breaker, &lc, &p->breaker_spec, p->fail_fast) < 0)
 		return -1;
-	st->limited = true;
+	if (p->mode == RPR_RATE && limiter_init(&st->lim, &lc) < 0)
+		return -1;
+	st->limited = p->mode == RPR_RATE;
 	return 0;
 }
 
@@ -129,6 +139,8 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 {
 	*st = (rpr_state){.plan = plan, .signal_fd = signal_fd, .report = stderr};
 	pt_run_stats_init(&st->stats);
+	if (clients_init(st) < 0)
+		return -1;
 	if (plan->stats_only && silence_command(st) < 0) {
 		fprintf(stderr, "rpr: cannot silence the command: %s\n", strerror(errno));
 		return -1;
@@ -142,21 +154,25 @@ static int state_init(rpr_state *st, const rpr_plan *plan, int signal_fd)
 		st->watching = true;
 	}
 	st->live = !plan->quiet && !plan->stats_only && isatty(fileno(st->report));
-	if (plan->mode == RPR_RATE && limiter_start(st) < 0)
-		return -1;
-	limiter_config lc = daemon_config(st);
-	lease_client_init(&st->lease, &lc, plan->concurrency);
 	if (open_export(st, plan->export_json, &st->json) < 0 ||
 	    open_export(st, plan->export_csv, &st->csv) < 0) {
 		if (st->json)
 			fclose(st->json);
-		if (st->watching)
-			pt_watch_release(&st->watch);
-		if (st->limited)
-			limiter_release(&st->lim);
 		return -1;
 	}
 	return 0;
+}
+
+static void state_release(rpr_state *st)
+{
+	free(st->runs);
+	if (st->limited)
+		limiter_release(&st->lim);
+	lease_client_close(&st->lease);
+	if (st->plan->breaker)
+		breaker_client_release(&st->breaker);
+	if (st->watching)
+		pt_watch_release(&st->watch);
 }
 
 static int record(rpr_state *st, const run_record *r)
@@ -328,6 +344,43 @@ static void draw_status(const rpr_state *st, int64_t start)
 	fflush(st->report);
 }
 
+/* --circuit-breaker: wait until it lets the coming run in, once however
+ * often a stale rate grant sends the loop round. 0, 128+N for signal N,
+ * or RPR_EXIT_CIRCUIT_OPEN with --fail-fast. */
+static int admit_run(rpr_state *st)
+{
+	char reason[600];
+	bool waited;
+	if (!st->plan->breaker || st->admitted)
+		return 0;
+	int rc = breaker_client_admit(&st->breaker, st->signal_fd, 0, &waited, reason,
+				      sizeof reason);
+	if (rc == RPR_EXIT_CIRCUIT_OPEN)
+		fprintf(st->report, "rpr: %s; not running the command (--fail-fast)\n", reason);
+	st->admitted = rc == 0;
+	return rc;
+}
+
+/* The admitted run ended with run_once's rc: a signal that stops rpr says
+ * nothing of the resource. */
+static void report_run(rpr_state *st, int rc, const run_record *r)
+{
+	if (st->admitted && rc < 128)
+		breaker_client_report(&st->breaker, rc == 0 && r->exit_code == 0);
+	st->admitted = false;
+}
+
+/* The run's start has come: the breaker's admission, then the lease. 0,
+ * or the exit code that ends rpr. */
+static int get_ready(rpr_state *st)
+{
+	int rc = admit_run(st);
+	if (!rc && st->plan->concurrency && lease_acquire(&st->lease) < 0)
+		rc = RPR_EXIT_USAGE;
+	int sig = pt_signals_pending();
+	return rc ? rc : sig ? 128 + sig : 0;
+}
+
 /* Sleep until the monotonic ms start; 0, or the signal that came first. */
 static int wait_for(rpr_state *st, int64_t start)
 {
@@ -357,13 +410,9 @@ static int run_loop(rpr_state *st)
 		return RPR_EXIT_USAGE;
 	}
 	while (start >= 0 && start < end) {
-		int sig = wait_for(st, start);
-		if (!sig && p->concurrency && lease_acquire(&st->lease) < 0)
-			return RPR_EXIT_USAGE;
-		if (!sig)
-			sig = pt_signals_pending();
-		if (sig)
-			return 128 + sig;
+		int sig = wait_for(st, start), rc = sig ? 128 + sig : get_ready(st);
+		if (rc)
+			return rc;
 		if (st->limited && limiter_refused(&st->lim))
 			return RPR_EXIT_USAGE;
 		if (st->limited && pt_monotonic_ms() > start + limiter_guard_ms(&st->lim)) {
@@ -372,8 +421,9 @@ static int run_loop(rpr_state *st)
 		}
 		st->last_start_ms = start;
 		run_record r;
-		int rc = run_once(st, &r, st->stats.runs + 1);
+		rc = run_once(st, &r, st->stats.runs + 1);
 		lease_release(&st->lease);
+		report_run(st, rc, &r);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
@@ -613,20 +663,17 @@ static int finish_export(const rpr_state *st, FILE *f, const char *path,
 int rpr_execute(const rpr_plan *plan, int signal_fd)
 {
 	rpr_state st;
-	if (state_init(&st, plan, signal_fd) < 0)
+	if (state_init(&st, plan, signal_fd) < 0) {
+		state_release(&st);
 		return RPR_EXIT_USAGE;
+	}
 	int rc = plan->parallel ? run_parallel(&st) : run_loop(&st);
 	if (!plan->quiet && (rc != RPR_EXIT_USAGE || st.stats.runs))
 		print_stats(&st);
 	if (finish_export(&st, st.json, plan->export_json, write_json) < 0 ||
 	    finish_export(&st, st.csv, plan->export_csv, write_csv) < 0)
 		rc = rc ? rc : RPR_EXIT_USAGE;
-	free(st.runs);
-	if (st.limited)
-		limiter_release(&st.lim);
-	lease_client_close(&st.lease);
-	if (st.watching)
-		pt_watch_release(&st.watch);
+	state_release(&st);
 	if (rc)
 		return rc;
 	return st.stats.failed ? RPR_EXIT_FAILED : RPR_EXIT_OK;

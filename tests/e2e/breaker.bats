@@ -53,21 +53,25 @@ brk_bg() {
 starts() { grep -c '^start' "$T/starts" 2>/dev/null || echo 0; }
 # The times of the starts (or ends) from the Nth on, one a line.
 times_from() { awk -v k="$1" -v n="$2" '$1 == k && ++i >= n { print $2 }' "$T/starts"; }
+# The ms from the second end to the third start.
+third_start_gap() { echo $(($(times_from start 3 | head -n 1) - $(times_from end 2 | head -n 1))); }
 logged() { grep -c -- "$1" "$T/daemon.log" || true; }
 metric() { curl -s "$URL/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 label() { printf 'resource="%s",uid="%s",%s' "$RES" "$(id -u)" "$1"; }
 
-# wait_log TEXT COUNT [SECONDS]: until the daemon's log holds COUNT lines with TEXT.
-wait_log() {
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		(($(logged "$1") >= $2)) && return 0
+# wait_in FILE TEXT COUNT [SECONDS]: until FILE holds COUNT lines with TEXT.
+wait_in() {
+	local i n
+	for ((i = 0; i < ${4:-10} * 20; i++)); do
+		n=$(grep -c -- "$2" "$1" 2>/dev/null || true)
+		((${n:-0} >= $3)) && return 0
 		sleep 0.05
 	done
-	echo "the daemon did not log \"$1\" $2 times:" >&2
-	cat "$T/daemon.log" >&2
+	echo "$1 does not hold \"$2\" $3 times:" >&2
+	cat "$1" >&2
 	return 1
 }
+wait_log() { wait_in "$T/daemon.log" "$@"; }
 
 @test "failures of one process open the breaker for all: --fail-fast exits 75 without running" {
 	run brk failures=3,cooldown=60s -a 3
@@ -142,10 +146,7 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	for p in "${WAITERS[@]}"; do wait "$p" || true; done
 	[ "$(starts)" -eq 3 ]
 	# each probe began a cooldown after the one before it ended
-	local e1 s2
-	e1=$(times_from end 2 | head -n 1)
-	s2=$(times_from start 3 | head -n 1)
-	((s2 >= e1 + 1000))
+	(($(third_start_gap) >= 1000))
 	[ "$(logged "breaker \"$RES\": half_open -> open (a probe failed)")" -eq 2 ]
 	[ "$(logged "breaker \"$RES\": open -> half_open")" -eq 2 ]
 	[[ $(metric "patience_breaker_transitions_total{$(label 'to="open"')}") == 3 ]]
@@ -216,4 +217,61 @@ assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 	[ "$status" -eq 124 ]
 	[ "$(starts)" -eq 1 ]
 	[[ $output == *"circuit open for resource cmd:local:brk_cmd until after the deadline"* ]]
+}
+
+RPR_BRK=(--daemon --resource-id "$RES" --circuit-breaker)
+
+@test "rpr's failures open the shared breaker: patience --fail-fast meanwhile runs nothing" {
+	"$PT_BIN/rpr" count -t 3 "${RPR_BRK[@]}" failures=2,cooldown=2s -- brk_cmd \
+		>"$T/rpr.out" 2>"$T/rpr.err" 3>&- &
+	local rpr_pid=$! rc=0
+	wait_log "breaker \"$RES\": closed -> open" 1
+	run brk failures=2,cooldown=2s -a 3 --fail-fast
+	[ "$status" -eq 75 ]
+	wait "$rpr_pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	# rpr's two runs, then its probe after the cooldown; none of patience's
+	[ "$(starts)" -eq 3 ]
+	(($(third_start_gap) >= 2000))
+	[ "$(logged "breaker \"$RES\": half_open -> open (a probe failed)")" -eq 1 ]
+	grep -q "rpr: 3 runs: 0 succeeded, 3 failed" "$T/rpr.err"
+	[ "$(grep -c circuit "$T/rpr.err")" -eq 0 ] # its waits are said with -v only
+}
+
+@test "rpr --fail-fast stops with 75 and its statistics once open; a signal ends its wait" {
+	run --separate-stderr "$PT_BIN/rpr" count -t 6 "${RPR_BRK[@]}" failures=2,cooldown=60s \
+		--fail-fast -- brk_cmd
+	[ "$status" -eq 75 ]
+	[ "$(starts)" -eq 2 ]
+	[[ $stderr == *"rpr: circuit open for resource $RES; not running the command (--fail-fast)"* ]]
+	[[ $stderr == *"rpr: 2 runs: 0 succeeded, 2 failed"* ]]
+	run --separate-stderr "$PT_BIN/rpr" interval -e 1s "${RPR_BRK[@]}" failures=2,cooldown=60s \
+		--fail-fast -- brk_cmd
+	[ "$status" -eq 75 ]
+	[[ $stderr == *"rpr: 0 runs"* ]]
+	"$PT_BIN/rpr" count -t 6 -v "${RPR_BRK[@]}" failures=2,cooldown=60s -- brk_cmd \
+		2>"$T/rpr.err" 3>&- &
+	local rpr_pid=$! rc=0
+	wait_in "$T/rpr.err" "circuit open for resource $RES; waiting" 1
+	kill -TERM "$rpr_pid"
+	wait "$rpr_pid" || rc=$?
+	[ "$rc" -eq 143 ]
+	[ "$(starts)" -eq 2 ]
+}
+
+@test "rpr --circuit-breaker: usage errors name the bad value; --resource-id and --daemon go with it" {
+	run "$PT_BIN/rpr" count -t 1 --circuit-breaker cooldown=soon -- true
+	[ "$status" -eq 2 ]
+	[[ $output == 'rpr: --circuit-breaker: cooldown "soon": expected a duration'* ]]
+	run "$PT_BIN/rpr" count -t 1 --fail-fast -- true
+	[ "$status" -eq 2 ]
+	[[ $output == "rpr: --fail-fast needs --circuit-breaker SPEC"* ]]
+	run "$PT_BIN/rpr" count -t 2 -e 1s --overlap parallel --circuit-breaker failures=1 -- true
+	[ "$status" -eq 2 ]
+	[[ $output == "rpr: --circuit-breaker does not go with --overlap parallel"* ]]
+	run "$PT_BIN/rpr" count -t 1 --daemon -- true
+	[ "$status" -eq 2 ]
+	printf 'burst = 5\n' >"$T/rpr.toml" # a rate-limit setting, not for the count mode
+	run "$PT_BIN/rpr" count -t 1 -q --config "$T/rpr.toml" "${RPR_BRK[@]}" failures=1 -- true
+	[ "$status" -eq 0 ]
 }
