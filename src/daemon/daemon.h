@@ -557,7 +557,7 @@ void pt_redis_describe(const pt_redis *r, const char **mode, int64_t *since_ms,
 /* ---- queue.c ---- */
 
 #define PT_QUEUE_LOOKAHEAD_MS 100 /* a queued acquire is placed this long before its start */
-#define PT_QUEUE_MAX 65536        /* acquires queued at once */
+#define PT_QUEUE_MAX 4096         /* acquires queued at once (a pass is quadratic) */
 
 /* Queue p (its reply held, linked to its connection's pending list; the
  * caller keeps n_queued below PT_QUEUE_MAX) and serve the queue. */
