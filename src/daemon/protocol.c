@@ -1189,7 +1189,7 @@ static void parse(req *q, const char *line, size_t len)
 char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 			 int64_t now_ms, bool *durable)
 {
-	req q = {.d = d, .c = c, .now = now_ms};
+	req q = {.d = d, .c = c, .now = now_ms, .asked = now_ms};
 	char *text = NULL;
 	parse(&q, line, len);
 	if (q.later) {

@@ -43,6 +43,8 @@ metric() {
 	grep -qx 'patience_acquires_total{outcome="infeasible"} 1' "$T/metrics"
 	grep -qx 'patience_acquire_wait_seconds_count 3' "$T/metrics"
 	grep -qx 'patience_acquire_wait_seconds_bucket{le="+Inf"} 3' "$T/metrics"
+	# each was placed at once: a wait of (almost) nothing, counted from its request
+	grep -qx 'patience_acquire_wait_seconds_bucket{le="1"} 3' "$T/metrics"
 	grep -qx "patience_resource_limit{resource=\"test:metrics\",uid=\"$(id -u)\"} 5" "$T/metrics"
 	grep -qx "patience_resource_in_window{resource=\"test:metrics\",uid=\"$(id -u)\"} 2" "$T/metrics"
 	# the label value escaped: q"x\y
