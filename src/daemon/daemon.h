@@ -180,6 +180,7 @@ typedef struct pt_resource_usage {
 	size_t reserved;      /* starts after now (one at now is in_window) */
 	size_t in_window;     /* starts in (now - window, now] */
 	int64_t next_free_ms; /* when one more start would fit */
+	size_t waiting;       /* queued acquires (pt_queue_count_waiting); 0 from the registry */
 } pt_resource_usage;
 
 /* store may be NULL (tests; nothing is persisted and nothing is held). */
@@ -570,8 +571,9 @@ void pt_queue_kick(struct pt_daemon *d);
 void pt_queue_drop_conn(struct pt_daemon *d, struct pt_conn *c);
 /* Has c an acquire in the queue? */
 bool pt_queue_holds(const struct pt_conn *c);
-/* How many acquires of (uid, resource) wait. */
-size_t pt_queue_waiting(const struct pt_daemon *d, uint32_t uid, const char *resource);
+/* Set u[i].waiting, the acquires queued for each resource of u (sorted as
+ * pt_registry_list sorts it): one pass over the queue, not one a resource. */
+void pt_queue_count_waiting(const struct pt_daemon *d, pt_resource_usage *u, size_t n);
 void pt_queue_release(struct pt_daemon *d);
 
 /* protocol.c, for queue.c: place queued p if its start is at most

@@ -164,8 +164,7 @@ static void add_leases(struct evbuffer *b, const pt_lease_table *t)
 	}
 }
 
-static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resource_usage *u,
-			  size_t n)
+static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t n)
 {
 	add_family(b, "patience_resource_limit", "gauge", "Starts allowed per window.");
 	for (size_t i = 0; i < n; i++)
@@ -196,7 +195,7 @@ static void add_resources(struct evbuffer *b, const pt_daemon *d, const pt_resou
 	add_family(b, "patience_resource_waiting", "gauge", "Acquires queued for their turn.");
 	for (size_t i = 0; i < n; i++)
 		add_resource_line(b, "patience_resource_waiting", u[i].res->name, u[i].res->uid,
-				  (int64_t)pt_queue_waiting(d, u[i].res->uid, u[i].res->name));
+				  (int64_t)u[i].waiting);
 }
 
 /* A per-breaker line: name{resource="..",uid="..",key="value"} v. */
@@ -224,6 +223,15 @@ static void add_breakers(struct evbuffer *b, const pt_breaker_table *t)
 					 pt_breaker_state_name(s), e->entered[s]);
 }
 
+/* Every uid's resources at now, with their waiters counted. */
+static int list_resources(const pt_daemon *d, int64_t now, pt_resource_usage **u, size_t *n)
+{
+	int rc = pt_registry_list(&d->reg, PT_UID_ALL, now, u, n);
+	if (rc == PT_OK)
+		pt_queue_count_waiting(d, *u, *n);
+	return rc;
+}
+
 static bool backend_up(const pt_daemon *d)
 {
 	return !d->redis || pt_redis_online(d->redis);
@@ -234,7 +242,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 	int64_t now = pt_daemon_now_ms();
 	pt_resource_usage *u;
 	size_t n, resources, reservations, learned = 0;
-	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
+	if (list_resources(d, now, &u, &n) != PT_OK)
 		return -1;
 	pt_registry_count(&d->reg, PT_UID_ALL, now, &resources, &reservations);
 	for (size_t i = 0; i < n; i++)
@@ -251,7 +259,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 		  (int64_t)pt_memo_count(&d->memos, PT_UID_ALL));
 	add_gauge(b, "patience_queued_acquires", "Acquires waiting in the queue for their turn.",
 		  (int64_t)d->n_queued);
-	add_resources(b, d, u, n);
+	add_resources(b, u, n);
 	add_leases(b, &d->leases);
 	free(u);
 	add_breakers(b, &d->breakers);
@@ -338,7 +346,7 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int6
 		  add_int(o, "reserved", (int64_t)u->reserved) &&
 		  add_int(o, "in_window", (int64_t)u->in_window) &&
 		  add_int(o, "next_free_ms", u->next_free_ms) &&
-		  add_int(o, "waiting", (int64_t)pt_queue_waiting(d, res->uid, res->name)) &&
+		  add_int(o, "waiting", (int64_t)u->waiting) &&
 		  add_lease_pool(o, &d->leases, res->uid, res->name);
 	if (ok && res->gcra)
 		ok = add_int(o, "burst", res->gcra->burst) &&
@@ -372,7 +380,7 @@ static char *resources_body(pt_daemon *d)
 	pt_resource_usage *u;
 	size_t n;
 	char *text = NULL;
-	if (pt_registry_list(&d->reg, PT_UID_ALL, now, &u, &n) != PT_OK)
+	if (list_resources(d, now, &u, &n) != PT_OK)
 		return NULL;
 	cJSON *root = cJSON_CreateObject(), *array = cJSON_CreateArray();
 	bool ok = root && array && add_int(root, "now_ms", now) && add_daemon_facts(root, d) &&

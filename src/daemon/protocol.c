@@ -909,7 +909,7 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "reserved", (int64_t)u->reserved);
 	put_int(q, o, "in_window", (int64_t)u->in_window);
 	put_int(q, o, "next_free_ms", u->next_free_ms);
-	put_int(q, o, "waiting", (int64_t)pt_queue_waiting(q->d, u->res->uid, u->res->name));
+	put_int(q, o, "waiting", (int64_t)u->waiting);
 	learned_json(q, o, u->res);
 	if (u->res->extra)
 		put(q, o, "limits", extra_json(q, u->res->extra));
@@ -947,6 +947,7 @@ static int op_resources(req *q)
 	size_t n;
 	if (pt_registry_list(&q->d->reg, q->c->uid, q->now, &list, &n) != PT_OK)
 		return fail(q, "internal", "out of memory");
+	pt_queue_count_waiting(q->d, list, n);
 	cJSON *array = cJSON_CreateArray();
 	for (size_t i = 0; i < n && !q->oom; i++)
 		push(q, array, usage_json(q, &list[i]));

@@ -158,12 +158,23 @@ bool pt_queue_holds(const pt_conn *c)
 	return false;
 }
 
-size_t pt_queue_waiting(const pt_daemon *d, uint32_t uid, const char *resource)
+/* A waiter against a usage entry, in pt_registry_list's order. */
+static int usage_order(const void *waiter, const void *usage)
 {
-	size_t n = 0;
-	for (const pt_pending *p = d->queued; p; p = p->next)
-		n += p->a.uid == uid && strcmp(p->resource, resource) == 0;
-	return n;
+	const pt_pending *p = waiter;
+	const pt_resource *res = ((const pt_resource_usage *)usage)->res;
+	if (p->a.uid != res->uid)
+		return p->a.uid < res->uid ? -1 : 1;
+	return strcmp(p->resource, res->name);
+}
+
+void pt_queue_count_waiting(const pt_daemon *d, pt_resource_usage *u, size_t n)
+{
+	for (const pt_pending *p = d->queued; p && n; p = p->next) {
+		pt_resource_usage *hit = bsearch(p, u, n, sizeof *u, usage_order);
+		if (hit)
+			hit->waiting++;
+	}
 }
 
 void pt_queue_release(pt_daemon *d)
