@@ -246,32 +246,40 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	return 0;
 }
 
+/* The daemon's grant (*base), connecting first (once per grant); false,
+ * having said why, to go local. */
+static bool grant_from_daemon(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
+			      int64_t *base)
+{
+	char err[256];
+	bool was_connected = l->client.fd >= 0;
+	if (!was_connected)
+		connect_daemon(l);
+	if (l->client.fd < 0)
+		return false;
+	if (daemon_grant(l, offsets, k, not_before, base, err, sizeof err) == 0)
+		return true;
+	/* Lost while we waited in its queue: a restarted daemon holds our
+	 * reservations, so find it again before going local. */
+	if (was_connected && !pt_signals_pending()) {
+		reconnect_daemon(l);
+		if (l->client.fd >= 0 &&
+		    daemon_grant(l, offsets, k, not_before, base, err, sizeof err) == 0)
+			return true;
+	}
+	if (!pt_signals_pending()) /* else the run ends: no fallback to speak of */
+		say_fallback(l, err);
+	return false;
+}
+
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms)
 {
 	int64_t base = not_before_ms;
 	release_held(l, cancel_from_ms);
 	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
-	/* Reconnect once per grant; and once more when the daemon went away
-	 * while we waited in its queue (a restarted one has our reservations). */
-	for (int tries = 0; l->cfg.daemon_enabled && tries < 2; tries++) {
-		char err[256];
-		bool was_connected = l->client.fd >= 0;
-		if (tries > 0)
-			reconnect_daemon(l);
-		else if (!was_connected)
-			connect_daemon(l);
-		if (l->client.fd < 0)
-			break;
-		if (daemon_grant(l, offsets, k, not_before_ms, &base, err, sizeof err) == 0)
-			return base;
-		if (pt_signals_pending())
-			break; /* the run ends: no fallback to speak of */
-		if (!was_connected || tries == 1) {
-			say_fallback(l, err);
-			break;
-		}
-	}
+	if (l->cfg.daemon_enabled && grant_from_daemon(l, offsets, k, not_before_ms, &base))
+		return base;
 	l->shared = false;
 	l->guard_ms = l->cfg.guard_ms;
 	pt_limit_set_expire(&l->local, pt_monotonic_ms());
