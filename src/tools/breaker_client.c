@@ -30,14 +30,9 @@ void breaker_client_release(breaker_client *bc)
 	pt_breaker_release(&bc->local);
 }
 
-/* Even with --quiet, as the limiter's: the breaker is no longer shared. */
 static void say_local(breaker_client *bc, const char *why)
 {
-	if (bc->said_local)
-		return;
-	bc->said_local = true;
-	fprintf(stderr, "%s: daemon unavailable (%s); using a local circuit breaker\n",
-		bc->cfg.tool, why);
+	limiter_say_unavailable(&bc->said_local, bc->cfg.tool, why, "a local circuit breaker");
 }
 
 /* The first client's spec made the daemon's breaker: say once when it is not ours. */

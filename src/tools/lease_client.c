@@ -23,14 +23,11 @@ void lease_client_init(lease_client *l, const limiter_config *cfg, int64_t concu
 	l->client.fd = -1;
 }
 
-/* Said even with --quiet, as the rate limit's fallback is. */
 static void go_local(lease_client *l, const char *why)
 {
 	l->local = true;
-	if (!l->said_fallback)
-		fprintf(stderr, "%s: daemon unavailable for --concurrency (%s); using local "
-			"lock files\n", l->cfg.tool, why);
-	l->said_fallback = true;
+	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why,
+				"local lock files for --concurrency");
 }
 
 /* ---- the local fallback: N lock files ---- */

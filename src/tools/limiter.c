@@ -21,14 +21,18 @@ static int64_t clock_offset_ms(void)
 	return pt_realtime_ms() - pt_monotonic_ms();
 }
 
-/* Even with --quiet: the run no longer shares its limit, which whoever set
- * up the daemon needs to know. */
+void limiter_say_unavailable(bool *said, const char *tool, const char *why,
+			     const char *instead)
+{
+	if (*said)
+		return;
+	*said = true;
+	fprintf(stderr, "%s: daemon unavailable (%s); using %s\n", tool, why, instead);
+}
+
 static void say_fallback(limiter *l, const char *why)
 {
-	if (l->said_fallback)
-		return;
-	l->said_fallback = true;
-	fprintf(stderr, "%s: daemon unavailable (%s); using local limits\n", l->cfg.tool, why);
+	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, "local limits");
 }
 
 /* Connect, starting a daemon when none answers: also when ours died

@@ -55,6 +55,12 @@ typedef struct limiter {
 	int64_t guard_ms;
 } limiter;
 
+/* Say once (*said), even with --quiet, that the daemon cannot be reached
+ * and what the run uses instead ("local limits"): whoever set up the
+ * daemon needs to know that the run no longer shares with it. */
+void limiter_say_unavailable(bool *said, const char *tool, const char *why,
+			     const char *instead);
+
 /* cfg is copied (its strings must outlive l). Returns 0, or -1 after
  * printing why (out of memory). */
 int limiter_init(limiter *l, const limiter_config *cfg);
