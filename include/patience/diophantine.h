@@ -72,6 +72,12 @@ int pt_dio_reserve(pt_dio *d, uint64_t id, int64_t base_ms, const int64_t *offse
  * Returns how many were dropped. */
 size_t pt_dio_cancel(pt_dio *d, uint64_t id, int64_t from_ms);
 
+/* The start of id granted at from_ms really happened at to_ms (its
+ * command started late): move it there, so that later placements are
+ * spaced from the real start. Never earlier: to_ms < from_ms moves nothing.
+ * PT_OK; PT_ENOENT when id has no start at from_ms. */
+int pt_dio_move(pt_dio *d, uint64_t id, int64_t from_ms, int64_t to_ms);
+
 /* Drop starts older than now_ms - (W+g): no future start can share a window
  * with them. Returns how many were dropped. */
 size_t pt_dio_expire(pt_dio *d, int64_t now_ms);

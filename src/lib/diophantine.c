@@ -366,6 +366,28 @@ size_t pt_dio_cancel(pt_dio *d, uint64_t id, int64_t from_ms)
 	return dropped;
 }
 
+int pt_dio_move(pt_dio *d, uint64_t id, int64_t from_ms, int64_t to_ms)
+{
+	size_t i, j;
+	pt_dio_start moved;
+
+	if (!d)
+		return PT_EINVAL;
+	i = dio_search(d->starts, d->count, from_ms, false);
+	while (i < d->count && d->starts[i].at_ms == from_ms && d->starts[i].reservation != id)
+		i++;
+	if (i == d->count || d->starts[i].at_ms != from_ms)
+		return PT_ENOENT;
+	if (to_ms <= from_ms)
+		return PT_OK;
+	moved = (pt_dio_start){ .at_ms = to_ms, .reservation = id };
+	/* slide the starts between the two places one to the left */
+	for (j = i; j + 1 < d->count && !start_after(&d->starts[j + 1], to_ms, id); j++)
+		d->starts[j] = d->starts[j + 1];
+	d->starts[j] = moved;
+	return PT_OK;
+}
+
 size_t pt_dio_expire(pt_dio *d, int64_t now_ms)
 {
 	int64_t span;

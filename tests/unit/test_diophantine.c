@@ -627,6 +627,40 @@ static void test_many_reservations(void **state)
 	pt_dio_release(&d);
 }
 
+/* A start moved to where it really happened keeps the array sorted, and
+ * later placements are spaced from it. */
+static void test_move_to_real_start(void **state)
+{
+	pt_dio d;
+	const int64_t one[] = {0};
+	int64_t base;
+	(void)state;
+	assert_int_equal(pt_dio_init(&d, 2, 1000, 0), PT_OK);
+	assert_int_equal(pt_dio_reserve(&d, 1, 0, one, 1), PT_OK);
+	assert_int_equal(pt_dio_reserve(&d, 2, 10, one, 1), PT_OK);
+	assert_int_equal(pt_dio_reserve(&d, 3, 1000, one, 1), PT_OK);
+	/* 1 started at 40, after 2 */
+	assert_int_equal(pt_dio_move(&d, 1, 0, 40), PT_OK);
+	assert_int_equal(d.starts[0].reservation, 2);
+	assert_int_equal(d.starts[1].at_ms, 40);
+	assert_int_equal(d.starts[1].reservation, 1);
+	assert_int_equal(d.starts[2].reservation, 3);
+	/* the next start keeps 2 + 1 starts a window apart from the real one */
+	assert_int_equal(pt_dio_find(&d, 0, one, 1, &base), PT_OK);
+	assert_int_equal(base, 1040);
+	/* never earlier; unknown starts are reported */
+	assert_int_equal(pt_dio_move(&d, 1, 40, 5), PT_OK);
+	assert_int_equal(d.starts[1].at_ms, 40);
+	assert_int_equal(pt_dio_move(&d, 1, 0, 50), PT_ENOENT);
+	assert_int_equal(pt_dio_move(&d, 9, 40, 50), PT_ENOENT);
+	/* past the last start */
+	assert_int_equal(pt_dio_move(&d, 2, 10, 5000), PT_OK);
+	assert_int_equal(d.starts[2].at_ms, 5000);
+	assert_int_equal(d.starts[2].reservation, 2);
+	assert_int_equal(d.starts[1].reservation, 3);
+	pt_dio_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_huge_limit),
 		cmocka_unit_test(test_random_vs_brute_force),
 		cmocka_unit_test(test_many_reservations),
+		cmocka_unit_test(test_move_to_real_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
