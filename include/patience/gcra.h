@@ -51,6 +51,10 @@ int pt_gcra_find(const pt_gcra *g, int64_t not_before_ms, const int64_t *offsets
 /* Record starts base + offsets[i] (as found, or restored): advances TAT. */
 void pt_gcra_commit(pt_gcra *g, int64_t base_ms, const int64_t *offsets, size_t k);
 
+/* A start granted earlier really happened at at_ms (its command started
+ * late): the TAT is then at least at_ms + T, as the service counts it. */
+void pt_gcra_started_at(pt_gcra *g, int64_t at_ms);
+
 /* The TAT the next start would see, or INT64_MIN when none yet. */
 int64_t pt_gcra_tat(const pt_gcra *g);
 

@@ -53,6 +53,9 @@ int pt_limit_set_reserve(pt_limit_set *s, uint64_t id, int64_t base_ms, const in
 			 size_t k);
 /* Drop id's starts at or after from_ms. */
 void pt_limit_set_cancel(pt_limit_set *s, uint64_t id, int64_t from_ms);
+/* id's start granted at from_ms really happened at to_ms: move it there in
+ * every limit (pt_dio_move, pt_gcra_started_at). */
+void pt_limit_set_move(pt_limit_set *s, uint64_t id, int64_t from_ms, int64_t to_ms);
 /* Drop the starts that count in no window from now_ms on. */
 void pt_limit_set_expire(pt_limit_set *s, int64_t now_ms);
 

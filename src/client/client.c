@@ -627,6 +627,29 @@ int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool 
 	return call(c, request, "release", "not_found", err, err_len);
 }
 
+int pt_client_started(pt_client *c, const char *resource, uint64_t reservation,
+		      int64_t at_ms, int64_t started_ms, int64_t *guard_ms, char *err,
+		      size_t err_len)
+{
+	cJSON *reply = NULL, *request = new_request("started");
+	if (reservation > (uint64_t)EXACT_MAX || !exact(at_ms) || !exact(started_ms)) {
+		cJSON_Delete(request);
+		pt_set_error(err, err_len, "started: a value is beyond 2^53");
+		return PT_EINVAL;
+	}
+	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
+	    !add_int(request, "reservation", (int64_t)reservation) ||
+	    !add_int(request, "at_ms", at_ms) || !add_int(request, "started_ms", started_ms)) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = call_reply(c, request, "started", "not_found", &reply, err, err_len);
+	if (rc == PT_OK && reply && !get_int(reply, "guard_ms", guard_ms))
+		*guard_ms = -1; /* not_found: no guard said */
+	cJSON_Delete(reply);
+	return rc;
+}
+
 /* The fields of a breaker reply; NULL, or the one missing. */
 static const char *parse_breaker(const cJSON *reply, bool admitting, pt_breaker_reply *out)
 {

@@ -110,6 +110,14 @@ int pt_client_learn(pt_client *c, const pt_learn_req *req, char *err, size_t err
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len);
 
+/* started: the command of reservation's start granted at at_ms (CLOCK_REALTIME
+ * ms) really started at started_ms, so the daemon spaces later starts from
+ * there. PT_OK with *guard_ms, the resource's guard in force now (-1 when
+ * the daemon no longer holds that start: not_found); PT_EINVAL; PT_EIO. */
+int pt_client_started(pt_client *c, const char *resource, uint64_t reservation,
+		      int64_t at_ms, int64_t started_ms, int64_t *guard_ms, char *err,
+		      size_t err_len);
+
 /* memo (docs/PROTOCOL.md): the string the daemon keeps for (our uid,
  * resource, key). get: PT_OK with value (NUL-terminated); PT_ENOENT when
  * none is kept; PT_EINVAL when the daemon refused or its value is not a string

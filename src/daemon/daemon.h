@@ -48,6 +48,7 @@
 #define PT_LIMIT_MAX INT64_C(1000000000) /* largest limit N */
 #define PT_TTL_SLACK_MS INT64_C(60000)  /* default ttl: last offset + window + this */
 #define PT_JSON_INT_MAX INT64_C(9007199254740992) /* 2^53: exact in a JSON double */
+#define PT_STARTED_AHEAD_MS INT64_C(1000) /* a start reported this far ahead is refused */
 
 /* ---- log.c ---- */
 
@@ -84,7 +85,10 @@ typedef struct pt_reservation pt_reservation;
 typedef struct pt_resource {
 	uint32_t uid;
 	char *name;  /* owned */
-	pt_dio dio;  /* limit, window and guard, and every reserved start */
+	pt_dio dio;  /* limit, window, the guard in force, and every reserved start */
+	int64_t guard_floor_ms; /* the guard set for it; dio's widens when starts are late */
+	int64_t guard_wide_ms;  /* what their lateness calls for (0: the floor) */
+	struct pt_lateness *lateness; /* owned; NULL until a client reports a start */
 	pt_gcra *gcra; /* owned; NULL: dio's sliding window is the rule, else this
 			* GCRA (bursts) places the starts that dio records */
 	pt_limit_source source;
@@ -123,6 +127,11 @@ struct pt_undo;
 typedef void (*pt_release_fn)(void *ctx, const pt_resource *res, uint64_t id,
 			      int64_t from_ms);
 
+/* Called when reservation id's start granted at from_ms is moved to to_ms,
+ * where its command really started: the Redis backend moves it there too. */
+typedef void (*pt_move_fn)(void *ctx, const pt_resource *res, uint64_t id, int64_t from_ms,
+			   int64_t to_ms);
+
 typedef struct pt_registry {
 	pt_store *store; /* not owned; NULL: nothing is persisted */
 	pt_resource **res_slots;
@@ -138,7 +147,8 @@ typedef struct pt_registry {
 	uint64_t writes; /* store writes ever made: callers compare before and after */
 	int64_t store_expired_ms; /* when the store's old starts were last deleted */
 	pt_release_fn on_release; /* may be NULL */
-	void *release_ctx;
+	pt_move_fn on_move;       /* may be NULL */
+	void *release_ctx;        /* for both */
 } pt_registry;
 
 typedef struct pt_acquire {
@@ -243,6 +253,14 @@ int pt_registry_set_limit(pt_registry *r, uint32_t uid, const char *name, int64_
 /* set_limit with the limit's source: PT_LIMIT_SET_LIMIT or PT_LIMIT_LEARNED. */
 int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
 			int64_t window_ms, pt_limit_source source, pt_resource **out);
+
+/* The command of reservation id's start granted at granted_ms (on uid's
+ * resource name) really started at started_ms: move the start there (never
+ * earlier), record its lateness, and set the guard in force to cover what
+ * is measured. PT_OK with *out; PT_ENOENT: no such start; PT_ENOMEM. */
+int pt_registry_started(pt_registry *r, uint32_t uid, const char *name, uint64_t id,
+			int64_t granted_ms, int64_t started_ms, int64_t now_ms,
+			pt_resource **out);
 
 /* The connection closed: release the future starts of its reservations. */
 size_t pt_registry_owner_close(pt_registry *r, pt_owner *o, int64_t now_ms);

@@ -656,6 +656,34 @@ static int op_release(req *q)
 	return 0;
 }
 
+/* The command of a granted start really started at started_ms: later
+ * grants are spaced from there (docs/PROTOCOL.md, started). */
+static int op_started(req *q)
+{
+	const char *name;
+	int64_t id, at, started;
+	pt_resource *res = NULL;
+	if (need_resource(q, &name) < 0 || need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
+	    need_int(q, "at_ms", 0, PT_JSON_INT_MAX, &at) < 0 ||
+	    need_int(q, "started_ms", 0, q->now + PT_STARTED_AHEAD_MS, &started) < 0)
+		return -1;
+	int rc = pt_registry_started(&q->d->reg, q->c->uid, name, (uint64_t)id, at, started, q->now,
+				     &res);
+	if (rc == PT_ENOENT)
+		return fail(q, "not_found", "no start of reservation %" PRId64 " at %" PRId64
+			    " on \"%.64s\"", id, at, name);
+	if (rc != PT_OK)
+		return fail(q, "internal", "out of memory");
+	cJSON *out = start(q, true);
+	put_int(q, out, "late_ms", started - at);
+	put_int(q, out, "guard_ms", res->dio.guard_ms);
+	q->durable = started > at; /* a moved start is saved before the reply */
+	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRId64
+	       " started %+" PRId64 " ms from its grant (guard %" PRId64 " ms)", q->c->id, q->c->uid,
+	       name, id, started - at, res->dio.guard_ms);
+	return 0;
+}
+
 static int op_set_limit(req *q)
 {
 	const char *name;
@@ -1115,7 +1143,7 @@ static const struct {
 	{"resources", op_resources, false}, {"status", op_status, false},
 	{"learn", op_learn, true},          {"memo", op_memo, false},
 	{"breaker", op_breaker, false},     {"lease", op_lease, false},
-	{"unlease", op_unlease, false},
+	{"unlease", op_unlease, false},     {"started", op_started, false},
 };
 
 /* ---- dispatch ---- */
@@ -1153,7 +1181,8 @@ static void dispatch(req *q)
 			return;
 		}
 	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "set_limit, learn, memo, breaker, lease, unlease, resources or status", op);
+	     "started, set_limit, learn, memo, breaker, lease, unlease, resources or status",
+	     op);
 }
 
 static bool blank(const char *p, const char *end)

@@ -56,8 +56,9 @@ extern const char pt_redis_script[]; /* redis_scheduler.lua, embedded by the bui
 #define DAEMONS_KEY "{patience}:daemons"
 
 typedef enum link_state { LINK_DOWN, LINK_STARTING, LINK_SYNCING, LINK_ONLINE } link_state;
+/* REQ_CHANGE: a release or a move, whose answer says nothing we need. */
 typedef enum req_kind { REQ_SLOTS, REQ_SETUP, REQ_SYNC, REQ_HEARTBEAT, REQ_ACQUIRE,
-			REQ_RELEASE } req_kind;
+			REQ_CHANGE } req_kind;
 
 /* An acquire Redis may have run after the daemon gave up on it. */
 typedef struct abandoned {
@@ -599,7 +600,7 @@ static void release_id(pt_redis *r, uint32_t uid, const char *resource, uint64_t
 	member_prefix(r, prefix, sizeof prefix, id);
 	snprintf(from, sizeof from, "%" PRId64, from_delta);
 	const char *argv[] = {"release", from, prefix};
-	if (script(r, REQ_RELEASE, key, NULL, 3, argv) != 0)
+	if (script(r, REQ_CHANGE, key, NULL, 3, argv) != 0)
 		link_fail(r, "cannot send a release");
 }
 
@@ -610,6 +611,26 @@ static void on_release(void *ctx, const pt_resource *res, uint64_t id, int64_t f
 		return; /* Redis drops them when they pass; a rejoin sends only what is held */
 	release_id(r, res->uid, res->name, id,
 		   from_ms == INT64_MIN ? -INT64_C(1000000000000) : from_ms - pt_daemon_now_ms());
+}
+
+/* A start Redis placed really happened at to_ms: Redis's copy moves there
+ * too (by the delay from now, as every time crosses). */
+static void on_move(void *ctx, const pt_resource *res, uint64_t id, int64_t from_ms,
+		    int64_t to_ms)
+{
+	pt_redis *r = ctx;
+	char key[PT_RESOURCE_NAME_MAX + 32], prefix[64], from[24], to[24], span[24];
+	int64_t now = pt_daemon_now_ms();
+	if (r->state != LINK_ONLINE || r->closing || !pt_registry_shared(&r->d->reg, id))
+		return; /* held here: a rejoin sends it where it now is */
+	resource_key(key, sizeof key, res->uid, res->name);
+	member_prefix(r, prefix, sizeof prefix, id);
+	snprintf(from, sizeof from, "%" PRId64, from_ms - now);
+	snprintf(to, sizeof to, "%" PRId64, to_ms - now);
+	snprintf(span, sizeof span, "%" PRId64, res->dio.window_ms + res->dio.guard_ms);
+	const char *argv[] = {"move", prefix, from, to, span};
+	if (script(r, REQ_CHANGE, key, NULL, 5, argv) != 0)
+		link_fail(r, "cannot send a start's move");
 }
 
 /* ---- joining: setup, sync, heartbeat ---- */
@@ -1064,6 +1085,7 @@ int pt_redis_open(pt_daemon *d, const pt_redis_options *o, pt_redis **out, char 
 	}
 	r->last_ok_ms = pt_daemon_now_ms(); /* what came before is unknown */
 	d->reg.on_release = on_release;
+	d->reg.on_move = on_move;
 	d->reg.release_ctx = r;
 	link_start(r);
 	*out = r;
@@ -1076,6 +1098,7 @@ void pt_redis_close(pt_redis *r)
 		return;
 	r->closing = true;
 	r->d->reg.on_release = NULL;
+	r->d->reg.on_move = NULL;
 	link_close(r);
 	while (r->pending || r->parked) { /* the rest: never answered */
 		pt_pending **list = r->pending ? &r->pending : &r->parked;

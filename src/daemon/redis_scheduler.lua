@@ -20,6 +20,10 @@
 --     what waited in its sockets).
 --   release FROM_DELTA PREFIX
 --     Removes PREFIX's starts at or after now + FROM_DELTA; returns how many.
+--   move PREFIX FROM_DELTA TO_DELTA SPAN
+--     PREFIX's start nearest now + FROM_DELTA really happened at
+--     now + TO_DELTA (its command started late): its score moves there,
+--     never earlier. Returns 1 when moved, else 0.
 --   sync SPAN MEMBER DELTA [MEMBER DELTA ...]
 --     Adds starts a daemon granted while it could not reach Redis; returns
 --     {count, latest start - now}.
@@ -159,6 +163,25 @@ local function release()
 	return #gone
 end
 
+local function move()
+	local prefix, from, to = ARGV[2], now + tonumber(ARGV[3]), now + tonumber(ARGV[4])
+	local best, best_score = nil, nil
+	local flat = redis.call('ZRANGEBYSCORE', key, now - tonumber(ARGV[5]), '+inf', 'WITHSCORES')
+	for i = 1, #flat, 2 do
+		local score = tonumber(flat[i + 1])
+		if string.sub(flat[i], 1, #prefix) == prefix and
+		    (best == nil or math.abs(score - from) < math.abs(best_score - from)) then
+			best, best_score = flat[i], score
+		end
+	end
+	if best == nil or to <= best_score then
+		return 0
+	end
+	redis.call('ZADD', key, 'XX', to, best)
+	keep_until_unused(tonumber(ARGV[5]))
+	return 1
+end
+
 local function sync()
 	local span = tonumber(ARGV[2])
 	local args = {}
@@ -192,6 +215,8 @@ if op == 'acquire' then
 	return acquire()
 elseif op == 'release' then
 	return release()
+elseif op == 'move' then
+	return move()
 elseif op == 'sync' then
 	return sync()
 elseif op == 'heartbeat' then

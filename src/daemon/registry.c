@@ -23,6 +23,7 @@
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/lateness.h"
 
 #define RES_SLOTS_MIN 64
 #define RSV_SLOTS_MIN 256
@@ -175,11 +176,28 @@ static int64_t res_burst(const pt_resource *res)
 	return res->gcra ? res->gcra->burst : 0;
 }
 
-/* A new limit, window and guard, under the same kind of rule. */
+/* A new limit, window and guard (the floor: the guard in force is wider
+ * while starts are late), under the same kind of rule. */
 static int res_set_limit(pt_resource *res, int64_t limit, int64_t window_ms, int64_t guard_ms)
 {
-	int rc = pt_dio_set_limit(&res->dio, limit, window_ms, guard_ms);
+	int64_t in_force = guard_ms > res->guard_wide_ms ? guard_ms : res->guard_wide_ms;
+	int rc = pt_dio_set_limit(&res->dio, limit, window_ms, in_force);
+	if (rc == PT_OK)
+		res->guard_floor_ms = guard_ms;
 	return rc == PT_OK ? res_set_burst(res, res_burst(res)) : rc;
+}
+
+/* The guard in force covers the lateness measured at now_ms (or is the
+ * floor again once the host is quiet). */
+static void res_guard_update(pt_resource *res, int64_t now_ms)
+{
+	if (!res->lateness)
+		return;
+	int64_t wide = pt_lateness_guard(res->lateness, res->guard_floor_ms, res->dio.window_ms,
+					 now_ms);
+	res->guard_wide_ms = wide > res->guard_floor_ms ? wide : 0;
+	if (wide != res->dio.guard_ms)
+		res_set_limit(res, res->dio.limit, res->dio.window_ms, res->guard_floor_ms);
 }
 
 static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, int64_t limit,
@@ -199,6 +217,7 @@ static pt_resource *res_create(pt_registry *r, uint32_t uid, const char *name, i
 	}
 	res->uid = uid;
 	res->source = source;
+	res->guard_floor_ms = guard_ms;
 	size_t s = res_hash(uid, name) & (r->res_cap - 1);
 	res->chain = r->res_slots[s];
 	r->res_slots[s] = res;
@@ -212,6 +231,7 @@ static void res_free(pt_resource *res)
 	pt_dio_release(&res->dio);
 	free(res->gcra);
 	free(res->learned);
+	free(res->lateness);
 	if (res->extra)
 		pt_limit_set_release(res->extra);
 	free(res->extra);
@@ -409,7 +429,7 @@ static int store_resource(pt_registry *r, pt_resource *res)
 	}
 	pt_store_resource row = {
 		.uid = res->uid, .name = res->name, .limit = res->dio.limit,
-		.window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
+		.window_ms = res->dio.window_ms, .guard_ms = res->guard_floor_ms,
 		.source = pt_limit_source_name(res->source), .burst = res_burst(res),
 		.tat_ms = res->gcra ? pt_gcra_tat(res->gcra) : INT64_MIN,
 	};
@@ -548,8 +568,8 @@ static bool apply_config(const pt_registry *r, pt_resource *res)
 	if (res->source == PT_LIMIT_CONFIG && res->dio.limit == c->limit &&
 	    res->dio.window_ms == c->window_ms && res_burst(res) == c->burst)
 		return false;
-	if (pt_dio_set_limit(&res->dio, c->limit, c->window_ms,
-			     pt_dio_default_guard(c->window_ms)) != PT_OK ||
+	if (res_set_limit(res, c->limit, c->window_ms, pt_dio_default_guard(c->window_ms)) !=
+		    PT_OK ||
 	    res_set_burst(res, c->burst) != PT_OK)
 		return false;
 	res->source = PT_LIMIT_CONFIG;
@@ -856,7 +876,7 @@ int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t 
 		return PT_OK;
 	}
 	struct pt_undo old = {.kind = UNDO_LIMIT, .res = res, .limit = res->dio.limit,
-			      .window_ms = res->dio.window_ms, .guard_ms = res->dio.guard_ms,
+			      .window_ms = res->dio.window_ms, .guard_ms = res->guard_floor_ms,
 			      .source = res->source};
 	if (res_set_limit(res, limit, window_ms, guard) != PT_OK) {
 		undo_one(r, &old);
@@ -870,6 +890,40 @@ int pt_registry_relimit(pt_registry *r, uint32_t uid, const char *name, int64_t 
 	undo_push(r, old);
 	*out = res;
 	return PT_OK;
+}
+
+/* Moves the start in the store too; its reply waits for the commit, so a
+ * restarted daemon knows where it really was. */
+static int store_move(pt_registry *r, uint64_t id, int64_t from_ms, int64_t to_ms)
+{
+	if (!r->store || pt_registry_shared(r, id))
+		return PT_OK;
+	if (store_begin(r) != PT_OK)
+		return PT_EIO;
+	return pt_store_move_start(r->store, id, from_ms, to_ms);
+}
+
+int pt_registry_started(pt_registry *r, uint32_t uid, const char *name, uint64_t id,
+			int64_t granted_ms, int64_t started_ms, int64_t now_ms,
+			pt_resource **out)
+{
+	pt_resource *res = pt_registry_find(r, uid, name);
+	if (!res || pt_dio_move(&res->dio, id, granted_ms, started_ms) != PT_OK)
+		return PT_ENOENT;
+	*out = res;
+	if (!res->lateness && !(res->lateness = calloc(1, sizeof *res->lateness)))
+		return PT_ENOMEM;
+	pt_lateness_add(res->lateness, started_ms - granted_ms, now_ms);
+	res_guard_update(res, now_ms);
+	if (started_ms <= granted_ms)
+		return PT_OK;
+	if (res->gcra)
+		pt_gcra_started_at(res->gcra, started_ms);
+	if (res->extra)
+		pt_limit_set_move(res->extra, id, granted_ms, started_ms);
+	if (r->on_move)
+		r->on_move(r->release_ctx, res, id, granted_ms, started_ms);
+	return store_move(r, id, granted_ms, started_ms);
 }
 
 /* A start at now may have been used this very millisecond: only later
@@ -937,6 +991,7 @@ void pt_registry_expire(pt_registry *r, int64_t now_ms)
 	int64_t span = 0;
 	for (size_t i = 0; i < r->res_cap; i++) {
 		for (pt_resource *res = r->res_slots[i]; res; res = res->chain) {
+			res_guard_update(res, now_ms);
 			dropped += pt_dio_expire(&res->dio, now_ms);
 			if (res->extra)
 				pt_limit_set_expire(res->extra, now_ms);
@@ -982,7 +1037,7 @@ static int restore_resource(void *ctx, const pt_store_resource *row)
 	    row->guard_ms > PT_DURATION_MAX_MS)
 		return PT_OK; /* a row with impossible limits is skipped, not fatal */
 	if ((res = pt_registry_find(r, row->uid, row->name)))
-		pt_dio_set_limit(&res->dio, row->limit, row->window_ms, row->guard_ms);
+		res_set_limit(res, row->limit, row->window_ms, row->guard_ms);
 	else if (!(res = res_create(r, row->uid, row->name, row->limit, row->window_ms,
 				    row->guard_ms, 0, source)))
 		return PT_ENOMEM;

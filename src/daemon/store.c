@@ -70,6 +70,7 @@ enum stmt {
 	ST_PUT_START,
 	ST_PUT_MAX,
 	ST_RELEASE,
+	ST_MOVE_START,
 	ST_EXPIRE_PAST,
 	ST_EXPIRE_TTL,
 	ST_LOAD_RESOURCES,
@@ -93,6 +94,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 		       " WHERE excluded.value > meta.value",
 	[ST_RELEASE] = "DELETE FROM starts WHERE reservation = ?1 AND at_ms >= ?2",
+	/* a start moved onto another of the same reservation is kept where
+	 * it was: one start fewer could only be less careful */
+	[ST_MOVE_START] = "UPDATE OR IGNORE starts SET at_ms = ?3"
+			  " WHERE reservation = ?1 AND at_ms = ?2",
 	[ST_EXPIRE_PAST] = "DELETE FROM starts WHERE at_ms < ?1",
 	/* Future starts are few (every one is some reservation's): at_ms
 	 * finds them, and their ttl is checked row by row. */
@@ -457,6 +462,20 @@ int pt_store_release(pt_store *s, uint64_t reservation, int64_t from_ms)
 	sqlite3_stmt *st = s->st[ST_RELEASE];
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)reservation);
 	sqlite3_bind_int64(st, 2, from_ms);
+	return wrote(s, run(st));
+}
+
+int pt_store_move_start(pt_store *s, uint64_t reservation, int64_t from_ms, int64_t to_ms)
+{
+	int rc = writable(s);
+	if (rc)
+		return rc;
+	if (reservation > INT64_MAX)
+		return PT_OK;
+	sqlite3_stmt *st = s->st[ST_MOVE_START];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)reservation);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
 	return wrote(s, run(st));
 }
 

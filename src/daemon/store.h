@@ -56,6 +56,8 @@ int pt_store_put_resource(pt_store *s, const pt_store_resource *r);
 int pt_store_put_reservation(pt_store *s, uint64_t reservation, uint32_t uid,
 			     const char *resource, int64_t base_ms, const int64_t *offsets,
 			     size_t k, int64_t expires_ms);
+/* Move a reservation's start from from_ms to to_ms (it started late). */
+int pt_store_move_start(pt_store *s, uint64_t reservation, int64_t from_ms, int64_t to_ms);
 /* Delete a reservation's starts at or after from_ms. */
 int pt_store_release(pt_store *s, uint64_t reservation, int64_t from_ms);
 /* Delete starts before before_ms (they count in no future window) and the

@@ -124,6 +124,8 @@ static int spawn(supervisor *s)
 	int rc = spawn_setup(spec, &fa, &attr, out_pipes, in_pipe, s->has_terminal);
 	if (rc == 0) {
 		rc = posix_spawnp(&s->pid, spec->argv[0], &fa, &attr, spec->argv, spec->envp);
+		if (rc == 0)
+			s->result->spawned_ns = pt_monotonic_ns();
 		if (rc != 0) {
 			s->result->end = PT_END_NOT_STARTED;
 			s->result->spawn_errno = rc;
@@ -305,6 +307,8 @@ int pt_attempt_run(const pt_attempt_spec *spec, pt_attempt_result *result)
 		result->ended_ns = pt_monotonic_ns();
 		return 0;
 	}
+	if (spec->on_started)
+		spec->on_started(spec->started_ctx, result->spawned_ns);
 	if (spec->timeout_ns)
 		s.term_at = result->started_ns + spec->timeout_ns;
 	s.term_at = min_deadline(s.term_at, spec->deadline_ns);

@@ -21,6 +21,10 @@ typedef struct pt_attempt_spec {
 	const char *stdin_data; /* replayed stdin; NULL: the command inherits ours */
 	size_t stdin_len;
 	int signal_fd;         /* from pt_signals_install() */
+	/* Told once the command has started (posix_spawn returned, so it has
+	 * exec'd), with that moment on CLOCK_MONOTONIC; NULL: nobody. */
+	void (*on_started)(void *ctx, int64_t started_ns);
+	void *started_ctx;
 } pt_attempt_spec;
 
 typedef enum pt_attempt_end {
@@ -38,7 +42,8 @@ typedef struct pt_attempt_result {
 	int signal;
 	int spawn_errno;
 	pt_verdict verdict;
-	int64_t started_ns;
+	int64_t started_ns; /* when the spawn began */
+	int64_t spawned_ns; /* when it had exec'd (0: not started) */
 	int64_t ended_ns;
 } pt_attempt_result;
 

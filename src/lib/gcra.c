@@ -76,6 +76,16 @@ void pt_gcra_commit(pt_gcra *g, int64_t base_ms, const int64_t *offsets, size_t 
 	}
 }
 
+void pt_gcra_started_at(pt_gcra *g, int64_t at_ms)
+{
+	if (at_ms > PT_GCRA_TIME_MAX - g->interval_ms)
+		at_ms = PT_GCRA_TIME_MAX - g->interval_ms;
+	if (!g->has_tat || g->tat_ms < at_ms + g->interval_ms) {
+		g->has_tat = true;
+		g->tat_ms = at_ms + g->interval_ms;
+	}
+}
+
 int64_t pt_gcra_tat(const pt_gcra *g)
 {
 	return g->has_tat ? g->tat_ms : INT64_MIN;

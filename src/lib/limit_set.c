@@ -186,6 +186,16 @@ void pt_limit_set_cancel(pt_limit_set *s, uint64_t id, int64_t from_ms)
 		pt_dio_cancel(&s->dio[i], id, from_ms);
 }
 
+void pt_limit_set_move(pt_limit_set *s, uint64_t id, int64_t from_ms, int64_t to_ms)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		if (s->limits[i].burst && to_ms > from_ms)
+			pt_gcra_started_at(&s->gcra[i], to_ms);
+		else if (!s->limits[i].burst)
+			pt_dio_move(&s->dio[i], id, from_ms, to_ms);
+	}
+}
+
 void pt_limit_set_expire(pt_limit_set *s, int64_t now_ms)
 {
 	for (size_t i = 0; i < s->count; i++)

@@ -82,6 +82,8 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	l->client.fd = -1;
 	l->local_id = 1;
 	l->guard_ms = cfg->guard_ms;
+	l->last_late_ms = -1;
+	l->used_ms = INT64_MIN;
 	/* the daemon's resource enforces the primary (sliding, or GCRA with a
 	 * burst): it is told every other limit, and a calendar primary again */
 	bool primary_seen = false;
@@ -115,6 +117,8 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 static void release_held(limiter *l, int64_t from_mono_ms)
 {
 	char err[256];
+	if (from_mono_ms <= l->used_ms)
+		from_mono_ms = l->used_ms + 1; /* moved to where it was made, it is used */
 	if (l->held && l->client.fd >= 0)
 		pt_client_release(&l->client, l->held, from_mono_ms + l->held_offset_ms, true, err,
 				  sizeof err);
@@ -127,6 +131,22 @@ void limiter_release(limiter *l)
 	release_held(l, pt_monotonic_ms() + 1);
 	pt_client_close(&l->client);
 	pt_limit_set_release(&l->local);
+}
+
+void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms)
+{
+	char err[256];
+	int64_t guard;
+	l->last_late_ms = started_ms - granted_ms;
+	l->used_ms = started_ms;
+	pt_limit_set_move(&l->local, l->local_id, granted_ms, started_ms);
+	if (!l->held || l->client.fd < 0)
+		return;
+	/* the grant's own offset gives back exactly its start time */
+	if (pt_client_started(&l->client, l->cfg.resource_id, l->held, granted_ms + l->held_offset_ms,
+			      started_ms + l->held_offset_ms, &guard, err, sizeof err) == PT_OK &&
+	    guard > 0)
+		l->daemon_guard_ms = guard;
 }
 
 bool limiter_refused(const limiter *l)
@@ -281,6 +301,8 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 {
 	int64_t base = not_before_ms;
 	release_held(l, cancel_from_ms);
+	if (cancel_from_ms <= l->used_ms)
+		cancel_from_ms = l->used_ms + 1;
 	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
 	if (l->cfg.daemon_enabled && grant_from_daemon(l, offsets, k, not_before_ms, &base))
 		return base;

@@ -53,6 +53,9 @@ typedef struct limiter {
 	uint64_t held;       /* daemon reservation we hold, 0: none */
 	int64_t held_offset_ms; /* its realtime - monotonic, as converted */
 	int64_t guard_ms;
+	int64_t last_late_ms;   /* how late the last start was after its grant (-1: none) */
+	int64_t used_ms;        /* the last start as made (monotonic): never given back */
+	int64_t daemon_guard_ms; /* the daemon's guard in force as it last said (0: none) */
 } limiter;
 
 /* Say once (*said), even with --quiet, that the daemon cannot be reached
@@ -72,6 +75,11 @@ void limiter_release(limiter *l);
  * which must all be unused. Returns base. */
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms);
+
+/* The start granted at granted_ms really began at started_ms (monotonic:
+ * its command had exec'd): the daemon (or the local scheduler) moves it
+ * there, so later grants are spaced from the real start. */
+void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms);
 
 /* Did the daemon refuse our acquire (e.g. infeasible under its limit)?
  * The run must stop then: local limits would break the shared one. */

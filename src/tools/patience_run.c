@@ -620,6 +620,14 @@ static void report_to_breaker(retry_state *st, const pt_attempt_result *r,
 	breaker_client_report(&st->breaker, o->verdict == JUDGED_SUCCESS);
 }
 
+/* The attempt's command has exec'd: its start counts from now, not from
+ * its grant (pt_attempt_spec.on_started). */
+static void attempt_started(void *ctx, int64_t started_ns)
+{
+	retry_state *st = ctx;
+	limiter_started(&st->lim, st->last_start_ms, (started_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
+}
+
 static int run_attempt(retry_state *st, int n, char **argv, bool limited,
 		       pt_attempt_result *result)
 {
@@ -635,6 +643,8 @@ static int run_attempt(retry_state *st, int n, char **argv, bool limited,
 		.stdin_data = st->stdin_data,
 		.stdin_len = st->stdin_len,
 		.signal_fd = st->signal_fd,
+		.on_started = limited && plan->limited ? attempt_started : NULL,
+		.started_ctx = st,
 	};
 	if (pt_attempt_run(&spec, result) < 0) {
 		pt_error("cannot supervise the command: %s", strerror(errno));

@@ -216,6 +216,14 @@ static const char *render_prefix(rpr_state *st, int64_t n)
 
 /* One run. Returns 0, 128+N when a signal ends rpr, or an exit code when
  * the command cannot be run at all. */
+/* The run's command has exec'd: its start counts from now, not from its
+ * grant (pt_attempt_spec.on_started). */
+static void run_started(void *ctx, int64_t started_ns)
+{
+	rpr_state *st = ctx;
+	limiter_started(&st->lim, st->last_start_ms, (started_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
+}
+
 static int run_once(rpr_state *st, run_record *r, int64_t n)
 {
 	const rpr_plan *p = st->plan;
@@ -227,6 +235,8 @@ static int run_once(rpr_state *st, run_record *r, int64_t n)
 		.signal_fd = st->signal_fd,
 		.watch = st->watching ? &st->watch : NULL,
 		.prefix = render_prefix(st, n),
+		.on_started = st->limited ? run_started : NULL,
+		.started_ctx = st,
 	};
 	pt_attempt_result res;
 	r->start_ms = pt_realtime_ms();
