@@ -12,6 +12,7 @@ enum pt_error {
 	PT_EINFEASIBLE = -4, /* a schedule that can never satisfy its limit */
 	PT_ENOENT = -5,      /* no such key, file or entry */
 	PT_EIO = -6,         /* reading a file failed */
+	PT_EBUSY = -7,       /* held by another (a lock) */
 };
 
 /* A short lower-case description of code, never NULL. */

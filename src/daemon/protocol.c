@@ -675,7 +675,7 @@ static int op_started(req *q)
 	if (rc != PT_OK)
 		return fail(q, "internal", "out of memory");
 	cJSON *out = start(q, true);
-	put_int(q, out, "late_ms", started - at);
+	put_int(q, out, "late_ms", (started < q->now ? started : q->now) - at);
 	put_int(q, out, "guard_ms", res->dio.guard_ms);
 	q->durable = started > at; /* a moved start is saved before the reply */
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRId64

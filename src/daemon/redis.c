@@ -54,6 +54,7 @@ extern const char pt_redis_script[]; /* redis_scheduler.lua, embedded by the bui
 #define SLOTS 16384
 #define MAX_ARGS (PT_DIO_MAX_OFFSETS + 8)
 #define DAEMONS_KEY "{patience}:daemons"
+#define CLOCK_PERIOD_MS 1000 /* the clock's best sample is kept for one to two of these */
 
 typedef enum link_state { LINK_DOWN, LINK_STARTING, LINK_SYNCING, LINK_ONLINE } link_state;
 /* REQ_CHANGE: a release or a move, whose answer says nothing we need. */
@@ -76,6 +77,12 @@ typedef struct node {
 	size_t head, count, cap;
 } node;
 
+/* Redis's clock less ours, from one answer that took rtt_ms to come back
+ * (so it is right within rtt_ms / 2); rtt_ms < 0: none. */
+typedef struct clock_sample {
+	int64_t offset_ms, rtt_ms;
+} clock_sample;
+
 /* One request in flight: what its callback needs. */
 typedef struct request {
 	pt_redis *r;
@@ -83,6 +90,7 @@ typedef struct request {
 	req_kind kind;
 	size_t node;
 	pt_pending *pending; /* REQ_ACQUIRE */
+	int64_t sent_rt;     /* realtime when it was sent, for the clock's samples */
 	bool retried;        /* sent again as EVAL after NOSCRIPT */
 	int argc;
 	char **argv; /* owned copies, to send again */
@@ -107,7 +115,8 @@ struct pt_redis {
 	int64_t next_try_ms, retry_ms, started_ms, last_beat_ms; /* monotonic */
 	int64_t last_ok_ms;   /* realtime: Redis's last answer */
 	int64_t last_beat_rt; /* realtime: when the last heartbeat was sent */
-	int64_t clock_offset; /* Redis's clock - ours, as the last answer showed */
+	clock_sample clock[2]; /* Redis's clock - ours: this period's best, the last one's */
+	int64_t clock_period_ms;
 	int64_t outage_since; /* realtime; 0: not in outage */
 	size_t daemons, away; /* from the last heartbeat */
 	pt_pending *pending;  /* acquires sent */
@@ -288,6 +297,7 @@ static int request_send(pt_redis *r, request *q)
 	node *n = &r->nodes[q->node];
 	if (!n->ac || fifo_push(n, pt_daemon_mono_ms()) != 0)
 		return -1;
+	q->sent_rt = pt_daemon_now_ms();
 	if (redisAsyncCommandArgv(n->ac, on_reply, q, q->argc, (const char **)q->argv,
 				  q->lens) != REDIS_OK) {
 		n->count--;
@@ -404,18 +414,38 @@ void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t *c
 		*not_before_ms = silent;
 }
 
+/* Redis's clock less ours: the sample with the shortest round trip of the
+ * last one to two periods (NTP's minimum filter), so that its error is
+ * half that round trip, whatever delays the other answers met. */
+static const clock_sample *clock_best(const pt_redis *r)
+{
+	const clock_sample *a = &r->clock[0], *b = &r->clock[1];
+	if (b->rtt_ms >= 0 && (a->rtt_ms < 0 || b->rtt_ms < a->rtt_ms))
+		return b;
+	return a;
+}
+
+/* A reply to q (sent at q->sent_rt) came back now, when Redis's clock
+ * said redis_now. */
+static void clock_learn(pt_redis *r, const request *q, int64_t redis_now)
+{
+	int64_t now = pt_daemon_now_ms(), rtt = now - q->sent_rt;
+	if (redis_now <= 0 || rtt < 0)
+		return;
+	if (now - r->clock_period_ms >= CLOCK_PERIOD_MS) {
+		r->clock[1] = r->clock[0];
+		r->clock[0].rtt_ms = -1;
+		r->clock_period_ms = now;
+	}
+	if (r->clock[0].rtt_ms < 0 || rtt <= r->clock[0].rtt_ms)
+		r->clock[0] = (clock_sample){redis_now - q->sent_rt - rtt / 2, rtt};
+}
+
 /* Our send time on Redis's clock, and how old Redis may find it. */
 static void sent_args(const pt_redis *r, char sent[24], char age[24])
 {
-	snprintf(sent, 24, "%" PRId64, pt_daemon_now_ms() + r->clock_offset);
+	snprintf(sent, 24, "%" PRId64, pt_daemon_now_ms() + clock_best(r)->offset_ms);
 	snprintf(age, 24, "%" PRId64, max_age(r));
-}
-
-/* Redis's "now" in a reply, read at its arrival. */
-static void learn_clock(pt_redis *r, int64_t redis_now)
-{
-	if (redis_now > 0)
-		r->clock_offset = redis_now - pt_daemon_now_ms();
 }
 
 bool pt_redis_online(const pt_redis *r)
@@ -569,6 +599,10 @@ static void note_horizon(pt_resource *res, int64_t now, int64_t lead)
 	}
 }
 
+/* The base Redis placed (its clock's now + delta) on our clock: converted
+ * by the best clock sample, not by when this answer came (a loaded host
+ * reads it late, which would move the start late as Redis counts it). The
+ * start may be off by that sample's error: p's doubt. */
 static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 {
 	pt_pending *p = q->pending;
@@ -578,7 +612,7 @@ static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 		acquire_finish(r, p, false, 0, 0); /* placed here, in outage */
 		return;
 	}
-	learn_clock(r, reply_int(x, 3));
+	clock_learn(r, q, reply_int(x, 3));
 	if (reply_int(x, 0) == 0) {
 		acquire_finish(r, p, false, 0, reply_int(x, 1) > 0 ? reply_int(x, 1) : 1);
 		return;
@@ -586,8 +620,12 @@ static void acquire_reply(pt_redis *r, request *q, const redisReply *x)
 	pt_resource *res = pt_registry_find(&r->d->reg, p->a.uid, p->resource);
 	if (res)
 		note_horizon(res, now, reply_int(x, 2));
-	p->doubt_ms = pt_daemon_mono_ms() - p->sent_ms;
-	acquire_finish(r, p, true, now + reply_int(x, 1), 0);
+	const clock_sample *c = clock_best(r);
+	p->doubt_ms = c->rtt_ms / 2 + 1;
+	pt_log(PT_LOG_DEBUG, "redis: placed at %" PRId64 " of its clock (offset %+" PRId64
+	       " ms, round trip %" PRId64 " ms; this answer's %" PRId64 " ms)",
+	       reply_int(x, 3) + reply_int(x, 1), c->offset_ms, c->rtt_ms, now - q->sent_rt);
+	acquire_finish(r, p, true, reply_int(x, 3) + reply_int(x, 1) - c->offset_ms, 0);
 }
 
 /* ---- releases ---- */
@@ -619,17 +657,18 @@ static void on_move(void *ctx, const pt_resource *res, uint64_t id, int64_t from
 		    int64_t to_ms)
 {
 	pt_redis *r = ctx;
-	char key[PT_RESOURCE_NAME_MAX + 32], prefix[64], from[24], to[24], span[24];
+	char key[PT_RESOURCE_NAME_MAX + 32], prefix[64], used[72], from[24], to[24], span[24];
 	int64_t now = pt_daemon_now_ms();
-	if (r->state != LINK_ONLINE || r->closing || !pt_registry_shared(&r->d->reg, id))
-		return; /* held here: a rejoin sends it where it now is */
+	if (r->state != LINK_ONLINE || r->closing)
+		return; /* a rejoin sends it where it now is */
 	resource_key(key, sizeof key, res->uid, res->name);
 	member_prefix(r, prefix, sizeof prefix, id);
+	snprintf(used, sizeof used, "%s:used:%" PRIu64 ":", r->instance, id);
 	snprintf(from, sizeof from, "%" PRId64, from_ms - now);
 	snprintf(to, sizeof to, "%" PRId64, to_ms - now);
 	snprintf(span, sizeof span, "%" PRId64, res->dio.window_ms + res->dio.guard_ms);
-	const char *argv[] = {"move", prefix, from, to, span};
-	if (script(r, REQ_CHANGE, key, NULL, 5, argv) != 0)
+	const char *argv[] = {"move", prefix, used, from, to, span};
+	if (script(r, REQ_CHANGE, key, NULL, 6, argv) != 0)
 		link_fail(r, "cannot send a start's move");
 }
 
@@ -647,14 +686,14 @@ static void heartbeat(pt_redis *r)
 		link_fail(r, "cannot send a heartbeat");
 }
 
-static void heartbeat_reply(pt_redis *r, const redisReply *x)
+static void heartbeat_reply(pt_redis *r, const request *q, const redisReply *x)
 {
 	size_t daemons = 0, away = 0;
 	if (!x || x->type != REDIS_REPLY_ARRAY || x->elements < 1) {
 		link_fail(r, "unexpected heartbeat reply");
 		return;
 	}
-	learn_clock(r, reply_int(x, 0));
+	clock_learn(r, q, reply_int(x, 0));
 	for (size_t i = 1; i + 1 < x->elements; i += 2) {
 		const redisReply *name = x->element[i];
 		daemons++;
@@ -687,7 +726,7 @@ static int sync_resource(pt_redis *r, const pt_resource *res, int64_t now)
 {
 	int64_t span = res->dio.window_ms + res->dio.guard_ms;
 	char key[PT_RESOURCE_NAME_MAX + 32], spanbuf[24];
-	static char text[SYNC_CHUNK][2][48];
+	static char text[SYNC_CHUNK][2][64];
 	const char *argv[2 + 2 * SYNC_CHUNK] = {"sync", spanbuf};
 	size_t i = 0;
 	int sent = 0;
@@ -699,8 +738,9 @@ static int sync_resource(pt_redis *r, const pt_resource *res, int64_t now)
 			const pt_dio_start *st = &res->dio.starts[i];
 			if (st->at_ms <= now - span || pt_registry_shared(&r->d->reg, st->reservation))
 				continue; /* gone by, or Redis has it */
-			snprintf(text[n][0], sizeof text[n][0], "%s:%" PRIu64 ":%" PRId64, r->instance,
-				 st->reservation, st->at_ms);
+			/* a start gone by was made: out of reach of releases, as moved ones */
+			snprintf(text[n][0], sizeof text[n][0], "%s:%s%" PRIu64 ":%" PRId64, r->instance,
+				 st->at_ms <= now ? "used:" : "", st->reservation, st->at_ms);
 			snprintf(text[n][1], sizeof text[n][1], "%" PRId64, st->at_ms - now);
 			argv[2 + 2 * n] = text[n][0];
 			argv[3 + 2 * n] = text[n][1];
@@ -981,7 +1021,7 @@ static void dispatch(pt_redis *r, request *q, const redisReply *x)
 		sync_reply(r, x);
 		return;
 	case REQ_HEARTBEAT:
-		heartbeat_reply(r, x);
+		heartbeat_reply(r, q, x);
 		return;
 	default:
 		return;
@@ -1071,6 +1111,7 @@ int pt_redis_open(pt_daemon *d, const pt_redis_options *o, pt_redis **out, char 
 	r->opt = *o;
 	r->retry_ms = RETRY_MIN_MS;
 	r->daemons = 1;
+	r->clock[0].rtt_ms = r->clock[1].rtt_ms = -1;
 	if (parse_url(r, o->url, err, err_len) != PT_OK) {
 		free(r);
 		return PT_EINVAL;

@@ -20,10 +20,12 @@
 --     what waited in its sockets).
 --   release FROM_DELTA PREFIX
 --     Removes PREFIX's starts at or after now + FROM_DELTA; returns how many.
---   move PREFIX FROM_DELTA TO_DELTA SPAN
---     PREFIX's start nearest now + FROM_DELTA really happened at
---     now + TO_DELTA (its command started late): its score moves there,
---     never earlier. Returns 1 when moved, else 0.
+--   move PREFIX USED FROM_DELTA TO_DELTA SPAN
+--     PREFIX's start nearest now + FROM_DELTA has been made, at
+--     now + TO_DELTA: its score moves there (never earlier) and its member
+--     is renamed from PREFIX... to USED..., out of reach of PREFIX's
+--     releases (the start is used, wherever the clocks put it). Returns 1
+--     when found, else 0.
 --   sync SPAN MEMBER DELTA [MEMBER DELTA ...]
 --     Adds starts a daemon granted while it could not reach Redis; returns
 --     {count, latest start - now}.
@@ -164,9 +166,10 @@ local function release()
 end
 
 local function move()
-	local prefix, from, to = ARGV[2], now + tonumber(ARGV[3]), now + tonumber(ARGV[4])
+	local prefix, used = ARGV[2], ARGV[3]
+	local from, to, span = now + tonumber(ARGV[4]), now + tonumber(ARGV[5]), tonumber(ARGV[6])
 	local best, best_score = nil, nil
-	local flat = redis.call('ZRANGEBYSCORE', key, now - tonumber(ARGV[5]), '+inf', 'WITHSCORES')
+	local flat = redis.call('ZRANGEBYSCORE', key, from - span, from + span, 'WITHSCORES')
 	for i = 1, #flat, 2 do
 		local score = tonumber(flat[i + 1])
 		if string.sub(flat[i], 1, #prefix) == prefix and
@@ -174,11 +177,12 @@ local function move()
 			best, best_score = flat[i], score
 		end
 	end
-	if best == nil or to <= best_score then
+	if best == nil then
 		return 0
 	end
-	redis.call('ZADD', key, 'XX', to, best)
-	keep_until_unused(tonumber(ARGV[5]))
+	redis.call('ZREM', key, best)
+	redis.call('ZADD', key, math.max(to, best_score), used .. string.sub(best, #prefix + 1))
+	keep_until_unused(span)
 	return 1
 end
 

@@ -908,6 +908,10 @@ int pt_registry_started(pt_registry *r, uint32_t uid, const char *name, uint64_t
 			pt_resource **out)
 {
 	pt_resource *res = pt_registry_find(r, uid, name);
+	/* it happened before we heard of it: a clock read later, or rounded up,
+	 * must not make it a future start that a release could drop */
+	if (started_ms > now_ms)
+		started_ms = now_ms;
 	if (!res || pt_dio_move(&res->dio, id, granted_ms, started_ms) != PT_OK)
 		return PT_ENOENT;
 	*out = res;

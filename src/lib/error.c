@@ -13,6 +13,7 @@ const char *pt_strerror(int code)
 	case PT_EINFEASIBLE: return "schedule can never satisfy the limit";
 	case PT_ENOENT: return "not found";
 	case PT_EIO: return "input/output error";
+	case PT_EBUSY: return "held by another process";
 	}
 	return "unknown error";
 }
