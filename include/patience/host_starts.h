@@ -50,6 +50,9 @@ int pt_host_starts_parse(const unsigned char *buf, size_t len, pt_host_starts *o
 int pt_host_starts_format(const pt_host_starts *s, unsigned char **buf, size_t *len);
 void pt_host_starts_release(pt_host_starts *s);
 
+/* name's entry, or NULL. */
+pt_host_entry *pt_host_starts_find(const pt_host_starts *s, const char *name);
+
 /* name's entry, created with this limit when new (limit per window_ms,
  * guard_ms, burst; the limit divided by share_of, at least 1), taking no
  * start before the daemon's horizon has left its window. NULL: out of

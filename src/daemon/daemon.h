@@ -33,6 +33,7 @@
 #include "patience/breaker.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
+#include "patience/host_starts.h"
 #include "patience/limit_set.h"
 #include "patience/settings.h"
 
@@ -233,6 +234,11 @@ uint64_t pt_registry_new_id(pt_registry *r);
  * pt_registry_acquire without the search. */
 int pt_registry_grant_at(pt_registry *r, const pt_acquire *a, uint64_t id, int64_t base_ms,
 			 int64_t now_ms, pt_placement *out);
+
+/* Reserve a's starts at base_ms, as made elsewhere (the host's shared
+ * starts, made while no daemon ran): kept and saved as the daemon's own. */
+int pt_registry_reserve_at(pt_registry *r, const pt_acquire *a, int64_t base_ms, int64_t now_ms,
+			   pt_placement *out);
 
 /* Was reservation id placed by Redis (pt_registry_grant_at)? false when
  * unknown (its record is gone). */
@@ -695,6 +701,8 @@ typedef struct pt_daemon {
 	int64_t refused_logged_ms; /* monotonic: when too_many_clients was last logged */
 	int pid_fd;
 	char pid_path[PATH_MAX];
+	pt_host_file host;       /* the host's shared starts, locked while we run */
+	int64_t host_horizon_ms; /* no grant of ours is later than this */
 	bool stopping;
 	bool accept_starved; /* accept failed for want of descriptors */
 	char line[PT_LINE_MAX]; /* the request being answered */
@@ -718,6 +726,16 @@ struct pt_conn {
 	pt_conn *held_next;
 	pt_conn *prev, *next;
 };
+
+/* ---- host.c: the host's shared starts file, held while the daemon runs ---- */
+
+/* Lock it (waiting for runs that use it), take in the starts they made,
+ * and leave our pid, horizon and share there. 0, or -1 with err. */
+int pt_daemon_host_open(pt_daemon *d, char *err, size_t err_len);
+/* A grant's last start: keep the file's horizon ahead of it. */
+void pt_daemon_host_granted(pt_daemon *d, int64_t last_start_ms);
+/* Write the horizon a last time and let go of the file. */
+void pt_daemon_host_close(pt_daemon *d);
 
 /* server.c: a place for a reply that comes later (Redis); every later
  * reply of c waits behind it. NULL when out of memory (c is closed). */

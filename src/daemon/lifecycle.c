@@ -249,7 +249,8 @@ static int open_state(pt_daemon *d, const pt_daemon_config *cfg, char *err, size
 static int start(pt_daemon *d, const pt_daemon_config *cfg, char *err, size_t err_len)
 {
 	if (pt_make_private_dir_for(d->opt.socket_path, err, err_len) != PT_OK ||
-	    lock_pid_file(d, err, err_len) != 0 || open_state(d, cfg, err, err_len) != 0)
+	    lock_pid_file(d, err, err_len) != 0 || open_state(d, cfg, err, err_len) != 0 ||
+	    pt_daemon_host_open(d, err, err_len) != 0)
 		return -1;
 	d->base = event_base_new();
 	if (!d->base || event_base_priority_init(d->base, PT_EVENT_PRIORITIES) != 0)
@@ -286,6 +287,7 @@ static void teardown(pt_daemon *d)
 		pt_registry_commit(&d->reg);
 		pt_registry_release(&d->reg);
 	}
+	pt_daemon_host_close(d);
 	pt_memo_release(&d->memos);
 	pt_breaker_table_release(&d->breakers);
 	if (d->store)
@@ -305,6 +307,7 @@ int pt_daemon_run(const pt_daemon_options *opt, const pt_daemon_config *cfg, cha
 	d->opt = *opt;
 	d->listen_fd = -1;
 	d->pid_fd = -1;
+	d->host.fd = -1;
 	pt_log_set_level(opt->log_level);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();

@@ -341,6 +341,7 @@ static void granted(req *q, const pt_acquire *a, const pt_placement *p, pt_grant
 	put_int(q, out, "max_late_ms", p->guard_ms > doubt_ms ? p->guard_ms - doubt_ms : 0);
 	put(q, out, "backend", cJSON_CreateString(pt_grant_mode_name(mode)));
 	q->durable = true;
+	pt_daemon_host_granted(q->d, p->start_ms + a->offsets[a->k - 1]);
 	pt_metrics_acquired(&q->d->metrics, PT_ACQ_GRANTED, p->start_ms - q->asked);
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): \"%s\" reservation %" PRIu64
 	       ": %zu starts from %+" PRId64 " ms (at %" PRId64 ", %s)", q->c->id, q->c->uid,

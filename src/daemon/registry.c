@@ -762,10 +762,10 @@ static int place_grant(pt_registry *r, pt_resource *res, const pt_acquire *a, ui
 	return acquire_grant(r, res, a, id, shared, out);
 }
 
-/* Places a (at *base, placed by Redis, which then holds its starts; or at
- * the least base the rule allows when base is NULL) and grants it under id. */
+/* Places a (at *base when given, else at the least base the rule allows)
+ * and grants it under id; shared: Redis placed it and holds its starts. */
 static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
-			  const int64_t *base, int64_t now_ms, pt_placement *out)
+			  const int64_t *base, bool shared, int64_t now_ms, pt_placement *out)
 {
 	pt_resource *res;
 	bool created;
@@ -778,7 +778,7 @@ static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
 	else
 		rc = acquire_place(res, a, now_ms, out);
 	if (rc == PT_OK)
-		rc = place_grant(r, res, a, id, base != NULL, now_ms, out);
+		rc = place_grant(r, res, a, id, shared, now_ms, out);
 	if (rc != PT_OK && created)
 		res_destroy(r, res);
 	return rc;
@@ -787,13 +787,19 @@ static int registry_place(pt_registry *r, const pt_acquire *a, uint64_t id,
 int pt_registry_acquire(pt_registry *r, const pt_acquire *a, int64_t now_ms,
 			pt_placement *out)
 {
-	return registry_place(r, a, pt_registry_new_id(r), NULL, now_ms, out);
+	return registry_place(r, a, pt_registry_new_id(r), NULL, false, now_ms, out);
 }
 
 int pt_registry_grant_at(pt_registry *r, const pt_acquire *a, uint64_t id, int64_t base_ms,
 			 int64_t now_ms, pt_placement *out)
 {
-	return registry_place(r, a, id, &base_ms, now_ms, out);
+	return registry_place(r, a, id, &base_ms, true, now_ms, out);
+}
+
+int pt_registry_reserve_at(pt_registry *r, const pt_acquire *a, int64_t base_ms, int64_t now_ms,
+			   pt_placement *out)
+{
+	return registry_place(r, a, pt_registry_new_id(r), &base_ms, false, now_ms, out);
 }
 
 bool pt_registry_shared(const pt_registry *r, uint64_t id)

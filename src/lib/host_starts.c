@@ -223,13 +223,21 @@ static pt_host_entry *entry_new(pt_host_starts *s, const char *name, int64_t lim
 	return &s->entries[s->n++];
 }
 
-pt_host_entry *pt_host_starts_entry(pt_host_starts *s, const char *name, int64_t limit,
-				    int64_t window_ms, int64_t guard_ms, int64_t burst,
-				    int64_t now_ms)
+pt_host_entry *pt_host_starts_find(const pt_host_starts *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->entries[i].name, name) == 0)
 			return &s->entries[i];
+	return NULL;
+}
+
+pt_host_entry *pt_host_starts_entry(pt_host_starts *s, const char *name, int64_t limit,
+				    int64_t window_ms, int64_t guard_ms, int64_t burst,
+				    int64_t now_ms)
+{
+	pt_host_entry *found = pt_host_starts_find(s, name);
+	if (found)
+		return found;
 	int64_t share = s->share_of > 1 ? limit / s->share_of : limit;
 	pt_host_entry *e = entry_new(s, name, share >= 1 ? share : 1, window_ms, guard_ms, burst);
 	if (e && s->horizon_ms > now_ms - window_ms - guard_ms)

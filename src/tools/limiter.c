@@ -1,10 +1,12 @@
 #include "limiter.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "client/host_limiter.h"
 #include "exec/clock.h"
 #include "exec/signals.h"
 #include "patience/calendar.h"
@@ -14,6 +16,7 @@
 #define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
 #define RECONNECT_TRIES 10     /* after losing the daemon mid-request... */
 #define RECONNECT_PAUSE_MS 100 /* ...this far apart */
+#define BUSY_PAUSE_MS 100      /* a daemon that holds the host's starts is asked again after this */
 
 /* realtime - monotonic, in ms, read now. */
 static int64_t clock_offset_ms(void)
@@ -28,11 +31,6 @@ void limiter_say_unavailable(bool *said, const char *tool, const char *why,
 		return;
 	*said = true;
 	fprintf(stderr, "%s: daemon unavailable (%s); using %s\n", tool, why, instead);
-}
-
-static void say_fallback(limiter *l, const char *why)
-{
-	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, "local limits");
 }
 
 /* Connect, starting a daemon when none answers: also when ours died
@@ -52,25 +50,18 @@ int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, c
 	return rc;
 }
 
-static void connect_daemon(limiter *l)
+/* The daemon went away: it is likely being restarted (by us, another
+ * client or its supervisor), and a connection made while it comes up can
+ * be refused or reset. Try for a while, starting one if none answers (a
+ * start that failed before may work now: the daemon did run). */
+static void reconnect_daemon(limiter *l, char *err, size_t err_len)
 {
-	char err[256];
-	if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err) != PT_OK)
-		say_fallback(l, err);
-}
-
-/* The daemon went away while we waited for its answer: it is likely being
- * restarted (by us, another client or its supervisor), and a connection
- * made while it comes up can be refused or reset. Try for a while. */
-static void reconnect_daemon(limiter *l)
-{
-	char err[256];
+	l->start_failed = false;
 	for (int i = 0; i < RECONNECT_TRIES && !pt_signals_pending(); i++) {
-		if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err) == PT_OK)
+		if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) == PT_OK)
 			return;
 		nanosleep(&(struct timespec){0, RECONNECT_PAUSE_MS * 1000000L}, NULL);
 	}
-	say_fallback(l, err);
 }
 
 int limiter_init(limiter *l, const limiter_config *cfg)
@@ -106,8 +97,15 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 		return -1;
 	}
 	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
-	if (cfg->daemon_enabled)
-		connect_daemon(l);
+	l->host = (pt_host_limiter){
+		.socket_path = cfg->daemon_socket, .resource = cfg->resource_id,
+		.limit = cfg->rate_limit, .window_ms = cfg->window_ms, .guard_ms = cfg->guard_ms,
+		.burst = cfg->burst,
+	};
+	if (cfg->daemon_enabled) {
+		char err[256];
+		limiter_connect(&l->client, &l->cfg, &l->start_failed, err, sizeof err);
+	}
 	return 0;
 }
 
@@ -117,18 +115,25 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 static void release_held(limiter *l, int64_t from_mono_ms)
 {
 	char err[256];
-	if (from_mono_ms <= l->used_ms)
-		from_mono_ms = l->used_ms + 1; /* moved to where it was made, it is used */
 	if (l->held && l->client.fd >= 0)
 		pt_client_release(&l->client, l->held, from_mono_ms + l->held_offset_ms, true, err,
 				  sizeof err);
 	l->held = 0;
 }
 
+/* Give back our starts in the host's file from from_mono_ms on. */
+static void release_host(limiter *l, int64_t from_mono_ms)
+{
+	if (l->host.held)
+		pt_host_cancel(&l->host, from_mono_ms + l->host_offset_ms);
+	l->host.held = 0;
+}
+
 void limiter_release(limiter *l)
 {
 	/* A start in this very millisecond may be the one just used. */
 	release_held(l, pt_monotonic_ms() + 1);
+	release_host(l, pt_monotonic_ms() + 1 > l->used_ms ? pt_monotonic_ms() + 1 : l->used_ms + 1);
 	pt_client_close(&l->client);
 	pt_limit_set_release(&l->local);
 }
@@ -140,6 +145,8 @@ void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms)
 	l->last_late_ms = started_ms - granted_ms;
 	l->used_ms = started_ms;
 	pt_limit_set_move(&l->local, l->local_id, granted_ms, started_ms);
+	if (l->host.held)
+		pt_host_started(&l->host, granted_ms + l->host_offset_ms, started_ms + l->host_offset_ms);
 	if (!l->held || l->client.fd < 0)
 		return;
 	/* the grant's own offset gives back exactly its start time */
@@ -258,6 +265,7 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 		fprintf(stderr, "%sSharing \"%s\" through patience-daemon.\n", p->verbose_prefix,
 			p->resource_id);
 	l->shared = true;
+	l->ever_shared = true;
 	say_outage(l, &g);
 	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
 			       g.burst != p->burst ||
@@ -266,45 +274,120 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	l->held = g.reservation;
 	l->held_offset_ms = offset;
 	l->guard_ms = g.max_late_ms;
+	/* the daemon's limit is the shared one: the host's file keeps it too */
+	l->host.limit = g.limit;
+	l->host.window_ms = g.window_ms;
+	l->host.guard_ms = g.guard_ms;
+	l->host.burst = g.burst;
 	*base = g.start_ms - offset;
 	return 0;
 }
 
-/* The daemon's grant (*base), connecting first (once per grant); false,
- * having said why, to go local. */
+/* The daemon's grant (*base), connecting first; when it is lost (now, or
+ * since an earlier grant of this run), reconnecting and asking once more.
+ * false, with the reason in err, when it does not answer. */
 static bool grant_from_daemon(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
-			      int64_t *base)
+			      int64_t *base, char *err, size_t err_len)
 {
-	char err[256];
 	bool was_connected = l->client.fd >= 0;
 	if (!was_connected)
-		connect_daemon(l);
-	if (l->client.fd < 0)
-		return false;
-	if (daemon_grant(l, offsets, k, not_before, base, err, sizeof err) == 0)
+		limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len);
+	if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before, base, err, err_len) == 0)
 		return true;
-	/* Lost while we waited in its queue: a restarted daemon holds our
-	 * reservations, so find it again before going local. */
-	if (was_connected && !pt_signals_pending()) {
-		reconnect_daemon(l);
-		if (l->client.fd >= 0 &&
-		    daemon_grant(l, offsets, k, not_before, base, err, sizeof err) == 0)
+	if ((!was_connected && !l->ever_shared) || pt_signals_pending())
+		return false;
+	reconnect_daemon(l, err, err_len);
+	return l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before, base, err, err_len) == 0;
+}
+
+/* The caller's own limits for the host's file: the local scheduler's least
+ * base (monotonic inside, realtime at the edge). */
+typedef struct local_view {
+	limiter *l;
+	const int64_t *offsets;
+	size_t k;
+} local_view;
+
+static int local_place(void *ctx, int64_t from_ms, int64_t *base_ms)
+{
+	local_view *v = ctx;
+	int64_t base;
+	int rc = pt_limit_set_find(&v->l->local, from_ms - v->l->host_offset_ms, v->offsets, v->k,
+				   &base);
+	*base_ms = base + v->l->host_offset_ms;
+	return rc;
+}
+
+/* No daemon answers: the host's shared starts. 0 with *base; 1 when a
+ * daemon holds them (alive, but not answering us); -1 when they cannot be
+ * used (err says why). */
+static int host_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
+		      int64_t *base, char *err, size_t err_len)
+{
+	local_view v = {l, offsets, k};
+	int64_t at;
+	l->host_offset_ms = clock_offset_ms();
+	pt_limit_set_expire(&l->local, pt_monotonic_ms());
+	int rc = pt_host_grant(&l->host, offsets, k, not_before + l->host_offset_ms, local_place, &v,
+			       &at, err, err_len);
+	if (rc == PT_EBUSY)
+		return 1;
+	if (rc != PT_OK)
+		return -1;
+	*base = at - l->host_offset_ms;
+	/* out of memory costs only our own view: the file holds them */
+	(void)pt_limit_set_reserve(&l->local, l->local_id, *base, offsets, k);
+	l->guard_ms = l->host.guard_ms;
+	return 0;
+}
+
+/* Say once why the daemon is not used, and what is used instead. */
+static void say_instead(limiter *l, const char *why, bool on_host, const char *host_err)
+{
+	char instead[PATH_MAX + 128];
+	if (on_host)
+		snprintf(instead, sizeof instead, "the host's shared limits (%s.starts)",
+			 l->cfg.daemon_socket);
+	else
+		snprintf(instead, sizeof instead, "local limits (%.*s)", PATH_MAX + 64, host_err);
+	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, instead);
+}
+
+/* A grant shared with every other run of the host: the daemon's, else the
+ * host's starts file, waiting while a daemon holds that file but does not
+ * answer. false for local limits (having said why). */
+static bool shared_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
+			 int64_t *base)
+{
+	char why[256] = "", err[PATH_MAX + 64];
+	for (bool said_busy = false;;) {
+		if (grant_from_daemon(l, offsets, k, not_before, base, why, sizeof why))
 			return true;
+		if (pt_signals_pending())
+			return false; /* the run ends: no fallback to speak of */
+		int rc = host_grant(l, offsets, k, not_before, base, err, sizeof err);
+		if (rc <= 0) {
+			say_instead(l, why, rc == 0, err);
+			return rc == 0;
+		}
+		if (!said_busy)
+			fprintf(stderr, "%s: the daemon does not answer (%s) but holds %s.starts; "
+				"waiting for it\n", l->cfg.tool, why, l->cfg.daemon_socket);
+		said_busy = true;
+		nanosleep(&(struct timespec){0, BUSY_PAUSE_MS * 1000000L}, NULL);
 	}
-	if (!pt_signals_pending()) /* else the run ends: no fallback to speak of */
-		say_fallback(l, err);
-	return false;
 }
 
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms)
 {
 	int64_t base = not_before_ms;
-	release_held(l, cancel_from_ms);
 	if (cancel_from_ms <= l->used_ms)
-		cancel_from_ms = l->used_ms + 1;
+		cancel_from_ms = l->used_ms + 1; /* moved to where it was made, it is used */
+	release_held(l, cancel_from_ms);
+	release_host(l, cancel_from_ms);
 	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
-	if (l->cfg.daemon_enabled && grant_from_daemon(l, offsets, k, not_before_ms, &base))
+	if (l->cfg.daemon_enabled && shared_grant(l, offsets, k, not_before_ms, &base))
 		return base;
 	l->shared = false;
 	l->guard_ms = l->cfg.guard_ms;

@@ -1,9 +1,12 @@
 /* Where a rate-limited run gets its start times: the daemon when asked to
  * (shared with every other process), else a local Diophantine scheduler
  * holding only this run's starts. If the daemon cannot be reached, or stops
- * answering mid-run, the run says so once and continues on local limits,
- * trying the daemon again at its next grant. Times are CLOCK_MONOTONIC ms
- * here; the daemon's realtime ms are converted at the boundary. */
+ * answering mid-run, the run reconnects (starting a daemon, as a fresh run
+ * would) and only then falls back, saying so once: to the host's shared
+ * starts beside the socket (client/host_limiter.h), so that every run of
+ * the host still shares one limit, or to local limits when that file
+ * cannot be used. It tries the daemon again at its next grant. Times are
+ * CLOCK_MONOTONIC ms here; realtime ms are converted at the boundary. */
 #ifndef PT_TOOLS_LIMITER_H
 #define PT_TOOLS_LIMITER_H
 
@@ -11,6 +14,7 @@
 #include <stdint.h>
 
 #include "client/client.h"
+#include "client/host_limiter.h"
 #include "patience/diophantine.h"
 #include "patience/limit.h"
 #include "patience/limit_set.h"
@@ -45,6 +49,7 @@ typedef struct limiter {
 	bool said_limit;     /* told that the daemon's limit differs from ours */
 	bool in_outage;      /* the last grant came from the daemon's local share */
 	bool shared;         /* the last grant came from the daemon */
+	bool ever_shared;    /* a daemon has granted this run (so one should be there) */
 	bool refused;        /* the daemon answered an acquire with an error */
 	pt_limit_set local;
 	pt_limit extra[PT_LIMITS_MAX]; /* the limits the daemon is told beside the primary */
@@ -56,6 +61,8 @@ typedef struct limiter {
 	int64_t last_late_ms;   /* how late the last start was after its grant (-1: none) */
 	int64_t used_ms;        /* the last start as made (monotonic): never given back */
 	int64_t daemon_guard_ms; /* the daemon's guard in force as it last said (0: none) */
+	pt_host_limiter host;   /* the host's shared starts, when no daemon answers */
+	int64_t host_offset_ms; /* realtime - monotonic of our grant from it */
 } limiter;
 
 /* Say once (*said), even with --quiet, that the daemon cannot be reached
