@@ -35,6 +35,7 @@ struct pt_reservation {
 	int64_t last_ms;    /* no start of it is held after this */
 	int64_t expires_ms; /* its ttl: starts still ahead then are dropped */
 	int64_t priority;
+	int64_t made_ms; /* its latest start a client said it made (INT64_MIN: none) */
 	bool shared;     /* placed by Redis, which holds its starts */
 	char *client_id; /* owned, may be NULL */
 	pt_owner *owner;
@@ -317,6 +318,7 @@ static pt_reservation *rsv_create(pt_registry *r, uint64_t id, pt_resource *res)
 		return NULL;
 	v->id = id;
 	v->res = res;
+	v->made_ms = INT64_MIN;
 	size_t s = rsv_hash(id) & (r->rsv_cap - 1);
 	v->chain = r->rsv_slots[s];
 	r->rsv_slots[s] = v;
@@ -844,6 +846,8 @@ int pt_registry_cancel(pt_registry *r, uint32_t uid, uint64_t id, int64_t from_m
 	/* A start at this very millisecond may be the one the client just made. */
 	if (from_ms <= now_ms && !unused)
 		from_ms = now_ms + 1;
+	if (from_ms <= v->made_ms)
+		from_ms = v->made_ms + 1; /* its client said it was made: it counts */
 	*released = res_cancel(v->res, id, from_ms);
 	if (*released)
 		store_release(r, v, from_ms);
@@ -921,6 +925,10 @@ int pt_registry_started(pt_registry *r, uint32_t uid, const char *name, uint64_t
 	if (!res || pt_dio_move(&res->dio, id, granted_ms, started_ms) != PT_OK)
 		return PT_ENOENT;
 	*out = res;
+	pt_reservation *v = rsv_find(r, id);
+	int64_t made = started_ms > granted_ms ? started_ms : granted_ms;
+	if (v && v->res == res && made > v->made_ms)
+		v->made_ms = made;
 	if (!res->lateness && !(res->lateness = calloc(1, sizeof *res->lateness)))
 		return PT_ENOMEM;
 	pt_lateness_add(res->lateness, started_ms - granted_ms, now_ms);

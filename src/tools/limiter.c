@@ -109,6 +109,14 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	return 0;
 }
 
+/* The first start from from_ms on that can be unused: the last start made
+ * is used, wherever its command's start moved it (a ms rounded up may lie
+ * past the clock read after the attempt). */
+static int64_t unused_from(const limiter *l, int64_t from_ms)
+{
+	return from_ms > l->used_ms ? from_ms : l->used_ms + 1;
+}
+
 /* Give back the held grant's starts from from_mono_ms on: never used, so
  * the daemon frees them even when their time has passed (we woke late).
  * The grant's own clock offset converts back to exactly its start times. */
@@ -132,8 +140,9 @@ static void release_host(limiter *l, int64_t from_mono_ms)
 void limiter_release(limiter *l)
 {
 	/* A start in this very millisecond may be the one just used. */
-	release_held(l, pt_monotonic_ms() + 1);
-	release_host(l, pt_monotonic_ms() + 1 > l->used_ms ? pt_monotonic_ms() + 1 : l->used_ms + 1);
+	int64_t from = unused_from(l, pt_monotonic_ms() + 1);
+	release_held(l, from);
+	release_host(l, from);
 	pt_client_close(&l->client);
 	pt_limit_set_release(&l->local);
 }
@@ -382,8 +391,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 		      int64_t cancel_from_ms)
 {
 	int64_t base = not_before_ms;
-	if (cancel_from_ms <= l->used_ms)
-		cancel_from_ms = l->used_ms + 1; /* moved to where it was made, it is used */
+	cancel_from_ms = unused_from(l, cancel_from_ms);
 	release_held(l, cancel_from_ms);
 	release_host(l, cancel_from_ms);
 	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
