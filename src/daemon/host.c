@@ -2,7 +2,8 @@
  * side: it takes the file's lock before it serves and holds it for its
  * whole life, so that runs which cannot reach it know it is alive. It
  * first takes in the starts runs made there while no daemon ran (they
- * count like its own grants), then leaves the file empty but for what a
+ * count like its own grants; a start still ahead is asked for again by its
+ * run, which always tries a daemon first), then leaves the file empty but for what a
  * run must know if the daemon dies: how far ahead it may have granted
  * (horizon_ms, kept ahead of every grant) and how many daemons share each
  * limit (its share, with Redis). */
@@ -29,11 +30,13 @@ static int take_start(pt_daemon *d, const pt_host_entry *e, int64_t at_ms, int64
 	return pt_registry_reserve_at(&d->reg, &a, at_ms, now_ms, &p);
 }
 
-/* e's starts, its wait and its bucket, into the registry. */
+/* e's starts made, its wait and its bucket, into the registry. Starts
+ * still ahead are left out: their runs ask a daemon again when their time
+ * comes (and use them only through the file, when none answers). */
 static void take_entry(pt_daemon *d, const pt_host_entry *e, int64_t now_ms)
 {
 	size_t taken = 0;
-	for (size_t i = 0; i < e->dio.count; i++) {
+	for (size_t i = 0; i < e->dio.count && e->dio.starts[i].at_ms <= now_ms; i++) {
 		int64_t at = e->dio.starts[i].at_ms;
 		if (at > now_ms - e->dio.window_ms - e->dio.guard_ms &&
 		    take_start(d, e, at, now_ms) == PT_OK)

@@ -175,6 +175,16 @@ bool limiter_shared(const limiter *l)
 	return l->shared;
 }
 
+const char *limiter_source(const limiter *l)
+{
+	return l->shared ? "daemon" : l->host.held ? "host" : "local";
+}
+
+int64_t limiter_guard_in_force(const limiter *l)
+{
+	return l->daemon_guard_ms > 0 ? l->daemon_guard_ms : l->host.guard_ms;
+}
+
 bool limiter_wants_daemon(const limiter *l)
 {
 	return l->cfg.daemon_enabled && !l->held;

@@ -93,6 +93,12 @@ void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms);
 bool limiter_refused(const limiter *l);
 /* Did the current grant come from the daemon? */
 bool limiter_shared(const limiter *l);
+/* Who placed the current grant: "daemon", "host" (the host's shared
+ * starts) or "local". */
+const char *limiter_source(const limiter *l);
+/* The guard in force for our starts: the daemon's as it last said, else
+ * our own. */
+int64_t limiter_guard_in_force(const limiter *l);
 /* Should the daemon be asked again: it is on, and our grant is local. */
 bool limiter_wants_daemon(const limiter *l);
 

@@ -626,6 +626,8 @@ static void attempt_started(void *ctx, int64_t started_ns)
 {
 	retry_state *st = ctx;
 	limiter_started(&st->lim, st->last_start_ms, (started_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
+	report_attempt_late(&st->report, st->report.count, st->lim.last_late_ms);
+	st->report.guard_ms = limiter_guard_in_force(&st->lim);
 }
 
 static int run_attempt(retry_state *st, int n, char **argv, bool limited,
@@ -695,7 +697,7 @@ static int retry_loop(retry_state *st)
 			return finish(st, &o, n - 1, stop);
 		st->last_start_ms = start_ms;
 		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS,
-				     !plan->limited ? NULL : limiter_shared(&st->lim) ? "daemon" : "local");
+				     !plan->limited ? NULL : limiter_source(&st->lim));
 		int ran = run_attempt(st, n, plan->command, true, &r);
 		lease_release(&st->lease);
 		if (ran < 0)

@@ -419,16 +419,20 @@ static int run_loop(rpr_state *st)
 		fprintf(st->report, "rpr: --cron: the schedule has no time in the next 9 years\n");
 		return RPR_EXIT_USAGE;
 	}
-	while (start >= 0 && start < end) {
+	for (bool asked_again = false; start >= 0 && start < end;) {
 		int sig = wait_for(st, start), rc = sig ? 128 + sig : get_ready(st);
 		if (rc)
 			return rc;
 		if (st->limited && limiter_refused(&st->lim))
 			return RPR_EXIT_USAGE;
-		if (st->limited && pt_monotonic_ms() > start + limiter_guard_ms(&st->lim)) {
-			start = rate_start(st, pt_monotonic_ms(), start); /* woke too late */
+		/* woke too late; or the start is not the daemon's: it may be back */
+		bool late = pt_monotonic_ms() > start + limiter_guard_ms(&st->lim);
+		if (st->limited && (late || (!asked_again && limiter_wants_daemon(&st->lim)))) {
+			asked_again = true;
+			start = rate_start(st, pt_monotonic_ms(), start);
 			continue;
 		}
+		asked_again = false;
 		st->last_start_ms = start;
 		run_record r;
 		rc = run_once(st, &r, st->stats.runs + 1);

@@ -56,8 +56,14 @@ void report_attempt_start(run_report *r, int n, int64_t started_ms, const char *
 	a->delay_ms = -1;
 	a->http_status = 0;
 	a->asked_ms = -1;
+	a->late_ms = -1;
 	r->count = n;
 	report_note(r, "Attempt %d/%d starting...", n, r->plan->attempts);
+}
+
+void report_attempt_late(run_report *r, int n, int64_t late_ms)
+{
+	r->attempts[n - 1].late_ms = late_ms;
 }
 
 void report_attempt_end(run_report *r, int n, int exit_code, int64_t duration_ms,
@@ -103,6 +109,8 @@ static cJSON *attempts_json(const run_report *r)
 			cJSON_AddNumberToObject(o, "delay_ms", (double)a->delay_ms);
 		if (a->granted_by)
 			cJSON_AddStringToObject(o, "granted_by", a->granted_by);
+		if (a->late_ms >= 0)
+			cJSON_AddNumberToObject(o, "late_ms", (double)a->late_ms);
 		if (a->http_status)
 			cJSON_AddNumberToObject(o, "http_status", a->http_status);
 		if (a->asked_ms >= 0)
@@ -130,6 +138,8 @@ static void print_json(const run_report *r, bool success, int exit_code, const c
 		pt_limit_list_format(&p->limits, limits, sizeof limits);
 		cJSON_AddStringToObject(o, "resource_id", p->resource_id);
 		cJSON_AddStringToObject(o, "limits", limits);
+		if (r->guard_ms > 0)
+			cJSON_AddNumberToObject(o, "guard_ms", (double)r->guard_ms);
 	}
 	cJSON_AddItemToObject(o, "attempt_log", attempts_json(r));
 	char *text = cJSON_PrintUnformatted(o);

@@ -101,12 +101,14 @@ stop_crowd() {
 	assert_contains "$output" '"wait_too_long"'
 }
 
-@test "no daemon and auto-start off: one warning, then local limits" {
+@test "no daemon and auto-start off: one warning, then the host's shared limits" {
 	run --separate-stderr patience fixed -d 0 -a 4 -r 2 -w 1s --daemon --no-daemon-auto-start \
-		--resource-id test:local -- "$PT_BIN/stamp"
+		--resource-id test:local --json -- "$PT_BIN/stamp"
 	assert_status 1
 	assert_eq "$(grep -c 'daemon unavailable' <<<"$stderr")" 1
-	assert_contains "$stderr" "using local limits"
+	assert_contains "$stderr" "using the host's shared limits ($SOCK.starts)"
+	assert_contains "$stderr" '"granted_by":"host"'
+	[[ -f $SOCK.starts ]]
 	run "$PT_BIN/window_check" 2 1000 "$LOG"
 	assert_status 0
 	assert_contains "$output" "starts 4,"
@@ -333,7 +335,7 @@ stop_crowd() {
 	assert_status 0
 }
 
-@test "a diophantine run that started on local limits moves to the daemon when it comes" {
+@test "a diophantine run that started on the host's shared limits moves to the daemon when it comes" {
 	"$PT_BIN/patience" dio -r 5 -w 10s -o 0,1s,2s --daemon --no-daemon-auto-start --json \
 		--resource-id test:late -- "$PT_BIN/stamp" 2>"$T/dio.err" 3>&- &
 	local runner=$!
@@ -341,15 +343,17 @@ stop_crowd() {
 	sleep 0.5
 	start_daemon
 	wait "$runner" || true
-	assert_eq "$(grep -c 'using local limits' "$T/dio.err")" 1
+	assert_eq "$(grep -c "using the host's shared limits" "$T/dio.err")" 1
 	assert_eq "$(wc -l <"$LOG")" 3
 	# --json says who granted each start.
 	assert_contains "$(tail -n 1 "$T/dio.err")" '"attempt":1,"outcome":"failed"'
-	assert_eq "$(tail -n 1 "$T/dio.err" | python3 -c 'import json,sys; print(" ".join(a["granted_by"] for a in json.load(sys.stdin)["attempt_log"]))')" "local daemon daemon"
-	# Attempts 2 and 3 were granted by the daemon.
+	assert_eq "$(tail -n 1 "$T/dio.err" | python3 -c 'import json,sys; print(" ".join(a["granted_by"] for a in json.load(sys.stdin)["attempt_log"]))')" "host daemon daemon"
+	# Attempts 2 and 3 were granted by the daemon, which took in attempt 1's
+	# start from the host's file when it started: it knows all three.
 	run ask '{"v":1,"op":"resources"}'
 	assert_contains "$output" '"resource":"test:late"'
-	assert_contains "$output" '"in_window":2'
+	assert_contains "$output" '"in_window":3'
+	assert_contains "$(cat "$T/daemon.log")" 'took 1 starts of "test:late" made while no daemon ran'
 }
 
 @test "--guard sets the guard of a resource the daemon creates" {
