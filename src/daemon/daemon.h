@@ -727,6 +727,11 @@ struct pt_conn {
 	pt_conn *prev, *next;
 };
 
+/* protocol.c: how late res's starts were made after their grants, as
+ * {"samples","p50","p99","p999","max","guard_floor_ms"} (the guard in force
+ * covers p99.9); NULL when no client reported a start (or out of memory). */
+struct cJSON *pt_starts_late_json(const pt_resource *res, int64_t now_ms);
+
 /* ---- host.c: the host's shared starts file, held while the daemon runs ---- */
 
 /* Lock it (waiting for runs that use it), take in the starts they made,

@@ -12,6 +12,7 @@
  * connection. The port shows every uid's resources: bind it where only
  * the operator reaches it (127.0.0.1 unless a firewall says otherwise). */
 #include "daemon/daemon.h"
+#include "patience/lateness.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -198,6 +199,37 @@ static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t
 				  (int64_t)u[i].waiting);
 }
 
+/* The guard in force per resource, and how late its starts were made
+ * (a summary over the last one to two minutes). */
+static void add_lateness(struct evbuffer *b, const pt_resource_usage *u, size_t n, int64_t now)
+{
+	static const struct {
+		const char *label;
+		int permille;
+	} q[] = {{"0.5", 500}, {"0.99", 990}, {"0.999", 999}, {"1", 1000}};
+	add_family(b, "patience_resource_guard_ms", "gauge",
+		   "The guard in force: starts this late still keep the limit.");
+	for (size_t i = 0; i < n; i++)
+		add_resource_line(b, "patience_resource_guard_ms", u[i].res->name, u[i].res->uid,
+				  u[i].res->dio.guard_ms);
+	add_family(b, "patience_start_lateness_ms", "summary",
+		   "How late commands started after their grants, as their clients said.");
+	for (size_t i = 0; i < n; i++) {
+		const pt_resource *res = u[i].res;
+		uint32_t count = res->lateness ? pt_lateness_count(res->lateness, now) : 0;
+		for (size_t k = 0; count && k < sizeof q / sizeof q[0]; k++) {
+			evbuffer_add_printf(b, "patience_start_lateness_ms{resource=\"");
+			add_label(b, res->name);
+			evbuffer_add_printf(b, "\",uid=\"%u\",quantile=\"%s\"} %" PRId64 "\n", res->uid,
+					    q[k].label,
+					    pt_lateness_quantile(res->lateness, q[k].permille, now));
+		}
+		if (count)
+			add_resource_line(b, "patience_start_lateness_ms_count", res->name, res->uid,
+					  count);
+	}
+}
+
 /* A per-breaker line: name{resource="..",uid="..",key="value"} v. */
 static void add_breaker_line(struct evbuffer *b, const char *name, const pt_breaker_entry *e,
 			     const char *key, const char *value, uint64_t v)
@@ -260,6 +292,7 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 	add_gauge(b, "patience_queued_acquires", "Acquires waiting in the queue for their turn.",
 		  (int64_t)d->n_queued);
 	add_resources(b, u, n);
+	add_lateness(b, u, n, now);
 	add_leases(b, &d->leases);
 	free(u);
 	add_breakers(b, &d->breakers);
@@ -357,6 +390,8 @@ static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int6
 	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, res->uid, res->name);
 	if (ok && e)
 		ok = add_breaker(o, e, now);
+	if (ok && res->lateness && pt_lateness_count(res->lateness, now))
+		ok = cJSON_AddItemToObject(o, "starts_late_ms", pt_starts_late_json(res, now));
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;

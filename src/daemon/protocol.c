@@ -18,6 +18,7 @@
 #include "patience/duration.h"
 #include "patience/limit.h"
 #include "patience/error.h"
+#include "patience/lateness.h"
 
 #define SERVER_NAME "patience-daemon " PATIENCE_VERSION
 
@@ -925,6 +926,24 @@ static void put_leases(req *q, cJSON *out)
 		cJSON_Delete(array);
 }
 
+cJSON *pt_starts_late_json(const pt_resource *res, int64_t now_ms)
+{
+	static const struct {
+		const char *key;
+		int permille;
+	} q[] = {{"p50", 500}, {"p99", 990}, {"p999", 999}, {"max", 1000}};
+	uint32_t n = res->lateness ? pt_lateness_count(res->lateness, now_ms) : 0;
+	cJSON *o = n ? cJSON_CreateObject() : NULL;
+	bool ok = o && cJSON_AddItemToObject(o, "samples", pt_json_int(n));
+	for (size_t i = 0; ok && i < sizeof q / sizeof q[0]; i++)
+		ok = cJSON_AddItemToObject(o, q[i].key, pt_json_int(pt_lateness_quantile(
+							      res->lateness, q[i].permille, now_ms)));
+	ok = ok && cJSON_AddItemToObject(o, "guard_floor_ms", pt_json_int(res->guard_floor_ms));
+	if (!ok)
+		cJSON_Delete(o);
+	return ok ? o : NULL;
+}
+
 static cJSON *usage_json(req *q, const pt_resource_usage *u)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -940,6 +959,8 @@ static cJSON *usage_json(req *q, const pt_resource_usage *u)
 	put_int(q, o, "next_free_ms", u->next_free_ms);
 	put_int(q, o, "waiting", (int64_t)u->waiting);
 	learned_json(q, o, u->res);
+	if (u->res->lateness && pt_lateness_count(u->res->lateness, q->now))
+		put(q, o, "starts_late_ms", pt_starts_late_json(u->res, q->now));
 	if (u->res->extra)
 		put(q, o, "limits", extra_json(q, u->res->extra));
 	if (u->res->tz)

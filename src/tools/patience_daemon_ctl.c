@@ -199,6 +199,24 @@ static void print_learned(const cJSON *r)
 	}
 }
 
+/* How late its starts were made, and the guard that covers it: "guard
+ * 64ms (set 20ms), starts made late by p50 1ms, p99 38ms, max 51ms (of 412
+ * in the last minutes)". */
+static void print_lateness(const cJSON *r)
+{
+	const cJSON *late = cJSON_GetObjectItemCaseSensitive(r, "starts_late_ms");
+	char guard[32], floor[32], p50[32], p99[32], max[32];
+	if (!late)
+		return;
+	pt_duration_format((int64_t)num(r, "guard_ms"), guard, sizeof guard);
+	pt_duration_format((int64_t)num(late, "guard_floor_ms"), floor, sizeof floor);
+	pt_duration_format((int64_t)num(late, "p50"), p50, sizeof p50);
+	pt_duration_format((int64_t)num(late, "p99"), p99, sizeof p99);
+	pt_duration_format((int64_t)num(late, "max"), max, sizeof max);
+	printf("      guard %s (set %s); starts made late by p50 %s, p99 %s, max %s (of %.0f in "
+	       "the last minutes)\n", guard, floor, p50, p99, max, num(late, "samples"));
+}
+
 /* "memos      2 (yours)", then each: resource, key, size, age. */
 static void print_memos(const cJSON *status, const cJSON *resources)
 {
@@ -268,6 +286,7 @@ static void print_status(const cJSON *status, const cJSON *resources)
 			printf(", %.0f waiting for their turn", num(r, "waiting"));
 		printf("\n");
 		print_learned(r);
+		print_lateness(r);
 	}
 	print_memos(status, resources);
 	print_breakers(resources);
