@@ -199,6 +199,18 @@ static void add_resources(struct evbuffer *b, const pt_resource_usage *u, size_t
 				  (int64_t)u[i].waiting);
 }
 
+/* name{resource="..",uid=".."[,quantile=".."]} ms as seconds. */
+static void add_seconds_line(struct evbuffer *b, const char *name, const pt_resource *res,
+			     const char *quantile, int64_t ms)
+{
+	evbuffer_add_printf(b, "%s{resource=\"", name);
+	add_label(b, res->name);
+	evbuffer_add_printf(b, "\",uid=\"%u\"", res->uid);
+	if (quantile)
+		evbuffer_add_printf(b, ",quantile=\"%s\"", quantile);
+	evbuffer_add_printf(b, "} %" PRId64 ".%03d\n", ms / 1000, (int)(ms % 1000));
+}
+
 /* The guard in force per resource, and how late its starts were made
  * (a summary over the last one to two minutes). */
 static void add_lateness(struct evbuffer *b, const pt_resource_usage *u, size_t n, int64_t now)
@@ -207,26 +219,22 @@ static void add_lateness(struct evbuffer *b, const pt_resource_usage *u, size_t 
 		const char *label;
 		int permille;
 	} q[] = {{"0.5", 500}, {"0.99", 990}, {"0.999", 999}, {"1", 1000}};
-	add_family(b, "patience_resource_guard_ms", "gauge",
+	add_family(b, "patience_resource_guard_seconds", "gauge",
 		   "The guard in force: starts this late still keep the limit.");
 	for (size_t i = 0; i < n; i++)
-		add_resource_line(b, "patience_resource_guard_ms", u[i].res->name, u[i].res->uid,
-				  u[i].res->dio.guard_ms);
-	add_family(b, "patience_start_lateness_ms", "summary",
+		add_seconds_line(b, "patience_resource_guard_seconds", u[i].res, NULL,
+				 u[i].res->dio.guard_ms);
+	add_family(b, "patience_start_lateness_seconds", "summary",
 		   "How late commands started after their grants, as their clients said.");
 	for (size_t i = 0; i < n; i++) {
 		const pt_resource *res = u[i].res;
 		uint32_t count = res->lateness ? pt_lateness_count(res->lateness, now) : 0;
-		for (size_t k = 0; count && k < sizeof q / sizeof q[0]; k++) {
-			evbuffer_add_printf(b, "patience_start_lateness_ms{resource=\"");
-			add_label(b, res->name);
-			evbuffer_add_printf(b, "\",uid=\"%u\",quantile=\"%s\"} %" PRId64 "\n", res->uid,
-					    q[k].label,
-					    pt_lateness_quantile(res->lateness, q[k].permille, now));
-		}
+		for (size_t k = 0; count && k < sizeof q / sizeof q[0]; k++)
+			add_seconds_line(b, "patience_start_lateness_seconds", res, q[k].label,
+					 pt_lateness_quantile(res->lateness, q[k].permille, now));
 		if (count)
-			add_resource_line(b, "patience_start_lateness_ms_count", res->name, res->uid,
-					  count);
+			add_resource_line(b, "patience_start_lateness_seconds_count", res->name,
+					  res->uid, count);
 	}
 }
 
