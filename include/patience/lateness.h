@@ -36,9 +36,9 @@ uint32_t pt_lateness_count(const pt_lateness *l, int64_t now_ms);
 int64_t pt_lateness_quantile(const pt_lateness *l, int permille, int64_t now_ms);
 
 /* The guard for a window of window_ms: floor_ms on a quiet host, else the
- * p99.9 lateness with a margin, at most a quarter of the window (and never
- * below floor_ms). */
+ * p99.9 lateness with a margin, at most max_ms (< 0: a quarter of the
+ * window), and never below floor_ms. */
 int64_t pt_lateness_guard(const pt_lateness *l, int64_t floor_ms, int64_t window_ms,
-			  int64_t now_ms);
+			  int64_t max_ms, int64_t now_ms);
 
 #endif

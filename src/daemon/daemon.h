@@ -147,6 +147,7 @@ typedef struct pt_registry {
 	bool batch_open;
 	uint64_t writes; /* store writes ever made: callers compare before and after */
 	int64_t store_expired_ms; /* when the store's old starts were last deleted */
+	int64_t max_guard_ms; /* widest guard lateness may call for; < 0: a quarter window */
 	pt_release_fn on_release; /* may be NULL */
 	pt_move_fn on_move;       /* may be NULL */
 	void *release_ctx;        /* for both */
@@ -628,6 +629,7 @@ typedef struct pt_daemon_options {
 	pt_redis_options redis; /* url "": the memory backend */
 	char metrics_listen[320]; /* host:port of the HTTP port; "": none */
 	int64_t priority_aging_ms; /* a queued acquire's wait that is worth one priority level */
+	int64_t max_guard_ms; /* widest a resource's guard grows for late starts; < 0: W/4 */
 } pt_daemon_options;
 
 /* ---- http.c: the operator's HTTP port ---- */

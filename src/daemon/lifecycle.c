@@ -235,6 +235,7 @@ static int open_state(pt_daemon *d, const pt_daemon_config *cfg, char *err, size
 		return -1;
 	if (pt_registry_init(&d->reg, d->store) != PT_OK)
 		return snprintf(err, err_len, "out of memory"), -1;
+	d->reg.max_guard_ms = d->opt.max_guard_ms;
 	if (pt_registry_restore(&d->reg, now, err, err_len) != PT_OK)
 		return -1;
 	if (pt_memo_restore(&d->memos, d->store) != PT_OK)

@@ -190,12 +190,12 @@ static int res_set_limit(pt_resource *res, int64_t limit, int64_t window_ms, int
 
 /* The guard in force covers the lateness measured at now_ms (or is the
  * floor again once the host is quiet). */
-static void res_guard_update(pt_resource *res, int64_t now_ms)
+static void res_guard_update(const pt_registry *r, pt_resource *res, int64_t now_ms)
 {
 	if (!res->lateness)
 		return;
 	int64_t wide = pt_lateness_guard(res->lateness, res->guard_floor_ms, res->dio.window_ms,
-					 now_ms);
+					 r->max_guard_ms, now_ms);
 	res->guard_wide_ms = wide > res->guard_floor_ms ? wide : 0;
 	if (wide != res->dio.guard_ms)
 		res_set_limit(res, res->dio.limit, res->dio.window_ms, res->guard_floor_ms);
@@ -352,6 +352,7 @@ int pt_registry_init(pt_registry *r, pt_store *store)
 	memset(r, 0, sizeof *r);
 	r->store = store;
 	r->next_id = 1;
+	r->max_guard_ms = -1;
 	r->res_slots = calloc(RES_SLOTS_MIN, sizeof *r->res_slots);
 	r->rsv_slots = calloc(RSV_SLOTS_MIN, sizeof *r->rsv_slots);
 	if (!r->res_slots || !r->rsv_slots) {
@@ -932,7 +933,7 @@ int pt_registry_started(pt_registry *r, uint32_t uid, const char *name, uint64_t
 	if (!res->lateness && !(res->lateness = calloc(1, sizeof *res->lateness)))
 		return PT_ENOMEM;
 	pt_lateness_add(res->lateness, started_ms - granted_ms, now_ms);
-	res_guard_update(res, now_ms);
+	res_guard_update(r, res, now_ms);
 	if (started_ms <= granted_ms)
 		return PT_OK;
 	if (res->gcra)
@@ -1009,7 +1010,7 @@ void pt_registry_expire(pt_registry *r, int64_t now_ms)
 	int64_t span = 0;
 	for (size_t i = 0; i < r->res_cap; i++) {
 		for (pt_resource *res = r->res_slots[i]; res; res = res->chain) {
-			res_guard_update(res, now_ms);
+			res_guard_update(r, res, now_ms);
 			dropped += pt_dio_expire(&res->dio, now_ms);
 			if (res->extra)
 				pt_limit_set_expire(res->extra, now_ms);

@@ -116,11 +116,13 @@ int64_t pt_lateness_quantile(const pt_lateness *l, int permille, int64_t now_ms)
 }
 
 int64_t pt_lateness_guard(const pt_lateness *l, int64_t floor_ms, int64_t window_ms,
-			  int64_t now_ms)
+			  int64_t max_ms, int64_t now_ms)
 {
 	int64_t late = l ? pt_lateness_quantile(l, 999, now_ms) : 0;
 	int64_t want = late + late / 4 + 2; /* a margin for what was not yet seen */
-	int64_t cap = window_ms / 4 > floor_ms ? window_ms / 4 : floor_ms;
+	int64_t cap = max_ms >= 0 ? max_ms : window_ms / 4;
+	if (cap < floor_ms)
+		cap = floor_ms;
 	if (!l || !pt_lateness_count(l, now_ms) || want <= floor_ms)
 		return floor_ms;
 	return want < cap ? want : cap;

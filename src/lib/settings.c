@@ -241,6 +241,9 @@ static const pt_setting_def table[] = {
 	 "daemon: close a connection idle this long (0: never)", NULL},
 	{"daemon.priority_aging", NULL, D, "10s", NONE, NULL,
 	 "daemon: a queued acquire's wait worth one priority level (0: strict priority)", NULL},
+	{"daemon.max_guard", NULL, D, NULL, NONE, NULL,
+	 "daemon: widest a guard grows for late starts (0: never; default a quarter window)",
+	 NULL},
 	{"daemon.socket_mode", NULL, S, "0600", NONE, check_mode,
 	 "daemon: permissions of the socket (octal)", NULL},
 	/* [rate_limiting] */

@@ -21,6 +21,7 @@
 enum {
 	OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG,
 	OPT_BACKEND, OPT_REDIS_TIMEOUT, OPT_OUTAGE_SHARE, OPT_METRICS_LISTEN, OPT_PRIORITY_AGING,
+	OPT_MAX_GUARD,
 };
 
 typedef struct daemon_option {
@@ -46,6 +47,8 @@ static const daemon_option options[] = {
 	 "close a connection idle this long; 0: never (10m)"},
 	{"priority-aging", OPT_PRIORITY_AGING, "daemon.priority_aging", "DUR",
 	 "a queued acquire's wait worth one priority level; 0: strict priority (10s)"},
+	{"max-guard", OPT_MAX_GUARD, "daemon.max_guard", "DUR",
+	 "widest a resource's guard grows to cover late starts; 0: never (a quarter window)"},
 	{"socket-mode", OPT_SOCKET_MODE, "daemon.socket_mode", "MODE",
 	 "octal permissions of the socket (0600)"},
 	{"backend", OPT_BACKEND, "daemon.backend", "URL",
@@ -276,6 +279,8 @@ static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_
 	o->max_clients = pt_config_get(cfg, "daemon.max_clients")->as.integer;
 	o->idle_timeout_ms = pt_config_get(cfg, "daemon.idle_timeout")->as.ms;
 	o->priority_aging_ms = pt_config_get(cfg, "daemon.priority_aging")->as.ms;
+	const pt_setting *max_guard = pt_config_get(cfg, "daemon.max_guard");
+	o->max_guard_ms = max_guard->text ? max_guard->as.ms : -1;
 	o->socket_mode = (unsigned)strtoul(text_of(cfg, "daemon.socket_mode"), NULL, 8);
 	redis_options(cfg, &o->redis);
 	metrics_listen(cfg, o);

@@ -19,8 +19,8 @@ static void empty_is_zero_and_the_floor(void **state)
 	memset(&l, 0, sizeof l);
 	assert_int_equal(pt_lateness_count(&l, T0), 0);
 	assert_int_equal(pt_lateness_quantile(&l, 999, T0), 0);
-	assert_int_equal(pt_lateness_guard(&l, 20, 1000, T0), 20);
-	assert_int_equal(pt_lateness_guard(NULL, 20, 1000, T0), 20);
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, -1, T0), 20);
+	assert_int_equal(pt_lateness_guard(NULL, 20, 1000, -1, T0), 20);
 }
 
 /* Every quantile is at least the true one and close above it. */
@@ -63,8 +63,10 @@ static void huge_values(void **state)
 	memset(&l, 0, sizeof l);
 	pt_lateness_add(&l, INT64_C(1) << 40, T0);
 	assert_int_equal(pt_lateness_quantile(&l, 1000, T0), INT64_C(1) << 40);
-	assert_int_equal(pt_lateness_guard(&l, 20, 1000, T0), 250); /* a quarter window */
-	assert_int_equal(pt_lateness_guard(&l, 20, 40, T0), 20);    /* never below the floor */
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, -1, T0), 250); /* a quarter window */
+	assert_int_equal(pt_lateness_guard(&l, 20, 40, -1, T0), 20);    /* never below the floor */
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, 100, T0), 100); /* at most max_ms */
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, 0, T0), 20);    /* 0: never wider */
 }
 
 /* The guard covers p99.9 with a margin; one outlier in many is ignored. */
@@ -76,14 +78,14 @@ static void the_guard_follows_p999(void **state)
 	for (int i = 0; i < 5000; i++)
 		pt_lateness_add(&l, i % 10 == 0 ? 40 : 2, T0);
 	pt_lateness_add(&l, 900, T0);
-	int64_t g = pt_lateness_guard(&l, 20, 1000, T0);
+	int64_t g = pt_lateness_guard(&l, 20, 1000, -1, T0);
 	assert_true(g >= 40 + 10);
 	assert_true(g <= 64);
 	/* a quiet host keeps the floor */
 	memset(&l, 0, sizeof l);
 	for (int i = 0; i < 100; i++)
 		pt_lateness_add(&l, 1, T0);
-	assert_int_equal(pt_lateness_guard(&l, 20, 1000, T0), 20);
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, -1, T0), 20);
 }
 
 /* Samples count for one to two periods, then are forgotten. */
@@ -105,7 +107,7 @@ static void periods_age_out(void **state)
 	assert_int_equal(pt_lateness_quantile(&l, 1000, T0 + 2 * P + 20), 6);
 	/* long quiet: nothing */
 	assert_int_equal(pt_lateness_count(&l, T0 + 10 * P), 0);
-	assert_int_equal(pt_lateness_guard(&l, 20, 1000, T0 + 10 * P), 20);
+	assert_int_equal(pt_lateness_guard(&l, 20, 1000, -1, T0 + 10 * P), 20);
 	pt_lateness_add(&l, 1, T0 + 10 * P);
 	assert_int_equal(pt_lateness_count(&l, T0 + 10 * P), 1);
 }
