@@ -68,8 +68,9 @@ int pt_host_entry_find(const pt_host_entry *e, int64_t not_before_ms, const int6
 int pt_host_entry_reserve(pt_host_entry *e, uint64_t id, int64_t base_ms,
 			  const int64_t *offsets, size_t k);
 
-/* Drop starts that count in no window from now_ms on, and the future
- * starts of ids that alive says are gone (alive NULL: keep them). */
+/* Drop starts that count in no window from now_ms on, and the starts a
+ * second or more ahead of ids that alive says are gone (alive NULL: keep
+ * them). */
 void pt_host_starts_expire(pt_host_starts *s, int64_t now_ms, int (*alive)(uint64_t id));
 
 /* ---- the file (host_starts_file.c) ---- */

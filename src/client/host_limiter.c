@@ -44,6 +44,10 @@ int pt_host_grant(pt_host_limiter *h, const int64_t *offsets, size_t k, int64_t 
 	if (rc == PT_OK)
 		rc = place(e, offsets, k, not_before_ms > now ? not_before_ms : now, also, ctx,
 			   base_ms);
+	if (rc == PT_OK && *base_ms > now + PT_HOST_LOOKAHEAD_MS) {
+		pt_host_file_close(&f);
+		return PT_ERANGE;
+	}
 	if (rc == PT_OK && (rc = pt_host_entry_reserve(e, id, *base_ms, offsets, k)) == PT_OK &&
 	    (rc = pt_host_file_save(&f, now)) != PT_OK)
 		pt_set_error(err, err_len, "cannot write \"%s\"", f.path);
@@ -83,11 +87,14 @@ void pt_host_started(pt_host_limiter *h, int64_t granted_ms, int64_t started_ms)
 {
 	pt_host_file f;
 	pt_host_entry *e = our_entry(h, &f);
+	int64_t now = pt_realtime_ms();
 	if (!e)
 		return;
+	if (started_ms > now)
+		started_ms = now; /* it happened before now: no cancel of ours may drop it */
 	if (e->burst && started_ms > granted_ms)
 		pt_gcra_started_at(&e->gcra, started_ms);
 	pt_dio_move(&e->dio, h->held, granted_ms, started_ms);
-	pt_host_file_save(&f, pt_realtime_ms());
+	pt_host_file_save(&f, now);
 	pt_host_file_close(&f);
 }

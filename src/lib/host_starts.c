@@ -17,6 +17,7 @@
 #include "patience/error.h"
 
 #define MAGIC "PTHS"
+#define ORPHAN_AHEAD_MS 1000
 #define VERSION 1
 
 /* ---- reading ---- */
@@ -264,12 +265,13 @@ int pt_host_entry_reserve(pt_host_entry *e, uint64_t id, int64_t base_ms,
 	return pt_dio_reserve(&e->dio, id, base_ms, offsets, k);
 }
 
-/* Drops the future starts of ids that are gone. */
+/* Drops the starts of ids that are gone, from a second ahead on: nearer
+ * ones may have been made (a start's ms rounded up, a clock read early). */
 static void drop_orphans(pt_dio *d, int64_t now_ms, int (*alive)(uint64_t id))
 {
 	size_t w = 0;
 	for (size_t r = 0; r < d->count; r++)
-		if (d->starts[r].at_ms <= now_ms || alive(d->starts[r].reservation))
+		if (d->starts[r].at_ms <= now_ms + ORPHAN_AHEAD_MS || alive(d->starts[r].reservation))
 			d->starts[w++] = d->starts[r];
 	d->count = w;
 }

@@ -337,18 +337,28 @@ static int local_place(void *ctx, int64_t from_ms, int64_t *base_ms)
 	return rc;
 }
 
-/* No daemon answers: the host's shared starts. 0 with *base; 1 when a
- * daemon holds them (alive, but not answering us); -1 when they cannot be
- * used (err says why). */
+/* No daemon answers: the host's shared starts, asked again shortly before
+ * a start too far ahead to reserve yet. 0 with *base; 1 when a daemon
+ * holds them (alive, but not answering us); -1 when they cannot be used
+ * (err says why). */
 static int host_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before,
 		      int64_t *base, char *err, size_t err_len)
 {
 	local_view v = {l, offsets, k};
 	int64_t at;
-	l->host_offset_ms = clock_offset_ms();
+	int rc;
 	pt_limit_set_expire(&l->local, pt_monotonic_ms());
-	int rc = pt_host_grant(&l->host, offsets, k, not_before + l->host_offset_ms, local_place, &v,
-			       &at, err, err_len);
+	for (;;) {
+		l->host_offset_ms = clock_offset_ms();
+		rc = pt_host_grant(&l->host, offsets, k, not_before + l->host_offset_ms, local_place,
+				   &v, &at, err, err_len);
+		if (rc != PT_ERANGE || pt_signals_pending())
+			break;
+		int64_t wait = at - l->host_offset_ms - PT_HOST_LOOKAHEAD_MS / 2 - pt_monotonic_ms();
+		if (wait < 1)
+			wait = 1;
+		nanosleep(&(struct timespec){wait / 1000, (wait % 1000) * 1000000L}, NULL);
+	}
 	if (rc == PT_EBUSY)
 		return 1;
 	if (rc != PT_OK)
