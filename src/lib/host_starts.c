@@ -82,14 +82,16 @@ static int read_entry(reader *r, pt_host_entry *e)
 	e->burst = get_i64(r);
 	e->not_before_ms = get_i64(r);
 	int64_t limit = get_i64(r), window = get_i64(r), guard = get_i64(r);
-	bool has_tat = get_u(r, 1) != 0;
+	uint64_t has_tat = get_u(r, 1);
 	int64_t tat = get_i64(r);
+	/* one way to write each state: a TAT only with a burst, 0 without */
 	if (r->bad || pt_dio_init(&e->dio, limit, window, guard) != PT_OK ||
 	    (e->burst && pt_gcra_init(&e->gcra, limit, window, e->burst, guard) != PT_OK) ||
-	    (has_tat && (tat < -PT_GCRA_TIME_MAX || tat > PT_GCRA_TIME_MAX)))
+	    has_tat > (e->burst != 0) || (!has_tat && tat) ||
+	    tat < -PT_GCRA_TIME_MAX || tat > PT_GCRA_TIME_MAX)
 		return PT_EINVAL;
-	e->gcra.has_tat = e->burst && has_tat;
-	e->gcra.tat_ms = e->gcra.has_tat ? tat : 0;
+	e->gcra.has_tat = has_tat;
+	e->gcra.tat_ms = tat;
 	return read_starts(r, e);
 }
 
@@ -162,7 +164,7 @@ static void put_entry(writer *w, const pt_host_entry *e)
 	put_i64(w, e->dio.window_ms);
 	put_i64(w, e->dio.guard_ms);
 	put_u(w, e->burst && e->gcra.has_tat, 1);
-	put_i64(w, e->gcra.tat_ms);
+	put_i64(w, e->burst && e->gcra.has_tat ? e->gcra.tat_ms : 0);
 	put_u(w, e->dio.count, 4);
 	for (size_t i = 0; i < e->dio.count; i++) {
 		put_i64(w, e->dio.starts[i].at_ms);
