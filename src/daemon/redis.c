@@ -396,22 +396,24 @@ static int64_t max_age(const pt_redis *r)
 	return r->opt.timeout_ms + 50;
 }
 
-/* Two bounds on a local grant in an outage: every start Redis held that we
- * could not see has left the window (the latest we saw, or Redis's last
- * answer plus the largest recent lead of its latest start: the grants made
- * for others just before the outage), and the others no longer count us as
- * serving through Redis (our last heartbeat, if it ran, is FRESH_MS old). */
+/* A local grant in an outage comes only after every start that others may
+ * have placed under the full limit has left its window: the starts Redis
+ * held that we could not see (the latest we saw, or Redis's last answer
+ * plus the largest recent lead of its latest start), and those the others
+ * place until they count us as silent: our last heartbeat (if it ran) is
+ * FRESH_MS old, and their next heartbeat has told them (HEARTBEAT_MS and
+ * its round trip later), each as far ahead as that lead. */
 void pt_redis_outage_terms(const pt_redis *r, const pt_resource *res, int64_t *cap,
 			   int64_t *not_before_ms)
 {
 	int64_t seen = r->last_ok_ms + res->shared_lead_ms;
-	int64_t silent = r->last_beat_rt + max_age(r) + FRESH_MS;
+	int64_t noticed = r->last_beat_rt + max_age(r) + FRESH_MS + HEARTBEAT_MS + max_age(r);
 	if (res->shared_horizon_ms > seen)
 		seen = res->shared_horizon_ms;
+	if (noticed + res->shared_lead_ms > seen)
+		seen = noticed + res->shared_lead_ms;
 	*cap = outage_share(r, res->dio.limit);
 	*not_before_ms = seen + res->dio.window_ms + res->dio.guard_ms;
-	if (silent > *not_before_ms)
-		*not_before_ms = silent;
 }
 
 /* Redis's clock less ours: the sample with the shortest round trip of the

@@ -128,6 +128,29 @@ stop_fleet() {
 	assert_contains "$(cat "$T/daemon1.log")" ", redis)"
 }
 
+@test "three daemons on one Redis: 24 processes retrying 6 times, 40 per 1s: no window over, >= 93% used" {
+	start_redis r
+	start_daemons 3 "unix://$T/r/redis.sock"
+	local k i pids=()
+	for ((k = 1; k <= 3; k++)); do
+		for ((i = 0; i < 8; i++)); do
+			"$PT_BIN/patience" fixed -d 0 -a 6 -r 40 -w 1s --daemon \
+				--daemon-socket "$T/d$k/daemon.sock" --no-daemon-auto-start \
+				--resource-id test:fleet -q -- "$PT_BIN/stamp" 2>>"$T/clients.err" 3>&- &
+			pids+=("$!")
+			BG_PIDS+=("$!")
+		done
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || true
+	done
+	run "$PT_BIN/window_check" 40 1000 "$LOG" --min-utilization 93
+	echo "$output" >&3
+	assert_status 0
+	assert_contains "$output" "starts 144,"
+	refute_contains "$(cat "$T/clients.err")" "unavailable"
+}
+
 @test "redis-server stopped for 3s mid-run and started again: no window over, every client ends" {
 	local port
 	port=$(free_port)
