@@ -663,7 +663,7 @@ static int op_release(req *q)
 static int op_started(req *q)
 {
 	const char *name;
-	int64_t id, at, started;
+	int64_t id = 0, at = 0, started = 0;
 	pt_resource *res = NULL;
 	if (need_resource(q, &name) < 0 || need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
 	    need_int(q, "at_ms", 0, PT_JSON_INT_MAX, &at) < 0 ||
@@ -689,7 +689,7 @@ static int op_started(req *q)
 static int op_set_limit(req *q)
 {
 	const char *name;
-	int64_t limit, window;
+	int64_t limit = 0, window = 0;
 	const pt_resource *res = NULL;
 	const pt_config_limit *c;
 	if (need_resource(q, &name) < 0 || need_int(q, "limit", 1, PT_LIMIT_MAX, &limit) < 0 ||
@@ -831,7 +831,7 @@ static int read_memo(req *q, const char **resource, const char **key, const char
 /* memo: with "value", keep it; without, answer the one kept (if any). */
 static int op_memo(req *q)
 {
-	const char *resource, *key, *value = NULL;
+	const char *resource = NULL, *key = NULL, *value = NULL;
 	const pt_memo *m;
 	if (read_memo(q, &resource, &key, &value) < 0)
 		return -1;
@@ -862,7 +862,7 @@ static int op_memo(req *q)
 static int op_lease(req *q)
 {
 	const char *resource;
-	int64_t n, max_wait = -1, now = pt_daemon_mono_ms();
+	int64_t n = 0, max_wait = -1, now = pt_daemon_mono_ms();
 	pt_lease *l;
 	if (need_resource(q, &resource) < 0 ||
 	    need_int(q, "concurrency", 1, PT_LEASE_LIMIT_MAX, &n) < 0 ||
@@ -894,7 +894,7 @@ static int op_lease(req *q)
 
 static int op_unlease(req *q)
 {
-	int64_t id;
+	int64_t id = 0;
 	if (need_int(q, "lease", 1, PT_JSON_INT_MAX, &id) < 0)
 		return -1;
 	if (pt_lease_give_back(&q->d->leases, &q->c->leases, (uint64_t)id) != PT_OK)
@@ -1172,7 +1172,7 @@ static const struct {
 
 static int check_version(req *q)
 {
-	int64_t v;
+	int64_t v = 0;
 	int rc = need_int(q, "v", INT32_MIN, INT32_MAX, &v);
 	if (rc < 0)
 		return -1;
