@@ -55,6 +55,7 @@ typedef struct rpr_state {
 	bool watching;
 	limiter lim;      /* rate-limit mode */
 	bool limited;
+	bool met_success; /* a run met --until-success or --until-pattern, exiting 0 */
 	lease_client lease; /* --concurrency */
 	breaker_client breaker; /* --circuit-breaker */
 	bool admitted;          /* the breaker let the coming run in */
@@ -258,10 +259,19 @@ static int run_once(rpr_state *st, run_record *r, int64_t n)
 	return 0;
 }
 
-static bool should_stop(const rpr_state *st, const run_record *r)
+/* Did run r meet the condition the user waited for with a success
+ * (--until-success, or --until-pattern on a run that exited 0)? Then rpr
+ * exits 0, as `until cmd; do ...; done` does, whatever failed before. */
+static bool met_by_success(const rpr_state *st, const run_record *r)
+{
+	return r->exit_code == 0 && (st->plan->until_success || r->matched);
+}
+
+static bool should_stop(rpr_state *st, const run_record *r)
 {
 	const rpr_plan *p = st->plan;
 	bool ok = r->exit_code == 0;
+	st->met_success = st->met_success || met_by_success(st, r);
 	return (p->times && st->stats.runs >= p->times) || (p->until_success && ok) ||
 	       r->matched ||
 	       (p->until_failure && !ok) ||
@@ -690,5 +700,5 @@ int rpr_execute(const rpr_plan *plan, int signal_fd)
 	state_release(&st);
 	if (rc)
 		return rc;
-	return st.stats.failed ? RPR_EXIT_FAILED : RPR_EXIT_OK;
+	return st.stats.failed && !st.met_success ? RPR_EXIT_FAILED : RPR_EXIT_OK;
 }

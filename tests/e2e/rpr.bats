@@ -55,9 +55,18 @@ print(eval(sys.argv[2]))' "$1" "$2"
 }
 
 @test "--until-success, --until-failure and --max-failures stop the series" {
+	# the success waited for ends it with 0, as `until cmd; do ...; done`
 	run --separate-stderr rpr count -t 10 --until-success -- fail_then_succeed 2
-	assert_status 1
+	assert_status 0
 	assert_eq "$(calls)" 3
+	assert_contains "$stderr" "3 runs: 1 succeeded, 2 failed"
+	rm -f "$COUNTER"
+	run --separate-stderr rpr count -t 2 --until-success -- fail_then_succeed 5
+	assert_status 1 # never met
+	rm -f "$COUNTER"
+	run --separate-stderr rpr count -t 10 --until-pattern 'attempt 2' -- fail_then_succeed 1
+	assert_status 0
+	assert_eq "$(calls)" 2
 	rm -f "$COUNTER"
 	run --separate-stderr rpr count -t 10 --until-failure -- exit_with 0 0 5 0
 	assert_status 1
@@ -270,7 +279,7 @@ print(" ".join(str(b - a) for a, b in zip(t, t[1:])))'
 	assert_eq "$(calls)" 3 # stopped at the first failure
 	rm -f "$COUNTER"
 	run --separate-stderr rpr interval -t 2 --until-success -- exit_with 1 0
-	assert_status 1
+	assert_status 0
 	assert_eq "$(calls)" 2 # --until-success wins over continue_on_error
 	rm .patience.toml
 	PATIENCE_TIMEOUT=100ms run --separate-stderr rpr count -t 1 --export-csv t.csv -- sleep 5
