@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/attempt.h"
@@ -21,6 +22,7 @@
 #include "lease_client.h"
 #include "limiter.h"
 #include "run_report.h"
+#include "status_line.h"
 
 extern char **environ;
 
@@ -553,6 +555,44 @@ static bool past_deadline(const retry_state *st, int n, int64_t start_ms, attemp
 	return true;
 }
 
+#define STATUS_AFTER_MS 1000 /* a wait this long shows its status line */
+
+/* What attempt n waits for, on a terminal (status_line.h). */
+typedef struct attempt_wait {
+	retry_state *st;
+	int n;
+} attempt_wait;
+
+/* "patience: attempt 3 in 41.0s, at 12:00:03 (api:x: 20 per 1m, shared
+ * through patience-daemon)". */
+static void draw_wait(void *ctx, FILE *f, int64_t left_ms)
+{
+	const attempt_wait *w = ctx;
+	const run_plan *plan = w->st->plan;
+	char at[16] = "", window[32];
+	struct tm tm;
+	time_t t = (time_t)((pt_realtime_ms() + left_ms) / 1000);
+	if (localtime_r(&t, &tm))
+		strftime(at, sizeof at, "%H:%M:%S", &tm);
+	fprintf(f, "patience: attempt %d in %.1fs, at %s", w->n, (double)left_ms / 1000, at);
+	if (!plan->limited)
+		return;
+	pt_duration_format(plan->window_ms, window, sizeof window);
+	fprintf(f, " (%s: %" PRId64 " per %s%s)", plan->resource_id, plan->rate_limit, window,
+		limiter_shared(&w->st->lim) ? ", shared through patience-daemon" : "");
+}
+
+/* Sleep until start_ms for attempt n; on a terminal, unless --quiet, a long
+ * wait says what it waits for. 0, or the signal that ended it. */
+static int wait_until_start(retry_state *st, int n, int64_t start_ms)
+{
+	attempt_wait w = {st, n};
+	if (st->plan->quiet || start_ms - pt_monotonic_ms() < STATUS_AFTER_MS ||
+	    !isatty(STDERR_FILENO))
+		return pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
+	return status_line_wait(stderr, start_ms, st->signal_fd, draw_wait, &w);
+}
+
 /* Sleep until attempt n may start, at *start_at (moved when it had to be
  * granted again), and take its lease (--concurrency) before the check for
  * lateness, so that a long wait for it is granted again too. Returns 0, or
@@ -568,7 +608,7 @@ static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_o
 		}
 		if (past_deadline(st, n, start_ms, o))
 			return PT_EXIT_TIMEOUT;
-		int sig = pt_wait_until(start_ms * PT_NS_PER_MS, st->signal_fd);
+		int sig = wait_until_start(st, n, start_ms);
 		if (!sig && st->plan->concurrency && lease_acquire(&st->lease) < 0) {
 			snprintf(o->reason, sizeof o->reason, "the daemon refused a lease");
 			return PT_EXIT_INTERNAL;

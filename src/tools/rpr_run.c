@@ -33,6 +33,7 @@
 #include "patience/template.h"
 #include "patience/ticks.h"
 #include "rpr.h"
+#include "status_line.h"
 
 typedef struct run_record {
 	int64_t start_ms; /* CLOCK_REALTIME, epoch ms */
@@ -353,15 +354,14 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 	return pt_ticks_at(t0, p->every_ms, *k);
 }
 
-/* On a terminal, while rpr waits: a status line on stderr, redrawn every
- * 200 ms and erased before the next run, so it never mixes with output. */
-static void draw_status(const rpr_state *st, int64_t start)
+/* On a terminal, while rpr waits: its status line (status_line.h). */
+static void draw_status(void *ctx, FILE *f, int64_t left_ms)
 {
+	const rpr_state *st = ctx;
 	const pt_run_stats *s = &st->stats;
-	fprintf(st->report, "\r\033[Krpr: %lld run%s, %lld ok, %lld failed; next in %.1fs",
-		(long long)s->runs, s->runs == 1 ? "" : "s", (long long)s->succeeded,
-		(long long)s->failed, (double)(start - pt_monotonic_ms()) / 1000);
-	fflush(st->report);
+	fprintf(f, "rpr: %lld run%s, %lld ok, %lld failed; next in %.1fs", (long long)s->runs,
+		s->runs == 1 ? "" : "s", (long long)s->succeeded, (long long)s->failed,
+		(double)left_ms / 1000);
 }
 
 /* --circuit-breaker: wait until it lets the coming run in, once however
@@ -406,15 +406,7 @@ static int wait_for(rpr_state *st, int64_t start)
 {
 	if (!st->live)
 		return pt_wait_until(start * PT_NS_PER_MS, st->signal_fd);
-	int sig = 0;
-	while (!sig && pt_monotonic_ms() < start) {
-		int64_t next = pt_monotonic_ms() + 200;
-		draw_status(st, start);
-		sig = pt_wait_until((next < start ? next : start) * PT_NS_PER_MS, st->signal_fd);
-	}
-	fprintf(st->report, "\r\033[K");
-	fflush(st->report);
-	return sig;
+	return status_line_wait(st->report, start, st->signal_fd, draw_status, st);
 }
 
 static int run_loop(rpr_state *st)

@@ -60,3 +60,23 @@ teardown() {
 		-- sh -c 'echo "TZ=$TZ"'
 	assert_eq "$output" "TZ=UTC"
 }
+
+@test "on a terminal, a wait for the limit shows what it waits for, erased before the attempt" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	local sock="patience-test-$$"
+	tmux -L "$sock" new-session -d -x 120 -y 10 \
+		"$PT_BIN/patience fixed -d 0 -a 2 -r 1 -w 3s --resource-id test:wait -- sh -c 'echo ran; exit 1'; sleep 5"
+	sleep 1.2
+	local screen after
+	screen=$(tmux -L "$sock" capture-pane -p)
+	sleep 2.6
+	after=$(tmux -L "$sock" capture-pane -p)
+	tmux -L "$sock" kill-server
+	assert_contains "$screen" "patience: attempt 2 in "
+	assert_contains "$screen" "(test:wait: 1 per 3s)"
+	refute_contains "$after" "patience: attempt 2 in"
+	assert_eq "$(grep -c '^ran' <<<"$after")" 2
+	# not with --quiet, nor when stderr is not a terminal
+	run --separate-stderr patience fixed -d 0 -a 2 -r 1 -w 1500ms --resource-id test:wait2 -- true
+	refute_contains "$stderr" "in 1."
+}
