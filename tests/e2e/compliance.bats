@@ -42,18 +42,8 @@ runs() {
 
 # wait_runs: every run has ended on its own, as its last attempt failed.
 wait_runs() {
-	local p rc odd=0
-	for p in "${RUNS[@]}"; do
-		rc=0
-		wait "$p" || rc=$?
-		[[ $rc == 1 ]] || odd=$((odd + 1))
-	done
+	wait_failed "${RUNS[@]}" || { cat "$T/clients.err" >&2; return 1; }
 	RUNS=()
-	[[ $odd == 0 ]] || {
-		echo "$odd runs ended otherwise:" >&2
-		cat "$T/clients.err" >&2
-		return 1
-	}
 }
 
 # observe LIMIT STARTS [--min-utilization P]: the observer finds STARTS
@@ -65,14 +55,6 @@ observe() {
 	echo "$output" >&3
 	assert_status 0
 	assert_contains "$output" "starts $starts,"
-}
-
-# kill_daemon_now: SIGKILL whichever daemon serves $SOCK now.
-kill_daemon_now() {
-	local pid
-	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
-	return 0
 }
 
 @test "24 processes retrying 6 times on one daemon, 40 per 1s: no window over, >= 93% used" {
@@ -90,7 +72,7 @@ kill_daemon_now() {
 	start_daemon
 	runs 48 10 2
 	sleep 3
-	kill_daemon_now
+	kill_daemon
 	wait_runs
 	observe 10 96
 }
@@ -101,7 +83,7 @@ kill_daemon_now() {
 	sleep 1
 	local k
 	for ((k = 0; k < 10; k++)); do
-		kill_daemon_now
+		kill_daemon
 		sleep 0.3
 	done
 	wait_runs

@@ -106,6 +106,18 @@ clients() {
 	done
 }
 
+# wait_failed PID...: every PID ended with status 1 (the rate-limit tests'
+# runs end so: stamp fails every attempt); else says how many did not.
+wait_failed() {
+	local p rc odd=0
+	for p in "$@"; do
+		rc=0
+		wait "$p" || rc=$?
+		[[ $rc == 1 ]] || odd=$((odd + 1))
+	done
+	[[ $odd == 0 ]] || { echo "$odd runs ended otherwise" >&2; return 1; }
+}
+
 # kill_if COMM PID: SIGKILL PID if it is alive and its command name is COMM.
 kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0

@@ -65,14 +65,15 @@ start_daemons() {
 
 status_of() { printf '{"v":1,"op":"status"}\n' | socat -t 2 - "UNIX-CONNECT:$T/d$1/daemon.sock" 2>/dev/null; }
 
-# fleet N_DAEMONS N_PER ATTEMPTS: N_PER patience processes on each daemon,
-# each running stamp ATTEMPTS times as fast as 40 per 2 s allows.
+# fleet N_DAEMONS N_PER ATTEMPTS [WINDOW]: N_PER patience processes on each
+# daemon, each running stamp ATTEMPTS times as fast as 40 per WINDOW (2s)
+# allows.
 fleet() {
-	local n=$1 per=$2 attempts=$3 k i
+	local n=$1 per=$2 attempts=$3 window=${4:-2s} k i
 	FLEET=()
 	for ((k = 1; k <= n; k++)); do
 		for ((i = 0; i < per; i++)); do
-			"$PT_BIN/patience" fixed -d 0 -a "$attempts" -r 40 -w 2s --daemon \
+			"$PT_BIN/patience" fixed -d 0 -a "$attempts" -r 40 -w "$window" --daemon \
 				--daemon-socket "$T/d$k/daemon.sock" --no-daemon-auto-start \
 				--resource-id test:fleet -q -- "$PT_BIN/stamp" 2>>"$T/clients.err" 3>&- &
 			FLEET+=("$!")
@@ -82,15 +83,7 @@ fleet() {
 }
 
 # wait_fleet: every client has ended (stamp fails, so each exits 1).
-wait_fleet() {
-	local p rc failed=0
-	for p in "${FLEET[@]}"; do
-		rc=0
-		wait "$p" || rc=$?
-		[[ $rc == 1 ]] || failed=$((failed + 1))
-	done
-	[[ $failed == 0 ]] || { echo "$failed clients ended otherwise" >&2; return 1; }
-}
+wait_fleet() { wait_failed "${FLEET[@]}"; }
 
 # fleet_under_load: 32 clients (8 on each of 4 daemons) retry without end
 # for 12 s; the observer finds no window over 40 and >= 95% used.
@@ -131,19 +124,8 @@ stop_fleet() {
 @test "three daemons on one Redis: 24 processes retrying 6 times, 40 per 1s: no window over, >= 93% used" {
 	start_redis r
 	start_daemons 3 "unix://$T/r/redis.sock"
-	local k i pids=()
-	for ((k = 1; k <= 3; k++)); do
-		for ((i = 0; i < 8; i++)); do
-			"$PT_BIN/patience" fixed -d 0 -a 6 -r 40 -w 1s --daemon \
-				--daemon-socket "$T/d$k/daemon.sock" --no-daemon-auto-start \
-				--resource-id test:fleet -q -- "$PT_BIN/stamp" 2>>"$T/clients.err" 3>&- &
-			pids+=("$!")
-			BG_PIDS+=("$!")
-		done
-	done
-	for i in "${pids[@]}"; do
-		wait "$i" || true
-	done
+	fleet 3 8 6 1s
+	wait_fleet
 	run "$PT_BIN/window_check" 40 1000 "$LOG" --min-utilization 93
 	echo "$output" >&3
 	assert_status 0
