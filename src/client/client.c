@@ -14,10 +14,8 @@
 
 #include "exec/clock.h"
 #include "patience/error.h"
+#include "patience/version.h"
 
-#ifndef PATIENCE_VERSION
-#define PATIENCE_VERSION "0.1.0"
-#endif
 
 #define PROTOCOL_VERSION 1
 /* Integers up to 2^53 survive the trip through a JSON double exactly. */

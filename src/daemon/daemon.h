@@ -36,10 +36,8 @@
 #include "patience/host_starts.h"
 #include "patience/limit_set.h"
 #include "patience/settings.h"
+#include "patience/version.h"
 
-#ifndef PATIENCE_VERSION
-#define PATIENCE_VERSION "0.1.0"
-#endif
 
 #define PT_PROTOCOL_VERSION 1
 #define PT_LINE_MAX 65536               /* bytes of one request, newline included */

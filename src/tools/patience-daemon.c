@@ -15,6 +15,7 @@
 #include "daemon/daemon.h"
 #include "patience/error.h"
 #include "patience/paths.h"
+#include "patience/version.h"
 
 #define EXIT_USAGE 125
 

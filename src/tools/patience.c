@@ -14,10 +14,8 @@
 #include "patience/duration.h"
 #include "patience/error.h"
 #include "patience/settings.h"
+#include "patience/version.h"
 
-#ifndef PATIENCE_VERSION
-#define PATIENCE_VERSION "0.1.0"
-#endif
 
 void pt_error(const char *fmt, ...)
 {

@@ -17,11 +17,9 @@
 #include "patience/resource_id.h"
 #include "patience/settings.h"
 #include "patience/template.h"
+#include "patience/version.h"
 #include "rpr.h"
 
-#ifndef PATIENCE_VERSION
-#define PATIENCE_VERSION "0.1.0"
-#endif
 
 enum {
 	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
