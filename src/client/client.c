@@ -15,11 +15,7 @@
 #include "exec/clock.h"
 #include "patience/error.h"
 #include "patience/version.h"
-
-
-#define PROTOCOL_VERSION 1
-/* Integers up to 2^53 survive the trip through a JSON double exactly. */
-#define EXACT_MAX 9007199254740992.0
+#include "proto/protocol.h"
 
 /* Wait for events on c's fd until deadline (0: none). 1 ready, 0 timed
  * out, -1 poll failed or c->interrupted said so after a signal. POLLHUP and
@@ -114,11 +110,11 @@ static int send_request(pt_client *c, const cJSON *request, int64_t deadline, ch
 /* Read more reply bytes into c->buf. */
 static int fill(pt_client *c, int64_t deadline, char *err, size_t err_len)
 {
-	if (c->len >= PT_CLIENT_LINE_MAX)
+	if (c->len >= PT_PROTOCOL_LINE_MAX)
 		return fail_io(c, err, err_len, "daemon reply longer than %d bytes",
-			       PT_CLIENT_LINE_MAX);
+			       PT_PROTOCOL_LINE_MAX);
 	for (;;) {
-		ssize_t r = recv(c->fd, c->buf + c->len, PT_CLIENT_LINE_MAX - c->len, 0);
+		ssize_t r = recv(c->fd, c->buf + c->len, PT_PROTOCOL_LINE_MAX - c->len, 0);
 		if (r > 0) {
 			c->len += (size_t)r;
 			return PT_OK;
@@ -182,26 +178,15 @@ int pt_client_request_waiting(pt_client *c, const cJSON *request, int64_t wait_m
 	return read_reply(c, reply, deadline, err, err_len);
 }
 
-/* Returns 1 and *out when o[key] is an integer that a double holds exactly. */
+/* 1 and *out when o[key] is an integer that a double holds exactly. */
 static int get_int(const cJSON *o, const char *key, int64_t *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(v))
-		return 0;
-	double d = v->valuedouble;
-	if (!(d >= -EXACT_MAX && d <= EXACT_MAX) || (double)(int64_t)d != d)
-		return 0;
-	*out = (int64_t)d;
-	return 1;
+	return pt_json_read_int(cJSON_GetObjectItemCaseSensitive(o, key), out);
 }
 
-static int exact(int64_t v)
-{
-	return v >= -(int64_t)EXACT_MAX && v <= (int64_t)EXACT_MAX;
-}
 
 /* An error reply's code, never NULL; its message into err. */
-static const char *error_code(const cJSON *reply, char *err, size_t err_len)
+static pt_proto_error error_code(const cJSON *reply, char *err, size_t err_len)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
@@ -211,7 +196,7 @@ static const char *error_code(const cJSON *reply, char *err, size_t err_len)
 		pt_set_error(err, err_len, "daemon: %s: %s", c, msg->valuestring);
 	else
 		pt_set_error(err, err_len, "daemon: %s", c);
-	return c;
+	return pt_proto_error_parse(c);
 }
 
 /* -1 when "ok" is not a boolean: the reply does not follow the protocol. */
@@ -225,20 +210,9 @@ static int speaks_v1(const cJSON *reply)
 {
 	const cJSON *v;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(reply, "versions"))
-		if (cJSON_IsNumber(v) && v->valuedouble == PROTOCOL_VERSION)
+		if (cJSON_IsNumber(v) && v->valuedouble == PT_PROTOCOL_VERSION)
 			return 1;
 	return 0;
-}
-
-static cJSON *new_request(const char *op)
-{
-	cJSON *req = cJSON_CreateObject();
-	if (req && (!cJSON_AddNumberToObject(req, "v", PROTOCOL_VERSION) ||
-		    !cJSON_AddStringToObject(req, "op", op))) {
-		cJSON_Delete(req);
-		return NULL;
-	}
-	return req;
 }
 
 /* Closes c when err already holds the reason. */
@@ -250,14 +224,14 @@ static int drop(pt_client *c)
 
 static int wrong_version(pt_client *c, const char *path, char *err, size_t err_len)
 {
-	pt_set_error(err, err_len, "daemon on %s does not speak protocol %d", path, PROTOCOL_VERSION);
+	pt_set_error(err, err_len, "daemon on %s does not speak protocol %d", path, PT_PROTOCOL_VERSION);
 	pt_client_close(c);
 	return PT_EINVAL;
 }
 
 static int hello(pt_client *c, const char *path, char *err, size_t err_len)
 {
-	cJSON *req = new_request("hello"), *reply = NULL;
+	cJSON *req = pt_request_new(PT_OP_HELLO), *reply = NULL;
 	if (!req || !cJSON_AddStringToObject(req, "client", "patience " PATIENCE_VERSION)) {
 		cJSON_Delete(req);
 		return fail_io(c, err, err_len, "out of memory for a request");
@@ -271,7 +245,7 @@ static int hello(pt_client *c, const char *path, char *err, size_t err_len)
 		rc = fail_io(c, err, err_len, "daemon on %s answered hello without \"ok\"", path);
 	else if (ok)
 		rc = speaks_v1(reply) ? PT_OK : wrong_version(c, path, err, err_len);
-	else if (strcmp(error_code(reply, err, err_len), "unsupported_version") == 0)
+	else if (error_code(reply, err, err_len) == PT_ERR_UNSUPPORTED_VERSION)
 		rc = wrong_version(c, path, err, err_len);
 	else
 		rc = drop(c); /* e.g. too_many_clients, and the daemon hangs up */
@@ -339,7 +313,7 @@ int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms,
 		return PT_EINVAL;
 	}
 	strcpy(sa.sun_path, socket_path);
-	c->buf = malloc(PT_CLIENT_LINE_MAX);
+	c->buf = malloc(PT_PROTOCOL_LINE_MAX);
 	if (!c->buf)
 		return fail_io(c, err, err_len, "out of memory for the daemon connection");
 	int rc = open_socket(c, &sa, err, err_len);
@@ -348,25 +322,11 @@ int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms,
 	return hello(c, socket_path, err, err_len);
 }
 
-/* cJSON prints a number with 15 significant digits whenever that reads
- * back "close enough", which alters integers above 10^15: print our own. */
-static cJSON *raw_int(int64_t v)
-{
-	char text[24];
-	snprintf(text, sizeof text, "%" PRId64, v);
-	return cJSON_CreateRaw(text);
-}
-
-static int add_int(cJSON *o, const char *key, int64_t v)
-{
-	cJSON *n = raw_int(v);
-	return n && cJSON_AddItemToObject(o, key, n);
-}
 
 /* Optional fields go out only when set, so the daemon's defaults apply. */
 static int add_opt(cJSON *o, const char *key, int64_t v)
 {
-	return v == 0 || add_int(o, key, v);
+	return v == 0 || pt_json_add_int(o, key, v);
 }
 
 static int add_offsets(cJSON *o, const int64_t *offsets, size_t k)
@@ -375,7 +335,7 @@ static int add_offsets(cJSON *o, const int64_t *offsets, size_t k)
 	if (k && !a)
 		return 0;
 	for (size_t i = 0; i < k; i++) {
-		cJSON *n = raw_int(offsets[i]);
+		cJSON *n = pt_json_int(offsets[i]);
 		if (!n)
 			return 0;
 		cJSON_AddItemToArray(a, n);
@@ -393,9 +353,9 @@ static int add_extra(cJSON *o, const pt_limit *extra, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		cJSON *l = cJSON_CreateObject();
-		if (!l || !cJSON_AddItemToArray(array, l) || !add_int(l, "limit", extra[i].count))
+		if (!l || !cJSON_AddItemToArray(array, l) || !pt_json_add_int(l, "limit", extra[i].count))
 			return 0;
-		if (extra[i].calendar == PT_CALENDAR_NONE ? !add_int(l, "window_ms", extra[i].window_ms)
+		if (extra[i].calendar == PT_CALENDAR_NONE ? !pt_json_add_int(l, "window_ms", extra[i].window_ms)
 		    : !cJSON_AddStringToObject(l, "calendar", pt_calendar_unit_name(extra[i].calendar)))
 			return 0;
 	}
@@ -404,9 +364,9 @@ static int add_extra(cJSON *o, const pt_limit *extra, size_t n)
 
 static cJSON *acquire_request(const pt_acquire_req *r)
 {
-	cJSON *o = new_request("acquire");
+	cJSON *o = pt_request_new(PT_OP_ACQUIRE);
 	if (o && cJSON_AddStringToObject(o, "resource", r->resource) &&
-	    add_int(o, "limit", r->limit) && add_int(o, "window_ms", r->window_ms) &&
+	    pt_json_add_int(o, "limit", r->limit) && pt_json_add_int(o, "window_ms", r->window_ms) &&
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
 	    add_opt(o, "guard_ms", r->guard_ms) && add_opt(o, "burst", r->burst) &&
@@ -422,11 +382,11 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 /* What a JSON double cannot carry exactly is refused before sending. */
 static int check_acquire(const pt_acquire_req *r, char *err, size_t err_len)
 {
-	int in_range = exact(r->limit) && exact(r->window_ms) && exact(r->not_before_ms) &&
-		       exact(r->max_wait_ms) && exact(r->ttl_ms) && exact(r->guard_ms) &&
-		       exact(r->burst);
+	int in_range = pt_json_exact(r->limit) && pt_json_exact(r->window_ms) && pt_json_exact(r->not_before_ms) &&
+		       pt_json_exact(r->max_wait_ms) && pt_json_exact(r->ttl_ms) && pt_json_exact(r->guard_ms) &&
+		       pt_json_exact(r->burst);
 	for (size_t i = 0; i < r->k && r->offsets; i++)
-		in_range = in_range && exact(r->offsets[i]);
+		in_range = in_range && pt_json_exact(r->offsets[i]);
 	if (!r->resource || (r->k && !r->offsets)) {
 		pt_set_error(err, err_len, "acquire: no resource or no offsets");
 		return PT_EINVAL;
@@ -477,10 +437,10 @@ static int acquire_outcome(pt_client *c, const cJSON *reply, pt_grant *g, char *
 		memset(g, 0, sizeof *g);
 		return fail_io(c, err, err_len, "daemon's grant has no integer \"%s\"", bad);
 	}
-	const char *code = error_code(reply, err, err_len);
-	if (strcmp(code, "infeasible") == 0)
+	pt_proto_error code = error_code(reply, err, err_len);
+	if (code == PT_ERR_INFEASIBLE)
 		return PT_EINFEASIBLE;
-	if (strcmp(code, "wait_too_long") != 0)
+	if (code != PT_ERR_WAIT_TOO_LONG)
 		return PT_EINVAL;
 	if (!get_int(reply, "start_ms", &g->start_ms))
 		g->start_ms = 0;
@@ -511,9 +471,9 @@ int pt_client_acquire(pt_client *c, const pt_acquire_req *req, pt_grant *grant, 
 }
 
 /* Sends request (and frees it); PT_OK when the daemon said ok or refused
- * with the code `fine` (may be NULL); PT_EINVAL (err: why) otherwise. On
+ * with the code `fine` (PT_ERR_COUNT: none); PT_EINVAL (err: why) otherwise. On
  * PT_OK with out set, *out is the reply (caller frees), else it is freed. */
-static int call_reply(pt_client *c, cJSON *request, const char *op, const char *fine,
+static int call_reply(pt_client *c, cJSON *request, const char *op, pt_proto_error fine,
 		      cJSON **out, char *err, size_t err_len)
 {
 	cJSON *reply = NULL;
@@ -525,8 +485,7 @@ static int call_reply(pt_client *c, cJSON *request, const char *op, const char *
 	if (ok < 0)
 		rc = fail_io(c, err, err_len, "daemon answered %s without \"ok\"", op);
 	else if (!ok) {
-		const char *code = error_code(reply, err, err_len);
-		if (!fine || strcmp(code, fine) != 0)
+		if (error_code(reply, err, err_len) != fine || fine == PT_ERR_COUNT)
 			rc = PT_EINVAL;
 	}
 	if (rc == PT_OK && out)
@@ -536,7 +495,7 @@ static int call_reply(pt_client *c, cJSON *request, const char *op, const char *
 	return rc;
 }
 
-static int call(pt_client *c, cJSON *request, const char *op, const char *fine, char *err,
+static int call(pt_client *c, cJSON *request, const char *op, pt_proto_error fine, char *err,
 		size_t err_len)
 {
 	return call_reply(c, request, op, fine, NULL, err, err_len);
@@ -545,7 +504,7 @@ static int call(pt_client *c, cJSON *request, const char *op, const char *fine, 
 static cJSON *memo_request(pt_client *c, const char *resource, const char *key,
 			   const char *value, char *err, size_t err_len)
 {
-	cJSON *request = new_request("memo");
+	cJSON *request = pt_request_new(PT_OP_MEMO);
 	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
 	    !cJSON_AddStringToObject(request, "key", key) ||
 	    (value && !cJSON_AddStringToObject(request, "value", value))) {
@@ -562,7 +521,7 @@ int pt_client_memo_get(pt_client *c, const char *resource, const char *key, char
 	cJSON *reply = NULL, *request = memo_request(c, resource, key, NULL, err, err_len);
 	if (!request)
 		return PT_EIO;
-	int rc = call_reply(c, request, "memo", NULL, &reply, err, err_len);
+	int rc = call_reply(c, request, "memo", PT_ERR_COUNT, &reply, err, err_len);
 	if (rc != PT_OK)
 		return rc;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(reply, "value");
@@ -582,14 +541,14 @@ int pt_client_memo_put(pt_client *c, const char *resource, const char *key, cons
 		       char *err, size_t err_len)
 {
 	cJSON *request = memo_request(c, resource, key, value, err, err_len);
-	return request ? call(c, request, "memo", NULL, err, err_len) : PT_EIO;
+	return request ? call(c, request, "memo", PT_ERR_COUNT, err, err_len) : PT_EIO;
 }
 
 int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_len)
 {
-	cJSON *request = new_request("learn");
-	if (!exact(r->limit) || !exact(r->window_ms) || !exact(r->wait_until_ms) ||
-	    !exact(r->expires_ms) || !exact(r->fallback_limit) || !exact(r->fallback_window_ms)) {
+	cJSON *request = pt_request_new(PT_OP_LEARN);
+	if (!pt_json_exact(r->limit) || !pt_json_exact(r->window_ms) || !pt_json_exact(r->wait_until_ms) ||
+	    !pt_json_exact(r->expires_ms) || !pt_json_exact(r->fallback_limit) || !pt_json_exact(r->fallback_window_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "learn: a value is beyond 2^53");
 		return PT_EINVAL;
@@ -604,48 +563,93 @@ int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_l
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	return call(c, request, "learn", NULL, err, err_len);
+	return call(c, request, "learn", PT_ERR_COUNT, err, err_len);
 }
 
 int pt_client_release(pt_client *c, uint64_t reservation, int64_t from_ms, bool unused,
 		      char *err, size_t err_len)
 {
-	cJSON *request = new_request("release");
-	if (reservation > (uint64_t)EXACT_MAX || !exact(from_ms)) {
+	cJSON *request = pt_request_new(PT_OP_RELEASE);
+	if (reservation > (uint64_t)PT_PROTOCOL_INT_MAX || !pt_json_exact(from_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "release: a value is beyond 2^53");
 		return PT_EINVAL;
 	}
-	if (!request || !add_int(request, "reservation", (int64_t)reservation) ||
+	if (!request || !pt_json_add_int(request, "reservation", (int64_t)reservation) ||
 	    !add_opt(request, "from_ms", from_ms) ||
 	    (unused && !cJSON_AddTrueToObject(request, "unused"))) {
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	return call(c, request, "release", "not_found", err, err_len);
+	return call(c, request, "release", PT_ERR_NOT_FOUND, err, err_len);
 }
 
 int pt_client_started(pt_client *c, const char *resource, uint64_t reservation,
 		      int64_t at_ms, int64_t started_ms, int64_t *guard_ms, char *err,
 		      size_t err_len)
 {
-	cJSON *reply = NULL, *request = new_request("started");
-	if (reservation > (uint64_t)EXACT_MAX || !exact(at_ms) || !exact(started_ms)) {
+	cJSON *reply = NULL, *request = pt_request_new(PT_OP_STARTED);
+	if (reservation > (uint64_t)PT_PROTOCOL_INT_MAX || !pt_json_exact(at_ms) || !pt_json_exact(started_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "started: a value is beyond 2^53");
 		return PT_EINVAL;
 	}
 	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
-	    !add_int(request, "reservation", (int64_t)reservation) ||
-	    !add_int(request, "at_ms", at_ms) || !add_int(request, "started_ms", started_ms)) {
+	    !pt_json_add_int(request, "reservation", (int64_t)reservation) ||
+	    !pt_json_add_int(request, "at_ms", at_ms) || !pt_json_add_int(request, "started_ms", started_ms)) {
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	int rc = call_reply(c, request, "started", "not_found", &reply, err, err_len);
+	int rc = call_reply(c, request, "started", PT_ERR_NOT_FOUND, &reply, err, err_len);
 	if (rc == PT_OK && reply && !get_int(reply, "guard_ms", guard_ms))
 		*guard_ms = -1; /* not_found: no guard said */
 	cJSON_Delete(reply);
 	return rc;
+}
+
+int pt_client_lease(pt_client *c, const char *resource, int64_t concurrency, uint64_t *lease,
+		    int64_t *limit, char *err, size_t err_len)
+{
+	cJSON *reply = NULL, *request = pt_request_new(PT_OP_LEASE);
+	int64_t id;
+	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
+	    !pt_json_add_int(request, "concurrency", concurrency)) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	int rc = pt_client_request_waiting(c, request, -1, &reply, err, err_len);
+	cJSON_Delete(request);
+	if (rc != PT_OK)
+		return rc;
+	if (reply_ok(reply) == 1 && get_int(reply, "lease", &id) && id > 0 &&
+	    get_int(reply, "limit", limit)) {
+		*lease = (uint64_t)id;
+		cJSON_Delete(reply);
+		return PT_OK;
+	}
+	error_code(reply, err, err_len);
+	cJSON_Delete(reply);
+	return PT_EINVAL;
+}
+
+int pt_client_unlease(pt_client *c, uint64_t lease, char *err, size_t err_len)
+{
+	cJSON *request = pt_request_new(PT_OP_UNLEASE);
+	if (!request || lease > (uint64_t)PT_PROTOCOL_INT_MAX ||
+	    !pt_json_add_int(request, "lease", (int64_t)lease)) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	return call(c, request, "unlease", PT_ERR_COUNT, err, err_len);
+}
+
+int pt_client_ask(pt_client *c, pt_op op, cJSON **reply, char *err, size_t err_len)
+{
+	cJSON *request = pt_request_new(op);
+	*reply = NULL;
+	if (!request)
+		return fail_io(c, err, err_len, "out of memory for a request");
+	return call_reply(c, request, pt_op_name(op), PT_ERR_COUNT, reply, err, err_len);
 }
 
 /* The fields of a breaker reply; NULL, or the one missing. */
@@ -674,7 +678,7 @@ static const char *parse_breaker(const cJSON *reply, bool admitting, pt_breaker_
 static int breaker_call(pt_client *c, const char *action, bool success, const char *resource,
 			const char *spec, pt_breaker_reply *out, char *err, size_t err_len)
 {
-	cJSON *reply = NULL, *request = new_request("breaker");
+	cJSON *reply = NULL, *request = pt_request_new(PT_OP_BREAKER);
 	bool admitting = strcmp(action, "admit") == 0;
 	if (!request || !cJSON_AddStringToObject(request, "action", action) ||
 	    (!admitting && !cJSON_AddBoolToObject(request, "success", success)) ||
@@ -683,7 +687,7 @@ static int breaker_call(pt_client *c, const char *action, bool success, const ch
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
-	int rc = call_reply(c, request, "breaker", NULL, &reply, err, err_len);
+	int rc = call_reply(c, request, "breaker", PT_ERR_COUNT, &reply, err, err_len);
 	if (rc != PT_OK)
 		return rc;
 	const char *missing = parse_breaker(reply, admitting, out);

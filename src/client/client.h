@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "patience/limit.h"
+#include "proto/protocol.h"
 
-#define PT_CLIENT_LINE_MAX 65536
 
 typedef struct pt_client {
 	int fd;             /* -1 when not connected */
@@ -127,6 +127,21 @@ int pt_client_memo_get(pt_client *c, const char *resource, const char *key, char
 		       size_t value_len, char *err, size_t err_len);
 int pt_client_memo_put(pt_client *c, const char *resource, const char *key, const char *value,
 		       char *err, size_t err_len);
+
+/* lease (docs/PROTOCOL.md): one of resource's concurrency leases (at
+ * most concurrency held at once, if this creates the pool); the daemon
+ * answers when one frees, so no timeout bounds the wait (a signal ends it
+ * through c->interrupted). PT_OK with *lease and *limit (the pool's);
+ * PT_EINVAL when it refused (err says why); PT_EIO as pt_client_request. */
+int pt_client_lease(pt_client *c, const char *resource, int64_t concurrency, uint64_t *lease,
+		    int64_t *limit, char *err, size_t err_len);
+/* unlease: give lease back. PT_OK; PT_EINVAL (refused); PT_EIO. */
+int pt_client_unlease(pt_client *c, uint64_t lease, char *err, size_t err_len);
+
+/* status or resources (docs/PROTOCOL.md): PT_OK with the daemon's reply in
+ * *reply (caller frees with cJSON_Delete), PT_EINVAL when it is an error
+ * reply (err says why; nothing in *reply), PT_EIO. */
+int pt_client_ask(pt_client *c, pt_op op, cJSON **reply, char *err, size_t err_len);
 
 /* What the daemon said of a resource's circuit breaker (docs/PROTOCOL.md,
  * breaker). */

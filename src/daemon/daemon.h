@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "daemon/store.h"
+#include "proto/protocol.h"
 #include "patience/breaker.h"
 #include "patience/config.h"
 #include "patience/diophantine.h"
@@ -39,14 +40,11 @@
 #include "patience/version.h"
 
 
-#define PT_PROTOCOL_VERSION 1
-#define PT_LINE_MAX 65536               /* bytes of one request, newline included */
 #define PT_OUTPUT_MAX (1024 * 1024)     /* unsent reply bytes before a client is dropped */
 #define PT_RESOURCE_NAME_MAX 256        /* bytes */
 #define PT_CLIENT_ID_MAX 256            /* bytes kept of client_id */
 #define PT_LIMIT_MAX INT64_C(1000000000) /* largest limit N */
 #define PT_TTL_SLACK_MS INT64_C(60000)  /* default ttl: last offset + window + this */
-#define PT_JSON_INT_MAX INT64_C(9007199254740992) /* 2^53: exact in a JSON double */
 #define PT_STARTED_AHEAD_MS INT64_C(1000) /* a start reported this far ahead is refused */
 
 /* ---- log.c ---- */
@@ -705,7 +703,7 @@ typedef struct pt_daemon {
 	int64_t host_horizon_ms; /* no grant of ours is later than this */
 	bool stopping;
 	bool accept_starved; /* accept failed for want of descriptors */
-	char line[PT_LINE_MAX]; /* the request being answered */
+	char line[PT_PROTOCOL_LINE_MAX]; /* the request being answered */
 } pt_daemon;
 
 struct pt_conn {
@@ -759,9 +757,8 @@ char *pt_protocol_answer(pt_daemon *d, pt_conn *c, const char *line, size_t len,
 /* The reply of an acquire that went to Redis: conn_line sends nothing. */
 extern const char pt_protocol_later[];
 /* v as raw JSON digits (a cJSON number loses integers above 2^53). */
-struct cJSON *pt_json_int(int64_t v);
 /* {"ok":false,"error":{"code":code,"message":message}}, malloc'd or NULL. */
-char *pt_protocol_error(const char *code, const char *message);
+char *pt_protocol_error(pt_proto_error code, const char *message);
 /* The reply that replaces a durable one whose batch failed (static). */
 extern const char pt_protocol_internal_reply[];
 

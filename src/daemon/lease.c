@@ -325,7 +325,7 @@ static void on_expired(void *ctx, pt_lease *l)
 	snprintf(message, sizeof message, "no lease of \"%.256s\" freed within %" PRId64 " ms "
 		 "(%zu of %" PRId64 " held)", l->pool->name, l->deadline_ms - l->asked_ms,
 		 l->pool->n_held, l->pool->limit);
-	char *text = pt_protocol_error("wait_too_long", message);
+	char *text = pt_protocol_error(PT_ERR_WAIT_TOO_LONG, message);
 	answer_late(ctx, l, text);
 	free(text);
 }

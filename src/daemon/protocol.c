@@ -45,13 +45,6 @@ typedef int (*op_fn)(req *q);
 
 /* ---- building replies ---- */
 
-cJSON *pt_json_int(int64_t v)
-{
-	char buf[24];
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	return cJSON_CreateRaw(buf);
-}
-
 static void put(req *q, cJSON *parent, const char *key, cJSON *item)
 {
 	if (!parent || !item || !cJSON_AddItemToObject(parent, key, item)) {
@@ -82,16 +75,16 @@ static cJSON *start(req *q, bool ok)
 	return q->out;
 }
 
-static cJSON *error_object(req *q, const char *code, const char *message)
+static cJSON *error_object(req *q, pt_proto_error code, const char *message)
 {
 	cJSON *e = cJSON_CreateObject();
-	put(q, e, "code", cJSON_CreateString(code));
+	put(q, e, "code", cJSON_CreateString(pt_proto_error_name(code)));
 	put(q, e, "message", cJSON_CreateString(message));
 	return e;
 }
 
 /* Makes the reply an error; returns -1 so ops can `return fail(...)`. */
-__attribute__((format(printf, 3, 4))) static int fail(req *q, const char *code,
+__attribute__((format(printf, 3, 4))) static int fail(req *q, pt_proto_error code,
 						       const char *fmt, ...)
 {
 	char message[512];
@@ -103,7 +96,7 @@ __attribute__((format(printf, 3, 4))) static int fail(req *q, const char *code,
 	return -1;
 }
 
-char *pt_protocol_error(const char *code, const char *message)
+char *pt_protocol_error(pt_proto_error code, const char *message)
 {
 	req q = {0};
 	put(&q, start(&q, false), "error", error_object(&q, code, message));
@@ -114,21 +107,6 @@ char *pt_protocol_error(const char *code, const char *message)
 
 /* ---- reading fields ---- */
 
-/* An integral JSON number within +-2^53. */
-static bool read_int(const cJSON *item, int64_t *out)
-{
-	double v;
-	if (!cJSON_IsNumber(item))
-		return false;
-	v = item->valuedouble;
-	if (!(v >= -(double)PT_JSON_INT_MAX && v <= (double)PT_JSON_INT_MAX))
-		return false; /* NaN fails too */
-	if ((double)(int64_t)v != v)
-		return false;
-	*out = (int64_t)v;
-	return true;
-}
-
 /* 1: present and valid, *out set; 0: absent, *out untouched; -1: invalid
  * (the error reply is made). */
 static int get_int(req *q, const char *key, int64_t min, int64_t max, int64_t *out)
@@ -137,8 +115,8 @@ static int get_int(req *q, const char *key, int64_t min, int64_t max, int64_t *o
 	int64_t v;
 	if (!item)
 		return 0;
-	if (!read_int(item, &v) || v < min || v > max)
-		return fail(q, "bad_request", "field \"%s\": expected an integer from %" PRId64
+	if (!pt_json_read_int(item, &v) || v < min || v > max)
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"%s\": expected an integer from %" PRId64
 			    " to %" PRId64, key, min, max);
 	*out = v;
 	return 1;
@@ -147,7 +125,7 @@ static int get_int(req *q, const char *key, int64_t min, int64_t max, int64_t *o
 static int need_int(req *q, const char *key, int64_t min, int64_t max, int64_t *out)
 {
 	int rc = get_int(q, key, min, max, out);
-	return rc ? rc : fail(q, "bad_request", "missing field \"%s\"", key);
+	return rc ? rc : fail(q, PT_ERR_BAD_REQUEST, "missing field \"%s\"", key);
 }
 
 static int get_bool(req *q, const char *key, bool *out)
@@ -156,7 +134,7 @@ static int get_bool(req *q, const char *key, bool *out)
 	if (!item)
 		return 0;
 	if (!cJSON_IsBool(item))
-		return fail(q, "bad_request", "field \"%s\": expected true or false", key);
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"%s\": expected true or false", key);
 	*out = cJSON_IsTrue(item);
 	return 1;
 }
@@ -167,7 +145,7 @@ static int get_string(req *q, const char *key, const char **out)
 	if (!item)
 		return 0;
 	if (!cJSON_IsString(item) || !item->valuestring)
-		return fail(q, "bad_request", "field \"%s\": expected a string", key);
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"%s\": expected a string", key);
 	*out = item->valuestring;
 	return 1;
 }
@@ -186,13 +164,13 @@ static int need_resource(req *q, const char **out)
 	int rc = get_string(q, "resource", out);
 	size_t n;
 	if (rc <= 0)
-		return rc < 0 ? rc : fail(q, "bad_request", "missing field \"resource\"");
+		return rc < 0 ? rc : fail(q, PT_ERR_BAD_REQUEST, "missing field \"resource\"");
 	n = strlen(*out);
 	if (n < 1 || n > PT_RESOURCE_NAME_MAX)
-		return fail(q, "bad_request", "field \"resource\": expected 1 to %d bytes",
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"resource\": expected 1 to %d bytes",
 			    PT_RESOURCE_NAME_MAX);
 	if (has_control(*out, n))
-		return fail(q, "bad_request", "field \"resource\": control characters are not "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"resource\": control characters are not "
 			    "allowed");
 	return 1;
 }
@@ -208,18 +186,18 @@ static int get_offsets(req *q, int64_t *offsets, size_t *k)
 		return 0;
 	}
 	if (!cJSON_IsArray(array) || !array->child)
-		return fail(q, "bad_request", "field \"offsets_ms\": expected a non-empty array "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"offsets_ms\": expected a non-empty array "
 			    "of integers");
 	cJSON_ArrayForEach(item, array) {
 		int64_t v;
 		if (*k == PT_DIO_MAX_OFFSETS)
-			return fail(q, "bad_request", "field \"offsets_ms\": more than %d offsets",
+			return fail(q, PT_ERR_BAD_REQUEST, "field \"offsets_ms\": more than %d offsets",
 				    PT_DIO_MAX_OFFSETS);
-		if (!read_int(item, &v) || v < 0 || v > PT_DURATION_MAX_MS)
-			return fail(q, "bad_request", "field \"offsets_ms\": expected integers "
+		if (!pt_json_read_int(item, &v) || v < 0 || v > PT_DURATION_MAX_MS)
+			return fail(q, PT_ERR_BAD_REQUEST, "field \"offsets_ms\": expected integers "
 				    "from 0 to %" PRId64, PT_DURATION_MAX_MS);
 		if (*k > 0 && v <= offsets[*k - 1])
-			return fail(q, "bad_request", "field \"offsets_ms\": offsets must be "
+			return fail(q, PT_ERR_BAD_REQUEST, "field \"offsets_ms\": offsets must be "
 				    "strictly increasing (%" PRId64 " after %" PRId64 ")",
 				    v, offsets[*k - 1]);
 		offsets[(*k)++] = v;
@@ -253,21 +231,21 @@ static int read_extra_limit(req *q, const cJSON *item, pt_limit *out)
 	int64_t v;
 	memset(out, 0, sizeof *out);
 	if (!cJSON_IsObject(item) ||
-	    !read_int(cJSON_GetObjectItemCaseSensitive(item, "limit"), &v) || v < 1 ||
+	    !pt_json_read_int(cJSON_GetObjectItemCaseSensitive(item, "limit"), &v) || v < 1 ||
 	    v > PT_LIMIT_MAX)
-		return fail(q, "bad_request", "field \"limits\": each is {\"limit\": 1 to %" PRId64
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"limits\": each is {\"limit\": 1 to %" PRId64
 			    ", and \"window_ms\" or \"calendar\"}", PT_LIMIT_MAX);
 	out->count = v;
 	if (cal) {
 		if (!cJSON_IsString(cal) ||
 		    pt_calendar_unit_parse(cal->valuestring, &out->calendar) != PT_OK)
-			return fail(q, "bad_request", "field \"limits\": \"calendar\" is hour, "
+			return fail(q, PT_ERR_BAD_REQUEST, "field \"limits\": \"calendar\" is hour, "
 				    "day, week or month");
 		return 0;
 	}
-	if (!read_int(cJSON_GetObjectItemCaseSensitive(item, "window_ms"), &v) || v < 1 ||
+	if (!pt_json_read_int(cJSON_GetObjectItemCaseSensitive(item, "window_ms"), &v) || v < 1 ||
 	    v > PT_DURATION_MAX_MS)
-		return fail(q, "bad_request", "field \"limits\": \"window_ms\" is 1 to %" PRId64,
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"limits\": \"window_ms\" is 1 to %" PRId64,
 			    PT_DURATION_MAX_MS);
 	out->window_ms = v;
 	return 0;
@@ -281,7 +259,7 @@ static int get_extra_limits(req *q, pt_limit *extra, size_t *n)
 	if (!array)
 		return 0;
 	if (!cJSON_IsArray(array) || cJSON_GetArraySize(array) > PT_LIMITS_MAX)
-		return fail(q, "bad_request", "field \"limits\": expected an array of at most %d "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"limits\": expected an array of at most %d "
 			    "limits", PT_LIMITS_MAX);
 	cJSON_ArrayForEach(item, array) {
 		if (read_extra_limit(q, item, &extra[*n]) < 0)
@@ -308,11 +286,11 @@ static int read_acquire(req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra
 	    get_extra_limits(q, extra, &a->n_extra) < 0 || get_string(q, "tz", &a->tz) < 0)
 		return -1;
 	if (a->tz && (strlen(a->tz) >= sizeof ((pt_pending *)0)->tz || !pt_zone_known(a->tz)))
-		return fail(q, "bad_request", "field \"tz\": unknown time zone \"%.64s\": expected "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"tz\": unknown time zone \"%.64s\": expected "
 			    "an IANA name such as America/New_York", a->tz);
 	pt_gcra check;
 	if (a->burst && pt_gcra_init(&check, a->limit, a->window_ms, a->burst, 0) != PT_OK)
-		return fail(q, "bad_request", "field \"burst\": %" PRId64 " at %" PRId64 " per %"
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"burst\": %" PRId64 " at %" PRId64 " per %"
 			    PRId64 " ms passes 100 years of tolerance: expected a smaller burst",
 			    a->burst, a->limit, a->window_ms);
 	a->offsets = offsets;
@@ -359,7 +337,7 @@ static pt_pending *pending_new(req *q, const pt_acquire *a, const pt_resource *r
 	pt_pending *p = calloc(1, sizeof *p + a->k * sizeof p->offsets[0]);
 	if (!p) {
 		pt_metrics_acquired(&q->d->metrics, PT_ACQ_ERROR, 0);
-		fail(q, "internal", "out of memory; nothing was granted");
+		fail(q, PT_ERR_INTERNAL, "out of memory; nothing was granted");
 		return NULL;
 	}
 	p->a = *a;
@@ -440,7 +418,7 @@ static int acquire_queued(req *q, const pt_acquire *a)
 {
 	pt_pending *p;
 	if (q->d->n_queued >= PT_QUEUE_MAX)
-		return fail(q, "busy", "%zu acquires are already queued; try again later",
+		return fail(q, PT_ERR_BUSY, "%zu acquires are already queued; try again later",
 			    q->d->n_queued);
 	if (!(p = pending_new(q, a, NULL)))
 		return -1;
@@ -496,27 +474,27 @@ static int acquire_failed(req *q, const pt_acquire *a, const pt_placement *p, in
 	switch (rc) {
 	case PT_EINFEASIBLE:
 		if (p->burst)
-			return fail(q, "infeasible", "the offsets alone break bursts of %" PRId64
+			return fail(q, PT_ERR_INFEASIBLE, "the offsets alone break bursts of %" PRId64
 				    " at %" PRId64 " per %" PRId64 " ms (guard %" PRId64 " ms)",
 				    p->burst, p->limit, p->window_ms, p->guard_ms);
-		return fail(q, "infeasible", "offsets %" PRId64 " and %" PRId64 " fall within one "
+		return fail(q, PT_ERR_INFEASIBLE, "offsets %" PRId64 " and %" PRId64 " fall within one "
 			    "window of %" PRId64 " ms: limit %" PRId64, offsets[p->crowded],
 			    offsets[p->crowded + (size_t)p->limit], p->window_ms + p->guard_ms,
 			    p->limit);
 	case PT_ERANGE:
-		fail(q, "wait_too_long", "the earliest start is in %" PRId64 " ms, beyond "
+		fail(q, PT_ERR_WAIT_TOO_LONG, "the earliest start is in %" PRId64 " ms, beyond "
 		     "max_wait_ms %" PRId64, p->start_ms - q->now, a->max_wait_ms);
 		put_int(q, q->out, "start_ms", p->start_ms);
 		put_int(q, q->out, "now_ms", q->now);
 		return -1;
 	case PT_EINVAL:
-		return fail(q, "bad_request", "the start times fall outside the range the "
+		return fail(q, PT_ERR_BAD_REQUEST, "the start times fall outside the range the "
 			    "daemon can represent");
 	case PT_EIO:
-		return fail(q, "internal", "the daemon could not save its state; nothing was "
+		return fail(q, PT_ERR_INTERNAL, "the daemon could not save its state; nothing was "
 			    "granted");
 	default:
-		return fail(q, "internal", "out of memory; nothing was granted");
+		return fail(q, PT_ERR_INTERNAL, "out of memory; nothing was granted");
 	}
 }
 
@@ -634,7 +612,7 @@ void pt_protocol_queued_timeout(pt_daemon *d, pt_pending *p, int64_t now_ms)
 	req q = {.d = d, .c = p->conn, .now = now_ms};
 	pending_unlink(p);
 	pt_metrics_acquired(&d->metrics, PT_ACQ_WAIT_TOO_LONG, 0);
-	fail(&q, "wait_too_long", "no start came within max_wait_ms %" PRId64 ": acquires "
+	fail(&q, PT_ERR_WAIT_TOO_LONG, "no start came within max_wait_ms %" PRId64 ": acquires "
 	     "of higher rank held the free start times", p->deadline_ms - p->queued_ms);
 	put_int(&q, q.out, "now_ms", now_ms);
 	send_pending(&q, p);
@@ -645,13 +623,13 @@ static int op_release(req *q)
 	int64_t id = 0, from = q->now;
 	bool unused = false;
 	size_t released;
-	if (need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
-	    get_int(q, "from_ms", 0, PT_JSON_INT_MAX, &from) < 0 ||
+	if (need_int(q, "reservation", 1, PT_PROTOCOL_INT_MAX, &id) < 0 ||
+	    get_int(q, "from_ms", 0, PT_PROTOCOL_INT_MAX, &from) < 0 ||
 	    get_bool(q, "unused", &unused) < 0)
 		return -1;
 	if (pt_registry_cancel(&q->d->reg, q->c->uid, (uint64_t)id, from, unused, q->now,
 			       &released))
-		return fail(q, "not_found", "no reservation %" PRId64, id);
+		return fail(q, PT_ERR_NOT_FOUND, "no reservation %" PRId64, id);
 	put_int(q, start(q, true), "released", (int64_t)released);
 	pt_log(PT_LOG_DEBUG, "client %" PRIu64 " (uid %u): reservation %" PRId64
 	       " released %zu starts", q->c->id, q->c->uid, id, released);
@@ -665,17 +643,17 @@ static int op_started(req *q)
 	const char *name;
 	int64_t id = 0, at = 0, started = 0;
 	pt_resource *res = NULL;
-	if (need_resource(q, &name) < 0 || need_int(q, "reservation", 1, PT_JSON_INT_MAX, &id) < 0 ||
-	    need_int(q, "at_ms", 0, PT_JSON_INT_MAX, &at) < 0 ||
+	if (need_resource(q, &name) < 0 || need_int(q, "reservation", 1, PT_PROTOCOL_INT_MAX, &id) < 0 ||
+	    need_int(q, "at_ms", 0, PT_PROTOCOL_INT_MAX, &at) < 0 ||
 	    need_int(q, "started_ms", 0, q->now + PT_STARTED_AHEAD_MS, &started) < 0)
 		return -1;
 	int rc = pt_registry_started(&q->d->reg, q->c->uid, name, (uint64_t)id, at, started, q->now,
 				     &res);
 	if (rc == PT_ENOENT)
-		return fail(q, "not_found", "no start of reservation %" PRId64 " at %" PRId64
+		return fail(q, PT_ERR_NOT_FOUND, "no start of reservation %" PRId64 " at %" PRId64
 			    " on \"%.64s\"", id, at, name);
 	if (rc != PT_OK)
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	cJSON *out = start(q, true);
 	put_int(q, out, "late_ms", (started < q->now ? started : q->now) - at);
 	put_int(q, out, "guard_ms", res->dio.guard_ms);
@@ -696,18 +674,18 @@ static int op_set_limit(req *q)
 	    need_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &window) < 0)
 		return -1;
 	if ((c = pt_registry_config_limit(&q->d->reg, name)))
-		return fail(q, "bad_request", "the limit of \"%s\" comes from the daemon's config "
+		return fail(q, PT_ERR_BAD_REQUEST, "the limit of \"%s\" comes from the daemon's config "
 			    "file (%" PRId64 " per %" PRId64 " ms)", name, c->limit, c->window_ms);
 	switch (pt_registry_set_limit(&q->d->reg, q->c->uid, name, limit, window, &res)) {
 	case PT_OK:
 		break;
 	case PT_EINVAL:
-		return fail(q, "bad_request", "the limit of \"%s\" comes from the daemon's config "
+		return fail(q, PT_ERR_BAD_REQUEST, "the limit of \"%s\" comes from the daemon's config "
 			    "file", name);
 	case PT_EIO:
-		return fail(q, "internal", "the daemon could not save its state");
+		return fail(q, PT_ERR_INTERNAL, "the daemon could not save its state");
 	default:
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	}
 	cJSON *out = start(q, true);
 	put(q, out, "resource", cJSON_CreateString(res->name));
@@ -735,12 +713,12 @@ static int read_learn(req *q, pt_learn *l)
 	    get_string(q, "from", &l->from) < 0)
 		return -1;
 	if (has_limit != has_window)
-		return fail(q, "bad_request", "fields \"limit\" and \"window_ms\" come together");
+		return fail(q, PT_ERR_BAD_REQUEST, "fields \"limit\" and \"window_ms\" come together");
 	if ((l->create_limit > 0) != (l->create_window_ms > 0))
-		return fail(q, "bad_request", "fields \"fallback_limit\" and "
+		return fail(q, PT_ERR_BAD_REQUEST, "fields \"fallback_limit\" and "
 			    "\"fallback_window_ms\" come together");
 	if (!has_limit && !l->blocked_until_ms)
-		return fail(q, "bad_request", "nothing to learn: give \"limit\" and \"window_ms\", "
+		return fail(q, PT_ERR_BAD_REQUEST, "nothing to learn: give \"limit\" and \"window_ms\", "
 			    "or \"wait_until_ms\"");
 	return 0;
 }
@@ -763,10 +741,10 @@ static int op_learn(req *q)
 		return -1;
 	int rc = pt_learn_apply(&q->d->reg, &l, q->now, &res);
 	if (rc == PT_ENOENT)
-		return fail(q, "not_found", "no resource \"%s\" yet: give \"fallback_limit\" and "
+		return fail(q, PT_ERR_NOT_FOUND, "no resource \"%s\" yet: give \"fallback_limit\" and "
 			    "\"fallback_window_ms\" to create it", l.resource);
 	if (rc == PT_ENOMEM || rc == PT_EIO || !res)
-		return fail(q, "internal", "the daemon could not save its state");
+		return fail(q, PT_ERR_INTERNAL, "the daemon could not save its state");
 	cJSON *out = start(q, true);
 	put(q, out, "resource", cJSON_CreateString(res->name));
 	put_int(q, out, "limit", res->dio.limit);
@@ -811,19 +789,19 @@ static int read_memo(req *q, const char **resource, const char **key, const char
 		return -1;
 	size_t n = rc ? strlen(*key) : 0;
 	if (!rc)
-		return fail(q, "bad_request", "missing field \"key\"");
+		return fail(q, PT_ERR_BAD_REQUEST, "missing field \"key\"");
 	if (n < 1 || n > PT_MEMO_KEY_MAX || strspn(*key, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
-		return fail(q, "bad_request", "field \"key\": expected 1 to %d letters, digits, "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"key\": expected 1 to %d letters, digits, "
 			    "'.', '_' or '-'", PT_MEMO_KEY_MAX);
 	if (!*value)
 		return 0;
 	n = strlen(*value);
 	if (n > PT_MEMO_VALUE_MAX)
-		return fail(q, "bad_request", "field \"value\": expected at most %d bytes",
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"value\": expected at most %d bytes",
 			    PT_MEMO_VALUE_MAX);
 	if (has_control(*value, n))
-		return fail(q, "bad_request", "field \"value\": control characters are not "
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"value\": control characters are not "
 			    "allowed");
 	return 0;
 }
@@ -838,13 +816,13 @@ static int op_memo(req *q)
 	if (value) {
 		int rc = pt_memo_put(&q->d->memos, q->c->uid, resource, key, value, q->now);
 		if (rc == PT_ERANGE)
-			return fail(q, "bad_request", "uid %u already keeps %d memos", q->c->uid,
+			return fail(q, PT_ERR_BAD_REQUEST, "uid %u already keeps %d memos", q->c->uid,
 				    PT_MEMO_PER_UID_MAX);
 		if (rc != PT_OK)
-			return fail(q, "internal", "out of memory");
+			return fail(q, PT_ERR_INTERNAL, "out of memory");
 		m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
 		if (pt_memo_save(&q->d->reg, m) != PT_OK)
-			return fail(q, "internal", "the daemon could not save its state");
+			return fail(q, PT_ERR_INTERNAL, "the daemon could not save its state");
 		q->durable = pt_registry_dirty(&q->d->reg);
 	}
 	m = pt_memo_get(&q->d->memos, q->c->uid, resource, key);
@@ -874,10 +852,10 @@ static int op_lease(req *q)
 			  .deadline_ms = max_wait >= 0 ? now + max_wait : 0};
 	int rc = pt_lease_take(&q->d->leases, &a, &l);
 	if (rc == PT_ERANGE)
-		return fail(q, "bad_request", "this connection already holds or waits for %d "
+		return fail(q, PT_ERR_BAD_REQUEST, "this connection already holds or waits for %d "
 			    "leases", PT_LEASES_PER_CONN_MAX);
 	if (rc != PT_OK)
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	if (l->granted) {
 		cJSON_Delete(q->out);
 		q->oom = !(q->out = pt_lease_reply_json(l, now));
@@ -885,7 +863,7 @@ static int op_lease(req *q)
 	}
 	if (!(l->reply = pt_server_hold_later(q->c))) {
 		pt_lease_give_back(&q->d->leases, &q->c->leases, l->id);
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	}
 	q->later = true;
 	pt_lease_rearm(q->d);
@@ -895,10 +873,10 @@ static int op_lease(req *q)
 static int op_unlease(req *q)
 {
 	int64_t id = 0;
-	if (need_int(q, "lease", 1, PT_JSON_INT_MAX, &id) < 0)
+	if (need_int(q, "lease", 1, PT_PROTOCOL_INT_MAX, &id) < 0)
 		return -1;
 	if (pt_lease_give_back(&q->d->leases, &q->c->leases, (uint64_t)id) != PT_OK)
-		return fail(q, "not_found", "this connection holds no lease %" PRId64, id);
+		return fail(q, PT_ERR_NOT_FOUND, "this connection holds no lease %" PRId64, id);
 	pt_lease_rearm(q->d);
 	put_int(q, start(q, true), "lease", id);
 	return 0;
@@ -996,7 +974,7 @@ static int op_resources(req *q)
 	pt_resource_usage *list;
 	size_t n;
 	if (pt_registry_list(&q->d->reg, q->c->uid, q->now, &list, &n) != PT_OK)
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	pt_queue_count_waiting(q->d, list, n);
 	cJSON *array = cJSON_CreateArray();
 	for (size_t i = 0; i < n && !q->oom; i++)
@@ -1062,15 +1040,15 @@ static int breaker_entry(req *q, const char *resource, pt_breaker_entry **out)
 	if (get_string(q, "spec", &text) < 0)
 		return -1;
 	if (text && pt_breaker_spec_parse(text, &spec, err, sizeof err) != PT_OK)
-		return fail(q, "bad_request", "field \"spec\": %s", err);
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"spec\": %s", err);
 	switch (pt_breaker_get(&q->d->breakers, q->c->uid, resource, &spec, out)) {
 	case PT_OK:
 		return 0;
 	case PT_ERANGE:
-		return fail(q, "bad_request", "uid %u already has %d breakers", q->c->uid,
+		return fail(q, PT_ERR_BAD_REQUEST, "uid %u already has %d breakers", q->c->uid,
 			    PT_BREAKERS_PER_UID_MAX);
 	default:
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	}
 }
 
@@ -1115,7 +1093,7 @@ static int breaker_admit(req *q, pt_breaker_entry *e)
 {
 	pt_breaker_admission a;
 	if (pt_breaker_admit_for(e, &q->c->permits, q->now, &a) != PT_OK)
-		return fail(q, "internal", "out of memory");
+		return fail(q, PT_ERR_INTERNAL, "out of memory");
 	cJSON *out = start(q, true);
 	put(q, out, "admit", cJSON_CreateBool(a.admit));
 	if (a.admit)
@@ -1147,25 +1125,26 @@ static int op_breaker(req *q)
 		return -1;
 	bool admit = action && strcmp(action, "admit") == 0;
 	if (!admit && !(action && strcmp(action, "report") == 0))
-		return fail(q, "bad_request", "field \"action\": expected \"admit\" or \"report\"");
+		return fail(q, PT_ERR_BAD_REQUEST, "field \"action\": expected \"admit\" or \"report\"");
 	if (!admit && !has_success)
-		return fail(q, "bad_request", "missing field \"success\"");
+		return fail(q, PT_ERR_BAD_REQUEST, "missing field \"success\"");
 	if (breaker_entry(q, resource, &e) < 0)
 		return -1;
 	return admit ? breaker_admit(q, e) : breaker_report(q, e, success);
 }
 
+/* Each operation, and whether it may free start times that queued
+ * acquires wait for. */
 static const struct {
-	const char *name;
 	op_fn fn;
-	bool may_free; /* may free start times queued acquires wait for */
-} ops[] = {
-	{"hello", op_hello, false},         {"acquire", op_acquire, false},
-	{"release", op_release, true},      {"set_limit", op_set_limit, true},
-	{"resources", op_resources, false}, {"status", op_status, false},
-	{"learn", op_learn, true},          {"memo", op_memo, false},
-	{"breaker", op_breaker, false},     {"lease", op_lease, false},
-	{"unlease", op_unlease, false},     {"started", op_started, false},
+	bool may_free;
+} ops[PT_OP_COUNT] = {
+	[PT_OP_HELLO] = {op_hello, false},         [PT_OP_ACQUIRE] = {op_acquire, false},
+	[PT_OP_RELEASE] = {op_release, true},      [PT_OP_STARTED] = {op_started, false},
+	[PT_OP_SET_LIMIT] = {op_set_limit, true},  [PT_OP_LEARN] = {op_learn, true},
+	[PT_OP_MEMO] = {op_memo, false},           [PT_OP_BREAKER] = {op_breaker, false},
+	[PT_OP_LEASE] = {op_lease, false},         [PT_OP_UNLEASE] = {op_unlease, false},
+	[PT_OP_RESOURCES] = {op_resources, false}, [PT_OP_STATUS] = {op_status, false},
 };
 
 /* ---- dispatch ---- */
@@ -1178,7 +1157,7 @@ static int check_version(req *q)
 		return -1;
 	if (v == PT_PROTOCOL_VERSION)
 		return 0;
-	fail(q, "unsupported_version", "protocol version %" PRId64 " is not spoken here; "
+	fail(q, PT_ERR_UNSUPPORTED_VERSION, "protocol version %" PRId64 " is not spoken here; "
 	     "this daemon speaks 1", v);
 	cJSON *versions = cJSON_CreateArray();
 	push(q, versions, pt_json_int(PT_PROTOCOL_VERSION));
@@ -1186,25 +1165,35 @@ static int check_version(req *q)
 	return -1;
 }
 
+/* "hello, acquire, ... or status". */
+static void op_list(char *buf, size_t len)
+{
+	size_t used = 0;
+	for (int i = 0; i < PT_OP_COUNT && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i == 0 ? "" : i == PT_OP_COUNT - 1 ? " or " : ", ",
+					 pt_op_name((pt_op)i));
+}
+
 static void dispatch(req *q)
 {
-	const char *op = NULL;
-	if (check_version(q) < 0 || get_string(q, "op", &op) < 0)
+	const char *name = NULL;
+	char expected[256];
+	if (check_version(q) < 0 || get_string(q, "op", &name) < 0)
 		return;
-	if (!op) {
-		fail(q, "bad_request", "missing field \"op\"");
+	if (!name) {
+		fail(q, PT_ERR_BAD_REQUEST, "missing field \"op\"");
 		return;
 	}
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-		if (strcmp(op, ops[i].name) == 0) {
-			ops[i].fn(q);
-			if (ops[i].may_free)
-				pt_queue_kick(q->d);
-			return;
-		}
-	fail(q, "unknown_op", "unknown op \"%.64s\": expected hello, acquire, release, "
-	     "started, set_limit, learn, memo, breaker, lease, unlease, resources or status",
-	     op);
+	pt_op op = pt_op_parse(name);
+	if (op == PT_OP_COUNT) {
+		op_list(expected, sizeof expected);
+		fail(q, PT_ERR_UNKNOWN_OP, "unknown op \"%.64s\": expected %s", name, expected);
+		return;
+	}
+	ops[op].fn(q);
+	if (ops[op].may_free)
+		pt_queue_kick(q->d);
 }
 
 static bool blank(const char *p, const char *end)
@@ -1222,14 +1211,14 @@ static void parse(req *q, const char *line, size_t len)
 	if (!root) {
 		size_t at = end && end >= line && end <= line + len ? (size_t)(end - line) : 0;
 		if (blank(line, line + len))
-			fail(q, "bad_json", "empty request: expected a JSON object");
+			fail(q, PT_ERR_BAD_JSON, "empty request: expected a JSON object");
 		else
-			fail(q, "bad_json", "malformed JSON at byte %zu", at);
+			fail(q, PT_ERR_BAD_JSON, "malformed JSON at byte %zu", at);
 	} else if (!blank(end, line + len)) {
-		fail(q, "bad_json", "extra bytes after the JSON object, at byte %zu",
+		fail(q, PT_ERR_BAD_JSON, "extra bytes after the JSON object, at byte %zu",
 		     (size_t)(end - line));
 	} else if (!cJSON_IsObject(root)) {
-		fail(q, "bad_json", "expected a JSON object");
+		fail(q, PT_ERR_BAD_JSON, "expected a JSON object");
 	} else {
 		q->root = root;
 		dispatch(q);

@@ -1,7 +1,7 @@
 /* The daemon's sockets: the listening socket, one bufferevent per client,
  * line framing, and the group commit.
  *
- * Framing: a request is at most PT_LINE_MAX bytes with its newline. A
+ * Framing: a request is at most PT_PROTOCOL_LINE_MAX bytes with its newline. A
  * longer one earns one line_too_long reply, and its bytes are dropped up
  * to the next newline; the connection stays.
  *
@@ -383,7 +383,7 @@ static int conn_line(pt_conn *c, const char *line, size_t len)
 
 static int conn_too_long(pt_conn *c)
 {
-	char *reply = pt_protocol_error("line_too_long", "a request is at most 65536 bytes "
+	char *reply = pt_protocol_error(PT_ERR_LINE_TOO_LONG, "a request is at most 65536 bytes "
 					"with its newline; skipped to the next newline");
 	int rc = conn_send(c, reply ? reply : pt_protocol_internal_reply, c->held_first != NULL,
 			   false);
@@ -403,9 +403,9 @@ static int conn_take_lines(pt_conn *c)
 			c->skipping = eol.pos < 0;
 			continue;
 		}
-		if (eol.pos < 0 && avail < PT_LINE_MAX)
+		if (eol.pos < 0 && avail < PT_PROTOCOL_LINE_MAX)
 			return 0; /* wait for the rest of the line */
-		if (eol.pos < 0 || (size_t)eol.pos + 1 > PT_LINE_MAX) {
+		if (eol.pos < 0 || (size_t)eol.pos + 1 > PT_PROTOCOL_LINE_MAX) {
 			c->skipping = true;
 			if (conn_too_long(c) < 0)
 				return -1;
@@ -453,7 +453,7 @@ static void conn_eof(pt_conn *c)
 	}
 	c->eof = true;
 	bufferevent_disable(c->bev, EV_READ);
-	if (n > 0 && !c->skipping && n < PT_LINE_MAX) {
+	if (n > 0 && !c->skipping && n < PT_PROTOCOL_LINE_MAX) {
 		evbuffer_remove(in, c->d->line, n);
 		if (conn_line(c, c->d->line, n) < 0)
 			return;
@@ -487,7 +487,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static void refuse(pt_daemon *d, int fd)
 {
-	char *reply = pt_protocol_error("too_many_clients", "the daemon serves at most "
+	char *reply = pt_protocol_error(PT_ERR_TOO_MANY_CLIENTS, "the daemon serves at most "
 					"max_clients connections; try again later");
 	int64_t now = pt_daemon_mono_ms();
 	if (reply && send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)

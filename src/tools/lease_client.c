@@ -84,64 +84,36 @@ static int acquire_local(lease_client *l, int64_t n)
 
 /* ---- the daemon's leases ---- */
 
-static cJSON *lease_request(const lease_client *l)
+static void say_limit(lease_client *l, int64_t limit)
 {
-	cJSON *r = cJSON_CreateObject();
-	if (!r || !cJSON_AddNumberToObject(r, "v", 1) || !cJSON_AddStringToObject(r, "op", "lease") ||
-	    !cJSON_AddStringToObject(r, "resource", l->cfg.resource_id) ||
-	    !cJSON_AddNumberToObject(r, "concurrency", (double)l->concurrency)) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	return r;
-}
-
-static void say_limit(lease_client *l, const cJSON *reply)
-{
-	const cJSON *limit = cJSON_GetObjectItemCaseSensitive(reply, "limit");
-	if (l->said_limit || !l->cfg.verbose_prefix || !cJSON_IsNumber(limit) ||
-	    (int64_t)limit->valuedouble == l->concurrency)
+	if (l->said_limit || !l->cfg.verbose_prefix || limit == l->concurrency)
 		return;
 	l->said_limit = true;
 	fprintf(stderr, "%sthe daemon holds \"%s\" to concurrency %" PRId64 " (not %" PRId64
-		")\n", l->cfg.verbose_prefix, l->cfg.resource_id, (int64_t)limit->valuedouble,
-		l->concurrency);
+		")\n", l->cfg.verbose_prefix, l->cfg.resource_id, limit, l->concurrency);
 }
 
 /* 0 with the lease held; 1: the daemon is unreachable (err says why); -1:
  * it refused us (said). */
 static int ask_daemon(lease_client *l, char *err, size_t err_len)
 {
-	cJSON *req = lease_request(l), *reply = NULL;
-	if (!req)
-		return snprintf(err, err_len, "out of memory"), 1;
+	int64_t limit;
 	if (l->client.fd < 0 &&
-	    limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) != PT_OK) {
-		cJSON_Delete(req);
+	    limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) != PT_OK)
 		return 1;
-	}
 	l->client.interrupted = pt_signals_pending;
-	int rc = pt_client_request_waiting(&l->client, req, -1, &reply, err, err_len);
-	cJSON_Delete(req);
-	if (rc != PT_OK)
+	int rc = pt_client_lease(&l->client, l->cfg.resource_id, l->concurrency, &l->held, &limit,
+				 err, err_len);
+	if (rc == PT_EIO)
 		return 1;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(reply, "lease");
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok")) && cJSON_IsNumber(id)) {
-		l->held = (uint64_t)id->valuedouble;
-		say_limit(l, reply);
-		const cJSON *limit = cJSON_GetObjectItemCaseSensitive(reply, "limit");
-		l->limit = cJSON_IsNumber(limit) && limit->valuedouble >= 1 &&
-					   limit->valuedouble <= PT_CONCURRENCY_MAX
-				   ? (int64_t)limit->valuedouble
-				   : l->concurrency;
-		cJSON_Delete(reply);
+	if (rc == PT_OK) {
+		say_limit(l, limit);
+		l->limit = limit >= 1 && limit <= PT_CONCURRENCY_MAX ? limit : l->concurrency;
 		return 0;
 	}
-	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(reply, "error"), "message");
+	l->held = 0;
 	fprintf(stderr, "%s: the daemon refused a lease of \"%s\": %s\n", l->cfg.tool,
-		l->cfg.resource_id, cJSON_IsString(msg) ? msg->valuestring : "no reason given");
-	cJSON_Delete(reply);
+		l->cfg.resource_id, err);
 	return -1;
 }
 
@@ -167,20 +139,9 @@ int lease_acquire(lease_client *l)
 
 static void unlease(lease_client *l)
 {
-	cJSON *req = cJSON_CreateObject(), *reply = NULL;
 	char err[256];
-	if (req && cJSON_AddNumberToObject(req, "v", 1) &&
-	    cJSON_AddStringToObject(req, "op", "unlease") &&
-	    cJSON_AddNumberToObject(req, "lease", (double)l->held) &&
-	    pt_client_request(&l->client, req, &reply, err, sizeof err) == PT_OK &&
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
-		cJSON_Delete(req);
-		cJSON_Delete(reply);
-		return;
-	}
-	cJSON_Delete(req);
-	cJSON_Delete(reply);
-	pt_client_close(&l->client); /* closing frees it as surely */
+	if (pt_client_unlease(&l->client, l->held, err, sizeof err) != PT_OK)
+		pt_client_close(&l->client); /* closing frees it as surely */
 }
 
 /* The lock first: the daemon's next holder then finds it free. */

@@ -140,14 +140,10 @@ static int ctl_stop(const ctl_args *a)
 	return 1;
 }
 
-static cJSON *ask(pt_client *c, const char *op, char *err, size_t len)
+static cJSON *ask(pt_client *c, pt_op op, char *err, size_t len)
 {
-	cJSON *req = cJSON_CreateObject(), *reply = NULL;
-	cJSON_AddNumberToObject(req, "v", 1);
-	cJSON_AddStringToObject(req, "op", op);
-	if (pt_client_request(c, req, &reply, err, len) != PT_OK)
-		reply = NULL;
-	cJSON_Delete(req);
+	cJSON *reply = NULL;
+	pt_client_ask(c, op, &reply, err, len);
 	return reply;
 }
 
@@ -302,8 +298,8 @@ static int ctl_status(const ctl_args *a)
 		printf("no patience-daemon on %s (%s)\n", a->socket, err);
 		return 1;
 	}
-	cJSON *status = ask(&c, "status", err, sizeof err);
-	cJSON *resources = status ? ask(&c, "resources", err, sizeof err) : NULL;
+	cJSON *status = ask(&c, PT_OP_STATUS, err, sizeof err);
+	cJSON *resources = status ? ask(&c, PT_OP_RESOURCES, err, sizeof err) : NULL;
 	pt_client_close(&c);
 	if (!resources) {
 		cJSON_Delete(status);

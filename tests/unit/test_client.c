@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "proto/protocol.h"
 #include "patience/error.h"
 
 #define HELLO_OK "{\"ok\":true,\"v\":1,\"server\":\"fake 0\",\"versions\":[1]}\n"
@@ -90,7 +91,7 @@ static void write_reply(int fd, const step *s)
 /* Past the last step it keeps reading and never answers. */
 static void serve(int listener, const char *log, const step *steps, size_t n)
 {
-	static char line[PT_CLIENT_LINE_MAX + 2];
+	static char line[PT_PROTOCOL_LINE_MAX + 2];
 	int fd = accept(listener, NULL, NULL);
 	int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	for (size_t i = 0; fd >= 0 && log_fd >= 0; i++) {
@@ -552,10 +553,10 @@ static void test_server_closes(void **state)
 static void test_reply_too_long(void **state)
 {
 	fixture *f = *state;
-	char *big = malloc(PT_CLIENT_LINE_MAX + 100);
+	char *big = malloc(PT_PROTOCOL_LINE_MAX + 100);
 	assert_non_null(big);
-	memset(big, ' ', PT_CLIENT_LINE_MAX + 99);
-	big[PT_CLIENT_LINE_MAX + 99] = '\0';
+	memset(big, ' ', PT_PROTOCOL_LINE_MAX + 99);
+	big[PT_PROTOCOL_LINE_MAX + 99] = '\0';
 	step steps[] = {{HELLO_OK, 0}, {big, 0}};
 	fake_start(f, steps, 2);
 	assert_int_equal(connect_fake(f), PT_OK);
@@ -568,12 +569,12 @@ static void test_reply_too_long(void **state)
 static void test_reply_at_the_bound(void **state)
 {
 	fixture *f = *state;
-	char *big = malloc(PT_CLIENT_LINE_MAX + 1);
+	char *big = malloc(PT_PROTOCOL_LINE_MAX + 1);
 	assert_non_null(big);
-	memset(big, ' ', PT_CLIENT_LINE_MAX);
+	memset(big, ' ', PT_PROTOCOL_LINE_MAX);
 	memcpy(big, "{\"ok\":true}", 11);
-	big[PT_CLIENT_LINE_MAX - 1] = '\n';
-	big[PT_CLIENT_LINE_MAX] = '\0';
+	big[PT_PROTOCOL_LINE_MAX - 1] = '\n';
+	big[PT_PROTOCOL_LINE_MAX] = '\0';
 	step steps[] = {{HELLO_OK, 0}, {big, 0}};
 	fake_start(f, steps, 2);
 	assert_int_equal(connect_fake(f), PT_OK);
