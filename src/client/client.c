@@ -382,9 +382,9 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 /* What a JSON double cannot carry exactly is refused before sending. */
 static int check_acquire(const pt_acquire_req *r, char *err, size_t err_len)
 {
-	int in_range = pt_json_exact(r->limit) && pt_json_exact(r->window_ms) && pt_json_exact(r->not_before_ms) &&
-		       pt_json_exact(r->max_wait_ms) && pt_json_exact(r->ttl_ms) && pt_json_exact(r->guard_ms) &&
-		       pt_json_exact(r->burst);
+	int in_range = pt_json_exact(r->limit) && pt_json_exact(r->window_ms) &&
+		       pt_json_exact(r->not_before_ms) && pt_json_exact(r->max_wait_ms) &&
+		       pt_json_exact(r->ttl_ms) && pt_json_exact(r->guard_ms) && pt_json_exact(r->burst);
 	for (size_t i = 0; i < r->k && r->offsets; i++)
 		in_range = in_range && pt_json_exact(r->offsets[i]);
 	if (!r->resource || (r->k && !r->offsets)) {
@@ -547,8 +547,9 @@ int pt_client_memo_put(pt_client *c, const char *resource, const char *key, cons
 int pt_client_learn(pt_client *c, const pt_learn_req *r, char *err, size_t err_len)
 {
 	cJSON *request = pt_request_new(PT_OP_LEARN);
-	if (!pt_json_exact(r->limit) || !pt_json_exact(r->window_ms) || !pt_json_exact(r->wait_until_ms) ||
-	    !pt_json_exact(r->expires_ms) || !pt_json_exact(r->fallback_limit) || !pt_json_exact(r->fallback_window_ms)) {
+	if (!pt_json_exact(r->limit) || !pt_json_exact(r->window_ms) ||
+	    !pt_json_exact(r->wait_until_ms) || !pt_json_exact(r->expires_ms) ||
+	    !pt_json_exact(r->fallback_limit) || !pt_json_exact(r->fallback_window_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "learn: a value is beyond 2^53");
 		return PT_EINVAL;
@@ -589,14 +590,16 @@ int pt_client_started(pt_client *c, const char *resource, uint64_t reservation,
 		      size_t err_len)
 {
 	cJSON *reply = NULL, *request = pt_request_new(PT_OP_STARTED);
-	if (reservation > (uint64_t)PT_PROTOCOL_INT_MAX || !pt_json_exact(at_ms) || !pt_json_exact(started_ms)) {
+	if (reservation > (uint64_t)PT_PROTOCOL_INT_MAX || !pt_json_exact(at_ms) ||
+	    !pt_json_exact(started_ms)) {
 		cJSON_Delete(request);
 		pt_set_error(err, err_len, "started: a value is beyond 2^53");
 		return PT_EINVAL;
 	}
 	if (!request || !cJSON_AddStringToObject(request, "resource", resource) ||
 	    !pt_json_add_int(request, "reservation", (int64_t)reservation) ||
-	    !pt_json_add_int(request, "at_ms", at_ms) || !pt_json_add_int(request, "started_ms", started_ms)) {
+	    !pt_json_add_int(request, "at_ms", at_ms) ||
+	    !pt_json_add_int(request, "started_ms", started_ms)) {
 		cJSON_Delete(request);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}

@@ -2,20 +2,27 @@
  *
  *   registry.c   resources keyed by (uid, name), each with one pt_dio, and
  *                reservations keyed by id; acquire, release, set_limit,
- *                expiry; writes go into the store's open batch, with an undo
- *                log so that a failed commit takes the grants back
- *   protocol.c   one request line -> checked fields -> registry -> reply
+ *                starts as made, expiry; writes go into the store's open
+ *                batch, with an undo log so that a failed commit takes the
+ *                grants back
+ *   store.c      the SQLite state (store.h): resources, starts, memos
+ *   learned.c    what services' headers told: waits and learned limits
+ *   protocol.c   one request line -> its operation (request.h: request.c
+ *                reads fields and builds replies; op_*.c answer, a file
+ *                per family of operations)
  *   server.c     the listening socket, connections (bufferevents), line
  *                framing, held replies and the group commit, the 1 s tick
  *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
  *   limits.c     the config files: settings and [rate_limiting.resources]
+ *   host.c       the host's shared starts file, held while the daemon runs
  *   memo.c       a small string per (uid, resource, key) that clients keep
  *   queue.c      acquires waiting for their turn, by priority and age
  *   breaker.c    circuit breakers per (uid, resource), fed by every client
  *   lease.c      concurrency leases: at most N held per resource, FIFO
  *                waiters answered late, reclaimed when the holder goes
+ *   redis.c      the Redis backend: the scheduler script on Redis, outages
  *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
- *                /healthz
+ *                /healthz and the dashboard
  *   log.c        one timestamped line per event on stderr
  *
  * Single-threaded: everything runs on one libevent loop. Times are
