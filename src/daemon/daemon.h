@@ -732,10 +732,24 @@ struct pt_conn {
 	pt_conn *prev, *next;
 };
 
-/* protocol.c: how late res's starts were made after their grants, as
+/* ---- entity_json.c: the daemon's entities as JSON, one set of keys for
+ * the protocol and the HTTP port (docs/PROTOCOL.md); NULL when out of
+ * memory ---- */
+
+/* A resource and its usage: resource, limit, window_ms, guard_ms, source,
+ * algorithm, reserved, in_window, next_free_ms, waiting, and when they
+ * apply burst, tat_ms, wait_until_ms, learned_from, learned_expires_ms,
+ * limits, tz, starts_late_ms. */
+struct cJSON *pt_resource_json(const pt_resource_usage *u, int64_t now_ms);
+/* How late res's starts were made after their grants, as
  * {"samples","p50","p99","p999","max","guard_floor_ms"} (the guard in force
- * covers p99.9); NULL when no client reported a start (or out of memory). */
+ * covers p99.9); NULL also when no client reported a start. */
 struct cJSON *pt_starts_late_json(const pt_resource *res, int64_t now_ms);
+/* resource, state, failures, open_until_ms (while open), probes_in_flight,
+ * spec. */
+struct cJSON *pt_breaker_json(const pt_breaker_entry *e, int64_t now_ms);
+/* resource, limit, held, waiting, source ("lease" or "config"). */
+struct cJSON *pt_lease_pool_json(const struct pt_lease_pool *p);
 
 /* ---- host.c: the host's shared starts file, held while the daemon runs ---- */
 

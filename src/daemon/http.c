@@ -322,53 +322,33 @@ static bool add_int(cJSON *o, const char *key, int64_t v)
 	return false;
 }
 
-/* "breaker":{"state":..,"failures":N,"open_until_ms":T,"probes_in_flight":n} */
-static bool add_breaker(cJSON *o, const pt_breaker_entry *e, int64_t now)
+/* o[key] = item; false (item freed) when item is NULL or out of memory. */
+static bool add_item(cJSON *o, const char *key, cJSON *item)
 {
-	cJSON *b = cJSON_CreateObject();
-	if (b && cJSON_AddStringToObject(b, "state", pt_breaker_state_name(e->b.state)) &&
-	    add_int(b, "failures", (int64_t)pt_breaker_failures(&e->b, now)) &&
-	    add_int(b, "open_until_ms", e->b.state == PT_BREAKER_OPEN ? e->b.open_until_ms : 0) &&
-	    add_int(b, "probes_in_flight", e->b.probes_in_flight) &&
-	    cJSON_AddItemToObject(o, "breaker", b))
+	if (item && cJSON_AddItemToObject(o, key, item))
 		return true;
-	cJSON_Delete(b);
+	cJSON_Delete(item);
 	return false;
 }
 
-/* A breaker's resource that has no rate limit: {"name","uid","breaker"}. */
-static cJSON *breaker_only_json(const pt_breaker_entry *e, int64_t now)
+/* A resource's uid, and its lease pool and breaker when it has them
+ * (pt_lease_pool_json, pt_breaker_json): what the HTTP port adds to the
+ * protocol's view, since it shows every uid. */
+static bool add_uid_leases_breaker(cJSON *o, const pt_daemon *d, uint32_t uid, const char *name,
+				   int64_t now)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (o && cJSON_AddStringToObject(o, "name", e->resource) && add_int(o, "uid", e->uid) &&
-	    add_breaker(o, e, now))
-		return o;
-	cJSON_Delete(o);
-	return NULL;
+	const pt_lease_pool *p = pt_lease_find(&d->leases, uid, name);
+	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, uid, name);
+	return add_int(o, "uid", uid) && (!p || add_item(o, "leases", pt_lease_pool_json(p))) &&
+	       (!e || add_item(o, "breaker", pt_breaker_json(e, now)));
 }
 
-/* "leases": {"limit", "held", "waiting"} of the pool of (uid, name), if any. */
-static bool add_lease_pool(cJSON *o, const pt_lease_table *t, uint32_t uid, const char *name)
+/* A resource with leases or a breaker and no rate limit. */
+static cJSON *unlimited_json(const pt_daemon *d, uint32_t uid, const char *name, int64_t now)
 {
-	const pt_lease_pool *p = pt_lease_find(t, uid, name);
-	cJSON *l = p ? cJSON_CreateObject() : NULL;
-	if (!p)
-		return true;
-	if (l && add_int(l, "limit", p->limit) && add_int(l, "held", (int64_t)p->n_held) &&
-	    add_int(l, "waiting", (int64_t)p->n_waiting) && cJSON_AddItemToObject(o, "leases", l))
-		return true;
-	cJSON_Delete(l);
-	return false;
-}
-
-/* A resource with leases and no rate limit: its name, uid, leases and
- * breaker (if any). */
-static cJSON *lease_only_json(const pt_daemon *d, const pt_lease_pool *p, int64_t now)
-{
-	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, p->uid, p->name);
 	cJSON *o = cJSON_CreateObject();
-	if (o && cJSON_AddStringToObject(o, "name", p->name) && add_int(o, "uid", p->uid) &&
-	    add_lease_pool(o, &d->leases, p->uid, p->name) && (!e || add_breaker(o, e, now)))
+	if (o && cJSON_AddStringToObject(o, "resource", name) &&
+	    add_uid_leases_breaker(o, d, uid, name, now))
 		return o;
 	cJSON_Delete(o);
 	return NULL;
@@ -376,35 +356,11 @@ static cJSON *lease_only_json(const pt_daemon *d, const pt_lease_pool *p, int64_
 
 static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int64_t now)
 {
-	const pt_resource *res = u->res;
-	cJSON *o = cJSON_CreateObject();
-	bool ok = o && cJSON_AddStringToObject(o, "name", res->name) &&
-		  add_int(o, "uid", res->uid) && add_int(o, "limit", res->dio.limit) &&
-		  add_int(o, "window_ms", res->dio.window_ms) &&
-		  add_int(o, "guard_ms", res->dio.guard_ms) &&
-		  cJSON_AddStringToObject(o, "source", pt_limit_source_name(res->source)) &&
-		  cJSON_AddStringToObject(o, "algorithm", res->gcra ? "gcra" : "sliding") &&
-		  add_int(o, "reserved", (int64_t)u->reserved) &&
-		  add_int(o, "in_window", (int64_t)u->in_window) &&
-		  add_int(o, "next_free_ms", u->next_free_ms) &&
-		  add_int(o, "waiting", (int64_t)u->waiting) &&
-		  add_lease_pool(o, &d->leases, res->uid, res->name);
-	if (ok && res->gcra)
-		ok = add_int(o, "burst", res->gcra->burst) &&
-		     (!res->gcra->has_tat || add_int(o, "tat_ms", res->gcra->tat_ms));
-	if (ok && res->learned)
-		ok = cJSON_AddStringToObject(o, "learned_from", res->learned->from) &&
-		     add_int(o, "learned_expires_ms", res->learned->expires_ms);
-	const pt_breaker_entry *e = pt_breaker_find(&d->breakers, res->uid, res->name);
-	if (ok && e)
-		ok = add_breaker(o, e, now);
-	if (ok && res->lateness && pt_lateness_count(res->lateness, now))
-		ok = cJSON_AddItemToObject(o, "starts_late_ms", pt_starts_late_json(res, now));
-	if (!ok) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	cJSON *o = pt_resource_json(u, now);
+	if (o && add_uid_leases_breaker(o, d, u->res->uid, u->res->name, now))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
 }
 
 /* What the dashboard shows of the daemon itself. */
@@ -437,7 +393,7 @@ static char *resources_body(pt_daemon *d)
 	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
 		if (pt_registry_find(&d->reg, p->uid, p->name))
 			continue; /* listed above, with its leases */
-		cJSON *o = lease_only_json(d, p, now);
+		cJSON *o = unlimited_json(d, p->uid, p->name, now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	free(u);
@@ -445,7 +401,7 @@ static char *resources_body(pt_daemon *d)
 		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
 		    pt_lease_find(&d->leases, e->uid, e->resource))
 			continue; /* listed with its rate limit or its leases */
-		cJSON *o = breaker_only_json(e, now);
+		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	if (ok)

@@ -280,17 +280,14 @@ void pt_lease_forget_idle(pt_lease_table *t)
 
 /* ---- the daemon's side ---- */
 
+/* {"ok":true,"lease":ID, the pool (pt_lease_pool_json), "waited_ms"}. */
 cJSON *pt_lease_reply_json(const pt_lease *l, int64_t now_ms)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o && cJSON_AddBoolToObject(o, "ok", true) &&
-		  cJSON_AddItemToObject(o, "lease", pt_json_int((int64_t)l->id)) &&
-		  cJSON_AddStringToObject(o, "resource", l->pool->name) &&
-		  cJSON_AddItemToObject(o, "held", pt_json_int((int64_t)l->pool->n_held)) &&
-		  cJSON_AddItemToObject(o, "limit", pt_json_int(l->pool->limit)) &&
-		  cJSON_AddItemToObject(o, "waiting", pt_json_int((int64_t)l->pool->n_waiting)) &&
-		  cJSON_AddItemToObject(o, "waited_ms", pt_json_int(now_ms - l->asked_ms)) &&
-		  cJSON_AddStringToObject(o, "source", l->pool->from_config ? "config" : "lease");
+		  pt_json_add_int(o, "lease", (int64_t)l->id) &&
+		  pt_json_move_members(o, pt_lease_pool_json(l->pool)) &&
+		  pt_json_add_int(o, "waited_ms", now_ms - l->asked_ms);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;

@@ -30,23 +30,10 @@ static int breaker_entry(pt_req *q, const char *resource, pt_breaker_entry **out
 	}
 }
 
-/* The breaker's state, spec and counts into object out. */
-static void breaker_fields(pt_req *q, cJSON *out, const pt_breaker_entry *e)
-{
-	char spec[128];
-	pt_breaker_spec_format(&e->b.spec, spec, sizeof spec);
-	req_put(q, out, "resource", cJSON_CreateString(e->resource));
-	req_put(q, out, "state", cJSON_CreateString(pt_breaker_state_name(e->b.state)));
-	req_put_int(q, out, "failures", (int64_t)pt_breaker_failures(&e->b, q->now));
-	if (e->b.state == PT_BREAKER_OPEN)
-		req_put_int(q, out, "open_until_ms", e->b.open_until_ms);
-	req_put_int(q, out, "probes_in_flight", e->b.probes_in_flight);
-	req_put(q, out, "spec", cJSON_CreateString(spec));
-}
-
+/* The breaker (pt_breaker_json) into the reply. */
 static void breaker_reply(pt_req *q, const pt_breaker_entry *e)
 {
-	breaker_fields(q, q->out, e);
+	req_put_all(q, q->out, pt_breaker_json(e, q->now));
 }
 
 #define BREAKERS_LISTED 50 /* keeps the reply well within a client's line */
@@ -59,9 +46,7 @@ cJSON *op_breakers_json(pt_req *q)
 	     e = e->next) {
 		if (e->uid != q->c->uid)
 			continue;
-		cJSON *o = cJSON_CreateObject();
-		breaker_fields(q, o, e);
-		req_push(q, array, o);
+		req_push(q, array, pt_breaker_json(e, q->now));
 		n++;
 	}
 	return array;

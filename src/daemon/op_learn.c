@@ -31,7 +31,8 @@ static int read_learn(pt_req *q, pt_learn *l)
 	return 0;
 }
 
-void op_learned_json(pt_req *q, cJSON *o, const pt_resource *res)
+/* The wait and the limit a service told, into o. */
+static void learned_json(pt_req *q, cJSON *o, const pt_resource *res)
 {
 	if (res->blocked_until_ms > q->now)
 		req_put_int(q, o, "wait_until_ms", res->blocked_until_ms);
@@ -58,7 +59,7 @@ int op_learn(pt_req *q)
 	req_put_int(q, out, "limit", res->dio.limit);
 	req_put_int(q, out, "window_ms", res->dio.window_ms);
 	req_put(q, out, "source", cJSON_CreateString(pt_limit_source_name(res->source)));
-	op_learned_json(q, out, res);
+	learned_json(q, out, res);
 	if (rc == PT_EINVAL)
 		req_put(q, out, "note", cJSON_CreateString("the config file's limit applies; only the "
 						       "wait was learned"));

@@ -52,21 +52,14 @@ int op_unlease(pt_req *q)
 	return 0;
 }
 
-/* "leases": the caller's lease pools [{"resource","limit","held","waiting"}],
- * when it has any. */
+/* "leases": the caller's lease pools (pt_lease_pool_json), when it has any. */
 void op_put_leases(pt_req *q, cJSON *out)
 {
 	cJSON *array = cJSON_CreateArray();
 	for (const pt_lease_pool *p = q->d->leases.pools; p && !q->oom; p = p->next) {
 		if (p->uid != q->c->uid)
 			continue;
-		cJSON *o = cJSON_CreateObject();
-		req_put(q, o, "resource", cJSON_CreateString(p->name));
-		req_put_int(q, o, "limit", p->limit);
-		req_put_int(q, o, "held", (int64_t)p->n_held);
-		req_put_int(q, o, "waiting", (int64_t)p->n_waiting);
-		req_put(q, o, "source", cJSON_CreateString(p->from_config ? "config" : "lease"));
-		req_push(q, array, o);
+		req_push(q, array, pt_lease_pool_json(p));
 	}
 	if (cJSON_GetArraySize(array))
 		req_put(q, out, "leases", array);

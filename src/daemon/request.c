@@ -34,6 +34,12 @@ void req_push(pt_req *q, cJSON *array, cJSON *item)
 	}
 }
 
+void req_put_all(pt_req *q, cJSON *into, cJSON *from)
+{
+	if (!into || !pt_json_move_members(into, from))
+		q->oom = true;
+}
+
 /* A fresh reply {"ok":ok}. */
 cJSON *req_start(pt_req *q, bool ok)
 {

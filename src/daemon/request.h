@@ -39,6 +39,8 @@ typedef struct pt_req {
 void req_put(pt_req *q, cJSON *parent, const char *key, cJSON *item);
 void req_put_int(pt_req *q, cJSON *parent, const char *key, int64_t v);
 void req_push(pt_req *q, cJSON *array, cJSON *item);
+/* Moves every member of from (freed; NULL: out of memory) into into. */
+void req_put_all(pt_req *q, cJSON *into, cJSON *from);
 /* A fresh reply {"ok": ok}: q->out. */
 cJSON *req_start(pt_req *q, bool ok);
 /* Makes the reply an error; returns -1, so that an operation can return it. */
@@ -77,7 +79,6 @@ int op_status(pt_req *q);
 int op_breaker(pt_req *q);
 
 /* Parts of the resources and status replies, from their families. */
-void op_learned_json(pt_req *q, cJSON *o, const pt_resource *res);
 cJSON *op_memos_json(pt_req *q);
 cJSON *op_breakers_json(pt_req *q);
 void op_put_leases(pt_req *q, cJSON *out);

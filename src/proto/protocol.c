@@ -69,6 +69,19 @@ bool pt_json_read_int(const cJSON *item, int64_t *out)
 	return true;
 }
 
+bool pt_json_move_members(cJSON *into, cJSON *from)
+{
+	bool ok = from != NULL;
+	while (ok && from->child) {
+		cJSON *item = cJSON_DetachItemViaPointer(from, from->child);
+		ok = cJSON_AddItemToObject(into, item->string, item); /* the key is copied first */
+		if (!ok)
+			cJSON_Delete(item);
+	}
+	cJSON_Delete(from);
+	return ok;
+}
+
 cJSON *pt_request_new(pt_op op)
 {
 	cJSON *req = cJSON_CreateObject();

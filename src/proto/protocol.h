@@ -69,6 +69,10 @@ bool pt_json_read_int(const cJSON *item, int64_t *out);
 /* Can v travel as a JSON number exactly? */
 bool pt_json_exact(int64_t v);
 
+/* Moves every member of from into into, and frees from (NULL: nothing
+ * moves, false). false when out of memory (what did not move is freed). */
+bool pt_json_move_members(cJSON *into, cJSON *from);
+
 /* A request's frame: {"v": PT_PROTOCOL_VERSION, "op": name}. NULL when out
  * of memory. */
 cJSON *pt_request_new(pt_op op);

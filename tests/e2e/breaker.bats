@@ -95,7 +95,7 @@ wait_log() { wait_in "$T/daemon.log" "$@"; }
 	curl -s "$URL/api/v1/resources" | python3 -c '
 import json, sys, time
 doc = json.load(sys.stdin)
-b = [r for r in doc["resources"] if r["name"] == "test:breaker"][0]["breaker"]
+b = [r for r in doc["resources"] if r["resource"] == "test:breaker"][0]["breaker"]
 assert b["state"] == "open" and b["failures"] == 3 and b["probes_in_flight"] == 0, b
 assert b["open_until_ms"] > doc["now_ms"] + 50000, (b, doc["now_ms"])
 '

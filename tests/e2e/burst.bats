@@ -92,7 +92,7 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 	ask '{"v":1,"op":"acquire","resource":"cfg:x","limit":1,"window_ms":60000}' >/dev/null
 	ask '{"v":1,"op":"acquire","resource":"plain","limit":1,"window_ms":60000}' >/dev/null
 	run curl -s "http://127.0.0.1:$port/api/v1/resources"
-	assert_contains "$output" '"name":"cfg:x","uid":'
+	assert_contains "$output" '"resource":"cfg:x",'
 	assert_contains "$output" '"algorithm":"gcra"'
 	assert_contains "$output" '"burst":2,"tat_ms":'
 	assert_contains "$output" '"algorithm":"sliding"'

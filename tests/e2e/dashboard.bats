@@ -58,7 +58,7 @@ api() {
 	curl -s "$URL/api/v1/resources" | python3 -c '
 import json, sys
 doc = json.load(sys.stdin)
-print([r for r in doc["resources"] if r["name"] == sys.argv[1]][0][sys.argv[2]])' "$1" "$2"
+print([r for r in doc["resources"] if r["resource"] == sys.argv[1]][0][sys.argv[2]])' "$1" "$2"
 }
 
 start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -- true; }
@@ -143,15 +143,15 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	cat >"$T/www/api/v1/resources" <<-'EOF'
 		{"now_ms":1700000000000,"version":"9.9.9","backend":"redis","started_ms":1699999000000,
 		 "resources":[
-		  {"name":"api:external:api.github.com","uid":1000,"limit":5000,"window_ms":3600000,
+		  {"resource":"api:external:api.github.com","uid":1000,"limit":5000,"window_ms":3600000,
 		   "guard_ms":36010,"source":"learned","reserved":2,"in_window":4100,
 		   "next_free_ms":1700000001500,"learned_from":"x-ratelimit","learned_expires_ms":1700000600000,
 		   "leases":{"limit":4,"held":2,"waiting":1},
 		   "breaker":{"state":"open","failures":5,"open_until_ms":1700000030000,"probes_in_flight":0},
 		   "waiting":3,"algorithm":"gcra","burst":10,"tat_ms":1700000002000},
-		  {"name":"cmd:local:deploy","uid":1000,
+		  {"resource":"cmd:local:deploy","uid":1000,
 		   "breaker":{"state":"half_open","failures":3,"open_until_ms":0,"probes_in_flight":1}},
-		  {"name":"cmd:local:rsync","uid":1000,"limit":2,"window_ms":1000,"guard_ms":20,
+		  {"resource":"cmd:local:rsync","uid":1000,"limit":2,"window_ms":1000,"guard_ms":20,
 		   "source":"config","reserved":0,"in_window":0,"next_free_ms":1700000000000}]}
 	EOF
 	python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$PORT" 2>"$T/www.log" &

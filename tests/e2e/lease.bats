@@ -207,8 +207,8 @@ kill_holder_and_measure() {
 	run promtool check metrics <"$T/metrics"
 	[[ $status -eq 0 ]]
 	run curl -s "http://127.0.0.1:$port/api/v1/resources"
-	assert_contains "$output" '"name":"test:m"'
-	assert_contains "$output" '"leases":{"limit":1,"held":1,"waiting":1}'
+	assert_contains "$output" '"resource":"test:m"'
+	assert_contains "$output" '"leases":{"resource":"test:m","limit":1,"held":1,"waiting":1,"source":"lease"}'
 	run "$PT_BIN/patience" daemon status --daemon-socket "$SOCK"
 	assert_contains "$output" "test:m"
 	wait_bg

@@ -72,7 +72,7 @@ metric() {
 	printf '%s' "$output" | python3 -c '
 import json, os, sys
 doc = json.load(sys.stdin)
-r = [x for x in doc["resources"] if x["name"] == "test:api"]
+r = [x for x in doc["resources"] if x["resource"] == "test:api"]
 assert len(r) == 1, doc
 r = r[0]
 assert r["uid"] == os.getuid(), r
