@@ -13,7 +13,7 @@
  *   server.c     the listening socket, connections (bufferevents), line
  *                framing, held replies and the group commit, the 1 s tick
  *   lifecycle.c  pid file lock, socket, signals, sd_notify, the event loop
- *   limits.c     the config files: settings and [rate_limiting.resources]
+ *   daemon_config.c  the config files: settings and [rate_limiting.resources]
  *   host.c       the host's shared starts file, held while the daemon runs
  *   memo.c       a small string per (uid, resource, key) that clients keep
  *   queue.c      acquires waiting for their turn, by priority and age
@@ -411,7 +411,7 @@ void pt_breaker_permits_close(pt_probe_permit **permits);
 size_t pt_breaker_count(const pt_breaker_table *t, uint32_t uid);
 void pt_breaker_table_release(pt_breaker_table *t);
 
-/* ---- limits.c ---- */
+/* ---- daemon_config.c ---- */
 
 /* The daemon's view of the config files: the shared settings (checked by
  * the same table as patience) and the [rate_limiting.resources] limits. */

@@ -1,12 +1,15 @@
-/* The patience command: shared types of its three files.
+/* The patience command: the types its files share.
  *   patience.c      main: configuration layers, the plan, exit codes
  *   patience_cli.c  the option table, argument parsing, --help
  *   patience_plan.c settings to a checked run plan
  *   patience_run.c  the retry loop
- *   limiter.c       start times under a rate limit: the daemon, or local
- *   patience_daemon_ctl.c  patience daemon start|stop|status|restart
+ *   run_report.c    its progress lines, summary and --json
+ *   patience_daemon_cmd.c  patience daemon start|stop|status|restart
  *   patience_resource.c    patience resource -- CMD; patience profiles
- *   run_report.c    its progress lines, summary and --json */
+ * and, shared with rpr: limiter.c (start times under a rate limit: the
+ * daemon, the host's shared starts, or local), lease_client.c
+ * (--concurrency), breaker_client.c (--circuit-breaker), learner.c
+ * (adaptive's model), config_files.c, status_line.c. */
 #ifndef PT_TOOLS_PATIENCE_H
 #define PT_TOOLS_PATIENCE_H
 
