@@ -16,67 +16,21 @@
 #include "patience/error.h"
 #include "patience/paths.h"
 #include "patience/version.h"
+#include "options.h"
 
 #define EXIT_USAGE 125
 
-enum {
-	OPT_STATE = 256, OPT_MAX_CLIENTS, OPT_IDLE_TIMEOUT, OPT_SOCKET_MODE, OPT_CHECK_CONFIG,
-	OPT_BACKEND, OPT_REDIS_TIMEOUT, OPT_OUTAGE_SHARE, OPT_METRICS_LISTEN, OPT_PRIORITY_AGING,
-	OPT_MAX_GUARD,
-};
-
-typedef struct daemon_option {
-	const char *name;
-	int id;              /* short option letter, or OPT_* */
-	const char *setting; /* the settings key it sets; NULL: handled here */
-	const char *metavar; /* NULL: a switch */
-	const char *help;
-} daemon_option;
-
-static const daemon_option options[] = {
-	{"socket", 's', "daemon.socket_path", "PATH",
-	 "listen on PATH ($XDG_RUNTIME_DIR/patience/daemon.sock)"},
-	{"state", OPT_STATE, "daemon.state", "FILE",
-	 "SQLite state ($XDG_STATE_HOME/patience/state.db)"},
-	{"config", 'c', NULL, "FILE", "read only this config file"},
-	{"check-config", OPT_CHECK_CONFIG, NULL, NULL, "check the configuration and exit"},
-	{"foreground", 'f', NULL, NULL, "accepted; the daemon never forks (see below)"},
-	{"log-level", 'l', "daemon.log_level", "LEVEL", "error, warn, info or debug (info)"},
-	{"max-clients", OPT_MAX_CLIENTS, "daemon.max_clients", "N",
-	 "most connections at once (1024)"},
-	{"idle-timeout", OPT_IDLE_TIMEOUT, "daemon.idle_timeout", "DUR",
-	 "close a connection idle this long; 0: never (10m)"},
-	{"priority-aging", OPT_PRIORITY_AGING, "daemon.priority_aging", "DUR",
-	 "a queued acquire's wait worth one priority level; 0: strict priority (10s)"},
-	{"max-guard", OPT_MAX_GUARD, "daemon.max_guard", "DUR",
-	 "widest a resource's guard grows to cover late starts; 0: never (a quarter window)"},
-	{"socket-mode", OPT_SOCKET_MODE, "daemon.socket_mode", "MODE",
-	 "octal permissions of the socket (0600)"},
-	{"backend", OPT_BACKEND, "daemon.backend", "URL",
-	 "share limits with other hosts' daemons through Redis: redis://[user:password@]"
-	 "host[:port][/db] or unix:///path (memory: this host alone)"},
-	{"redis-timeout", OPT_REDIS_TIMEOUT, "daemon.redis_timeout", "DUR",
-	 "Redis unanswered this long is an outage (200ms)"},
-	{"outage-share", OPT_OUTAGE_SHARE, "daemon.outage_share", "F",
-	 "in an outage, grant this share of each limit (1 / the daemons last seen)"},
-	{"metrics-listen", OPT_METRICS_LISTEN, "daemon.metrics_listen", "HOST:PORT",
-	 "serve a dashboard at /, /metrics, /api/v1/resources and /healthz over HTTP "
-	 "(every uid's resources: keep it to 127.0.0.1)"},
-	{"help", 'h', NULL, NULL, "show this help"},
-	{"version", 'V', NULL, NULL, "show the version"},
-};
-
-#define N_OPTIONS (sizeof options / sizeof options[0])
+#define OPTIONS (&pt_daemon_option_table)
 
 typedef struct flag_value {
-	const daemon_option *option;
+	const pt_option *option;
 	const char *value;
 } flag_value;
 
 typedef struct daemon_args {
 	const char *config_file;
 	bool check_config, help, version;
-	flag_value flags[N_OPTIONS * 4];
+	flag_value flags[OPTIONS_MAX * 4];
 	size_t n_flags;
 } daemon_args;
 
@@ -93,18 +47,10 @@ static void die_usage(const char *fmt, ...)
 
 static void print_help(void)
 {
-	char left[64];
 	printf("usage: patience-daemon [options]\n\n"
 	       "Serve one shared rate limit per resource to patience and rpr over a Unix\n"
 	       "socket (docs/PROTOCOL.md).\n\noptions:\n");
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		const daemon_option *o = &options[i];
-		int n = o->id < 256 ? snprintf(left, sizeof left, "-%c, --%s", o->id, o->name)
-				    : snprintf(left, sizeof left, "    --%s", o->name);
-		if (o->metavar)
-			snprintf(left + n, sizeof left - (size_t)n, " %s", o->metavar);
-		printf("  %-28s %s\n", left, o->help);
-	}
+	options_print_help(OPTIONS, 28, NULL);
 	printf("\nThe daemon never forks: run it under systemd (packaging/patience-daemon.service)\n"
 	       "or in the background yourself; patience starts a detached one when none\n"
 	       "answers. It logs to stderr. Without --config it reads /etc/patience/config.toml\n"
@@ -112,33 +58,7 @@ static void print_help(void)
 	       "[rate_limiting.resources] limits and log level; SIGTERM stops it cleanly.\n");
 }
 
-static const daemon_option *option_by_id(int id)
-{
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		if (options[i].id == id)
-			return &options[i];
-	return NULL;
-}
-
-static void build_getopt(struct option *longs, char *shorts)
-{
-	char *p = shorts;
-	*p++ = ':'; /* a missing value reads as ':' */
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		longs[i] = (struct option){options[i].name,
-					   options[i].metavar ? required_argument : no_argument,
-					   NULL, options[i].id};
-		if (options[i].id < 256) {
-			*p++ = (char)options[i].id;
-			if (options[i].metavar)
-				*p++ = ':';
-		}
-	}
-	*p = '\0';
-	longs[N_OPTIONS] = (struct option){0};
-}
-
-static void handle(const daemon_option *o, daemon_args *a)
+static void handle(const pt_option *o, daemon_args *a)
 {
 	if (o->setting) {
 		if (a->n_flags == sizeof a->flags / sizeof a->flags[0])
@@ -147,24 +67,24 @@ static void handle(const daemon_option *o, daemon_args *a)
 		return;
 	}
 	switch (o->id) {
-	case 'c': a->config_file = optarg; break;
+	case OPT_CONFIG: a->config_file = optarg; break;
 	case OPT_CHECK_CONFIG: a->check_config = true; break;
-	case 'h': a->help = true; break;
-	case 'V': a->version = true; break;
+	case OPT_HELP: a->help = true; break;
+	case OPT_VERSION: a->version = true; break;
 	default: break; /* --foreground */
 	}
 }
 
 static void parse_args(int argc, char **argv, daemon_args *a)
 {
-	struct option longs[N_OPTIONS + 1];
-	char shorts[2 * N_OPTIONS + 2];
+	struct option longs[OPTIONS_MAX + 1];
+	char shorts[2 * OPTIONS_MAX + 3];
 	int c;
 	memset(a, 0, sizeof *a);
-	build_getopt(longs, shorts);
+	options_getopt(OPTIONS, longs, shorts, false);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		const daemon_option *o = option_by_id(c);
+		const pt_option *o = options_find(OPTIONS, c);
 		if (c == ':')
 			die_usage("option \"%s\" needs a value", argv[optind - 1]);
 		if (!o && optopt && optopt < 256)
@@ -181,7 +101,7 @@ static void apply_flags(pt_config *cfg, const daemon_args *a)
 {
 	char err[512], origin[64];
 	for (size_t i = 0; i < a->n_flags; i++) {
-		const daemon_option *o = a->flags[i].option;
+		const pt_option *o = a->flags[i].option;
 		snprintf(origin, sizeof origin, "flag --%s", o->name);
 		if (pt_config_set(cfg, (size_t)pt_config_find(cfg, o->setting), a->flags[i].value,
 				  PT_SOURCE_FLAG, origin, err, sizeof err) != PT_OK)

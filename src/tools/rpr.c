@@ -13,6 +13,7 @@
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "config_files.h"
+#include "options.h"
 #include "patience/error.h"
 #include "patience/resource_id.h"
 #include "patience/settings.h"
@@ -21,66 +22,7 @@
 #include "rpr.h"
 
 
-enum {
-	OPT_UNTIL_SUCCESS = 256, OPT_UNTIL_FAILURE, OPT_MAX_FAILURES, OPT_TIMEOUT,
-	OPT_KILL_AFTER, OPT_STATS_ONLY, OPT_EXPORT_JSON, OPT_EXPORT_CSV, OPT_CRON, OPT_TZ,
-	OPT_UNTIL_PATTERN, OPT_OVERLAP, OPT_GUARD, OPT_DAEMON, OPT_DAEMON_SOCKET,
-	OPT_NO_DAEMON_AUTO_START, OPT_RESOURCE_ID, OPT_MIN_INTERVAL, OPT_MAX_INTERVAL,
-	OPT_PROFILE, OPT_RESOURCE_SCOPE, OPT_PRIORITY, OPT_BURST,
-	OPT_OUTPUT_PREFIX = 'o', OPT_CONFIG,
-	OPT_HELP = 'h', OPT_VERSION = 'V',
-	/* patience's ids for the same options */
-	OPT_CIRCUIT_BREAKER = 1023, OPT_FAIL_FAST = 1024, OPT_CONCURRENCY = 1025,
-};
-
-typedef struct rpr_option {
-	const char *name;
-	int id;
-	const char *metavar; /* NULL: a switch */
-	const char *help;
-} rpr_option;
-
-static const rpr_option options[] = {
-	{"every", 'e', "DUR", "start a run every DUR, on a fixed schedule (interval: required)"},
-	{"times", 't', "N", "stop after N runs (count: required)"},
-	{"for", 'f', "DUR", "start no run after DUR (duration: required)"},
-	{"cron", OPT_CRON, "EXPR", "run at the times of EXPR: 5 fields or @daily... (cron)"},
-	{"tz", OPT_TZ, "ZONE", "--cron's and calendar limits' time zone, e.g. Europe/Berlin (local)"},
-	{"rate", 'r', "N/W", "at most N starts in any window W, e.g. 10/1m (rate-limit)"},
-	{"min-interval", OPT_MIN_INTERVAL, "DUR", "adaptive: the shortest interval (--every / 10)"},
-	{"max-interval", OPT_MAX_INTERVAL, "DUR", "adaptive: the longest interval (--every x 10)"},
-	{"guard", OPT_GUARD, "DUR", "safety margin on W (10ms + 1% of W)"},
-	{"burst", OPT_BURST, "B", "token bucket (GCRA): B at once, then N per W"},
-	{"priority", OPT_PRIORITY, "P", "when the limit is saturated: high, normal or low (normal)"},
-	{"profile", OPT_PROFILE, "NAME", "--rate and --resource-id of a service (patience profiles)"},
-	{"resource-id", OPT_RESOURCE_ID, "ID", "the limited resource (derived from CMD)"},
-	{"resource-scope", OPT_RESOURCE_SCOPE, "S", "derive it per host, or per path (host)"},
-	{"daemon", OPT_DAEMON, NULL, "share the limit through patience-daemon"},
-	{"daemon-socket", OPT_DAEMON_SOCKET, "PATH", "the daemon's socket"},
-	{"no-daemon-auto-start", OPT_NO_DAEMON_AUTO_START, NULL, "do not start a daemon"},
-	{"concurrency", OPT_CONCURRENCY, "N", "at most N runs of the resource at once, across "
-	 "processes"},
-	{"circuit-breaker", OPT_CIRCUIT_BREAKER, "SPEC", "failures=N,cooldown=DUR,...: wait while "
-	 "the circuit is open"},
-	{"fail-fast", OPT_FAIL_FAST, NULL, "the circuit open: stop at once with status 75"},
-	{"until-success", OPT_UNTIL_SUCCESS, NULL, "stop after the first run that succeeds"},
-	{"until-failure", OPT_UNTIL_FAILURE, NULL, "stop after the first run that fails"},
-	{"max-failures", OPT_MAX_FAILURES, "N", "stop after N failed runs"},
-	{"until-pattern", OPT_UNTIL_PATTERN, "RE", "stop after a run whose output matches RE"},
-	{"overlap", OPT_OVERLAP, "POLICY", "a run outlasts its interval: skip, queue or parallel"},
-	{"timeout", OPT_TIMEOUT, "DUR", "end a run after DUR: SIGTERM to its process group"},
-	{"kill-after", OPT_KILL_AFTER, "DUR", "then SIGKILL after DUR more (5s)"},
-	{"output-prefix", 'o', "TPL", "before each output line: {run} {time} {date} {iso}"},
-	{"quiet", 'q', NULL, "no statistics at the end"},
-	{"verbose", 'v', NULL, "a line on stderr for every run and skipped tick"},
-	{"stats-only", OPT_STATS_ONLY, NULL, "discard the command's output; only the statistics"},
-	{"export-json", OPT_EXPORT_JSON, "FILE", "write every run to FILE as JSON"},
-	{"export-csv", OPT_EXPORT_CSV, "FILE", "write every run to FILE as CSV"},
-	{"config", OPT_CONFIG, "FILE", "read only this config file"},
-	{"help", OPT_HELP, NULL, "show this help"},
-	{"version", OPT_VERSION, NULL, "show the version"},
-};
-#define N_OPTIONS (sizeof options / sizeof options[0])
+#define OPTIONS (&pt_rpr_option_table)
 
 static const struct {
 	const char *names[4];
@@ -121,14 +63,7 @@ static void print_help(void)
 	       "                   slow run and shrinks by --every/10 after a good one,\n"
 	       "                   within --min-interval and --max-interval\n\n"
 	       "Options:\n");
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		char left[40], shortname[8] = "    ";
-		if (options[i].id < 256)
-			snprintf(shortname, sizeof shortname, "-%c, ", options[i].id);
-		snprintf(left, sizeof left, "%s--%s%s%s", shortname, options[i].name,
-			 options[i].metavar ? " " : "", options[i].metavar ? options[i].metavar : "");
-		printf("  %-26s %s\n", left, options[i].help);
-	}
+	options_print_help(OPTIONS, 26, NULL);
 	printf("\nSettings no flag gives come from RPR_* variables, then PATIENCE_* ones\n"
 	       "(RPR_TIMEOUT, RPR_QUIET, ...), then the config files' [repeater] table\n"
 	       "(default_interval, default_timeout, continue_on_error) and shared keys.\n");
@@ -146,25 +81,6 @@ static void print_help(void)
 	       "  rpr duration -f 10m -e 5s --until-failure -- ./check.sh\n"
 	       "  rpr cron --cron '*/15 9-17 * * mon-fri' --tz Europe/Berlin -- ./report.sh\n"
 	       "  rpr rate-limit -r 100/1m --daemon -t 500 -- ./call-api.sh\n");
-}
-
-static void build_getopt(struct option *longs, char *shorts)
-{
-	char *p = shorts;
-	*p++ = '+';
-	*p++ = ':';
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		longs[i] = (struct option){options[i].name,
-					   options[i].metavar ? required_argument : no_argument, NULL,
-					   options[i].id};
-		if (options[i].id < 256) {
-			*p++ = (char)options[i].id;
-			if (options[i].metavar)
-				*p++ = ':';
-		}
-	}
-	longs[N_OPTIONS] = (struct option){0};
-	*p = '\0';
 }
 
 static int parse_duration(const char *flag, const char *text, int64_t *out)
@@ -258,22 +174,14 @@ static int check_zone(const char *zone)
 			   "Europe/Berlin or America/New_York", zone);
 }
 
-static const char *option_name(int id)
-{
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		if (options[i].id == id)
-			return options[i].name;
-	return "?";
-}
-
 /* One option; 0, -1 for --help/--version (done), or an exit code. */
-static int take_option(int id, rpr_plan *p)
+static int take_option(const pt_option *o, rpr_plan *p)
 {
-	const char *name = option_name(id);
-	switch (id) {
-	case 'e': return parse_duration(name, optarg, &p->every_ms);
-	case 't': return parse_count(name, optarg, &p->times);
-	case 'f': return parse_duration(name, optarg, &p->for_ms);
+	const char *name = o->name;
+	switch (o->id) {
+	case OPT_EVERY: return parse_duration(name, optarg, &p->every_ms);
+	case OPT_TIMES: return parse_count(name, optarg, &p->times);
+	case OPT_FOR: return parse_duration(name, optarg, &p->for_ms);
 	case OPT_UNTIL_SUCCESS: p->until_success = true; return 0;
 	case OPT_UNTIL_FAILURE: p->until_failure = true; return 0;
 	case OPT_MAX_FAILURES: return parse_count(name, optarg, &p->max_failures);
@@ -285,7 +193,7 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
 	case OPT_CONFIG: p->config_file = optarg; return 0;
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
-	case 'r': return parse_rate(optarg, p);
+	case OPT_RATE: return parse_rate(optarg, p);
 	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);
 	case OPT_MAX_INTERVAL: return parse_duration(name, optarg, &p->max_interval_ms);
 	case OPT_GUARD: p->guard_given = true; return parse_duration(name, optarg, &p->guard_ms);
@@ -299,8 +207,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_NO_DAEMON_AUTO_START: p->no_auto_start = true; return 0;
 	case OPT_TIMEOUT: return parse_duration(name, optarg, &p->timeout_ms);
 	case OPT_KILL_AFTER: return parse_duration(name, optarg, &p->kill_after_ms);
-	case 'q': p->quiet = true; return 0;
-	case 'v': p->verbose = true; return 0;
+	case OPT_QUIET: p->quiet = true; return 0;
+	case OPT_VERBOSE: p->verbose = true; return 0;
 	case OPT_STATS_ONLY: p->stats_only = true; return 0;
 	case OPT_EXPORT_JSON: p->export_json = optarg; return 0;
 	case OPT_EXPORT_CSV: p->export_csv = optarg; return 0;
@@ -308,8 +216,8 @@ static int take_option(int id, rpr_plan *p)
 	case OPT_TZ: return check_zone(optarg) ? RPR_EXIT_USAGE : (p->tz = optarg, 0);
 	case OPT_HELP: print_help(); return -1;
 	case OPT_VERSION: printf("rpr %s\n", PATIENCE_VERSION); return -1;
+	default: return RPR_EXIT_USAGE; /* not in rpr's table */
 	}
-	return RPR_EXIT_USAGE;
 }
 
 static int find_mode(const char *word, rpr_mode *out)
@@ -389,8 +297,8 @@ static int check_plan(const rpr_plan *p)
 
 static int parse_args(int argc, char **argv, rpr_plan *p)
 {
-	struct option longs[N_OPTIONS + 1];
-	char shorts[2 * N_OPTIONS + 3];
+	struct option longs[OPTIONS_MAX + 1];
+	char shorts[2 * OPTIONS_MAX + 3];
 	int c, rc;
 	*p = (rpr_plan){.kill_after_ms = 5000};
 	if (argc < 2)
@@ -400,14 +308,15 @@ static int parse_args(int argc, char **argv, rpr_plan *p)
 	if (mode_first && (rc = find_mode(argv[1], &p->mode)))
 		return rc;
 	optind = mode_first ? 2 : 1;
-	build_getopt(longs, shorts);
+	options_getopt(OPTIONS, longs, shorts, true);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (c == '?' || c == ':')
+		const pt_option *o = options_find(OPTIONS, c);
+		if (!o)
 			return usage_error("%s option \"%s\" (see rpr --help)",
-					   c == '?' ? "unknown" : "missing value for",
+					   c == ':' ? "missing value for" : "unknown",
 					   argv[optind - 1]);
-		if ((rc = take_option(c, p)))
+		if ((rc = take_option(o, p)))
 			return rc;
 	}
 	if (!mode_first)
