@@ -10,7 +10,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # cmake directly (PT_WERROR is off there), or here with WERROR=OFF.
 WERROR     ?= ON
 
-.PHONY: all bootstrap build demo test asan-test fuzz bench build-matrix clean
+.PHONY: all bootstrap build demo test asan-test fuzz bench build-matrix docs clean
 
 all: build
 
@@ -42,6 +42,11 @@ fuzz: bootstrap
 
 bench: build
 	./bench/run $(BUILD)/bin
+
+# The man pages' OPTIONS, docs/CONFIG.md's index of settings and the shell
+# completions, from the option tables (src/tools/options.h).
+docs: build
+	./scripts/gen-docs $(BUILD)/bin
 
 # Every build type with gcc and RelWithDebInfo with clang, warnings as
 # errors (.ci/run; the suite itself runs on $(BUILD)).

@@ -56,8 +56,7 @@ void options_synopsis(const pt_option *o, char *buf, size_t len)
 	snprintf(buf, len, "%s--%s%s%s", letter, o->name, space ? " " : "", o->arg ? o->arg : "");
 }
 
-/* The default of o's setting, or NULL (a switch's is false: none to say). */
-static const char *default_of(const pt_option *o)
+const char *options_default(const pt_option *o)
 {
 	size_t n;
 	const pt_setting_def *defs = pt_settings_table(&n);
@@ -67,10 +66,9 @@ static const char *default_of(const pt_option *o)
 	return NULL;
 }
 
-/* o's help with its default: in place of "{}", else after it. */
-static void help_text(const pt_option *o, char *buf, size_t len)
+void options_help_text(const pt_option *o, char *buf, size_t len)
 {
-	const char *dflt = default_of(o), *slot = strstr(o->help, "{}");
+	const char *dflt = options_default(o), *slot = strstr(o->help, "{}");
 	if (slot)
 		snprintf(buf, len, "%.*s%s%s", (int)(slot - o->help), o->help, dflt ? dflt : "",
 			 slot + 2);
@@ -88,7 +86,7 @@ void options_print_help(const pt_option_table *t, int wide, bool (*keep)(const p
 		if (keep && !keep(o))
 			continue;
 		options_synopsis(o, left, sizeof left);
-		help_text(o, help, sizeof help);
+		options_help_text(o, help, sizeof help);
 		printf("  %-*s %s\n", wide, left, help);
 	}
 }

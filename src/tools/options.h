@@ -114,11 +114,13 @@ typedef struct pt_option {
 	const char *arg;      /* its argument's name; NULL: a switch; "[=BOOL]": optional */
 	const char *setting;  /* the setting it sets; NULL: the program handles it */
 	unsigned strategies;  /* patience: OPT_ALL or strategy bits (see patience_options.c) */
-	const char *help;     /* --help's line; the setting's default is added to it */
+	const char *help;     /* --help's line; the setting's default goes in place
+			       * of "{}", else after it */
 	const char *values;   /* what a shell completes: "a b c", @file, @profiles; NULL: nothing */
 	const char *switch_value; /* what a switch sets its setting to; NULL: "true" */
 	bool shares_text;     /* the man page describes it with the option before it */
-	const char *man;      /* its man page text (roff), under its .TP line */
+	const char *man;      /* its man page text (roff), under its .TP line; "{}":
+			       * the setting's default */
 } pt_option;
 
 typedef struct pt_option_table {
@@ -139,8 +141,13 @@ void options_getopt(const pt_option_table *t, struct option *longs, char *shorts
 const pt_option *options_find(const pt_option_table *t, int c);
 /* The option that sets setting key, or NULL. */
 const pt_option *options_by_setting(const pt_option_table *t, const char *key);
+/* The default of o's setting (the settings table's), or NULL; a switch's
+ * is false: none to say. */
+const char *options_default(const pt_option *o);
 /* "-a, --attempts N" (letter column padded): the left column of --help. */
 void options_synopsis(const pt_option *o, char *buf, size_t len);
+/* o's --help line with its default: in place of "{}", else after it. */
+void options_help_text(const pt_option *o, char *buf, size_t len);
 /* Prints the --help line of every option that keep(o) accepts (NULL:
  * all), left column width wide, with the default its setting has. */
 void options_print_help(const pt_option_table *t, int wide, bool (*keep)(const pt_option *o));

@@ -16,145 +16,213 @@ static const pt_option options[] = {
 	{OPT_DELAY, 'd', "delay", "DUR", "delay", ONLY(FIXED),
 	 "delay between attempts",
 	 NULL, NULL, false,
-	 "Delay between attempts.\n"
+	 ".BR fixed :\n"
+	 "the delay between attempts (default {}; setting\n"
+	 ".BR delay ).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_INCREMENT, 'i', "increment", "DUR", "increment", ONLY(LINEAR),
 	 "delay grows by this per attempt",
 	 NULL, NULL, false,
-	 "Delay grows by this per attempt.\n"
+	 ".BR linear :\n"
+	 "the delay after attempt\n"
+	 ".I n\n"
+	 "is\n"
+	 ".IR n \" \\(mu \" DUR\n"
+	 "(default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_BASE_DELAY, 'b', "base-delay", "DUR", "base_delay", GROWING | ONLY(ADAPTIVE),
 	 "first delay ({}; adaptive: its shortest delay)",
 	 NULL, NULL, false,
-	 "First delay (1s; adaptive: its shortest delay).\n"
+	 "The first delay of the growing strategies (default {}); for\n"
+	 ".BR adaptive ,\n"
+	 "its shortest delay.\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_MULTIPLIER, 'x', "multiplier", "X", "multiplier", ONLY(EXPONENTIAL) | ONLY(JITTER) | ONLY(DECORRELATED_JITTER),
 	 "growth factor (2; decorrelated-jitter 3)",
 	 NULL, NULL, false,
-	 "Growth factor (2; decorrelated\\-jitter 3).\n"
+	 "The growth factor of\n"
+	 ".BR exponential ,\n"
+	 ".B jitter\n"
+	 "(default 2) and\n"
+	 ".B decorrelated\\-jitter\n"
+	 "(default 3).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_EXPONENT, 'e', "exponent", "E", "exponent", ONLY(POLYNOMIAL),
 	 "delay = base * n^E (2)",
 	 NULL, NULL, false,
-	 "Delay = base * n^E (2).\n"
+	 ".BR polynomial :\n"
+	 "delay = base \\(mu\n"
+	 ".IR n ^ E\n"
+	 "(default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_MAX_DELAY, 'm', "max-delay", "DUR", "max_delay", GROWING | ONLY(LINEAR) | FALLING_BACK,
 	 "cap on any delay ({}; on a delay the service asks, 30m)",
 	 NULL, NULL, false,
-	 "Cap on any delay (60s; on a delay the service asks, 30m).\n"
+	 "The cap on every delay but\n"
+	 ".BR fixed 's\n"
+	 "(default {}; 0: none); for a delay the service asks\n"
+	 ".RB ( http\\-aware ,\n"
+	 ".BR \\-\\-discover ),\n"
+	 "the cap on that wait (default 30m).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_FALLBACK_STRATEGY, 'f', "fallback-strategy", "NAME", "fallback_strategy", FALLING_BACK,
 	 "wait as NAME when the service/model names no delay",
 	 "fixed linear exponential jitter decorrelated-jitter fibonacci polynomial", NULL, false,
-	 "Wait as NAME when the service/model names no delay.\n"
+	 ".B http\\-aware\n"
+	 "and\n"
+	 ".BR adaptive :\n"
+	 "how to wait when the service or the model names no delay (default\n"
+	 ".BR {} ).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_LEARNING_RATE, 0, "learning-rate", "R", "learning_rate", ONLY(ADAPTIVE),
 	 "weight of each new outcome in a delay's success estimate",
 	 NULL, NULL, false,
-	 "Weight of each new outcome in a delay's success estimate.\n"
+	 ".BR adaptive :\n"
+	 "the weight of each new outcome in a delay's success estimate (default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_MEMORY, 0, "memory", "N", "memory", ONLY(ADAPTIVE),
 	 "remember the last N outcomes ({}); the Go tool's -w/--window",
 	 NULL, NULL, false,
-	 "Remember the last N outcomes (50); the Go tool's \\-w/\\-\\-window.\n"
+	 ".BR adaptive :\n"
+	 "how many outcomes it remembers (default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_JITTER, 0, "jitter", "MODE", "jitter", ONLY(JITTER),
 	 "full: U[0,d); equal: d/2 + U[0,d/2)",
 	 "full equal", NULL, false,
-	 "Full: U[0,d); equal: d/2 + U[0,d/2).\n"
+	 ".BR jitter :\n"
+	 ".B full\n"
+	 "draws the delay from [0,\n"
+	 ".IR d ),\n"
+	 ".B equal\n"
+	 "from\n"
+	 ".IR d /2\n"
+	 "plus [0,\n"
+	 ".IR d /2)\n"
+	 "(default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_RATE_LIMIT, 'r', "rate-limit", "N[/DUR]", "rate_limit", RATE,
 	 "at most N starts (per --window, or per DUR)...",
 	 NULL, NULL, false,
-	 "At most N starts (per \\-\\-window, or per DUR)...\n"
+	 "At most\n"
+	 ".I N\n"
+	 "starts in any window of\n"
+	 ".BR \\-\\-window ;\n"
+	 "or, as\n"
+	 ".IR N / DUR ,\n"
+	 "a limit of its own (again for more limits, all enforced).\n"
+	 "Any strategy.\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_WINDOW, 'w', "window", "DUR", "window", RATE,
 	 "...in any window of DUR, across attempts",
 	 NULL, NULL, false,
-	 "...in any window of DUR, across attempts.\n"
+	 "The window of\n"
+	 ".BR \"\\-\\-rate\\-limit \" N .\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_PROFILE, 0, "profile", "NAME", "profile", RATE,
 	 "a service's limit and resource id (patience profiles)",
 	 "@profiles", NULL, false,
-	 "A service's limit and resource id (patience profiles).\n"
+	 "A service's published limits and resource id\n"
+	 ".RB ( \"patience profiles\" ).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_RETRY_OFFSETS, 'o', "retry-offsets", "LIST", "retry_offsets", ONLY(DIOPHANTINE),
 	 "attempt i starts at t0 + offset i",
 	 NULL, NULL, false,
-	 "Attempt i starts at t0 + offset i.\n"
+	 ".BR diophantine :\n"
+	 "attempt\n"
+	 ".I i\n"
+	 "starts at\n"
+	 ".IR t0 \" + \" offset_i\n"
+	 "(default {}).\n"
 	 "See\n"
-	 ".BR \"STRATEGIES\" ."},
+	 ".BR STRATEGIES ."},
 	{OPT_GUARD, 0, "guard", "DUR", "guard", RATE,
 	 "safety margin on W (10ms + 1% of W)",
 	 NULL, NULL, false,
-	 "Safety margin on W (10ms + 1% of W).\n"
+	 "The guard time (default 10ms + 1% of the window).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_BURST, 0, "burst", "B", "burst", RATE,
 	 "token bucket (GCRA): B at once, then N per W",
 	 NULL, NULL, false,
-	 "Token bucket (GCRA): B at once, then N per W.\n"
+	 "The primary limit as a token bucket (GCRA):\n"
+	 ".I B\n"
+	 "at once, then\n"
+	 ".I N\n"
+	 "per window.\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_PRIORITY, 0, "priority", "P", "priority", RATE,
 	 "when the limit is saturated, high goes first, low last",
 	 "high normal low", NULL, false,
-	 "When the limit is saturated, high goes first, low last.\n"
+	 "With\n"
+	 ".BR \\-\\-daemon :\n"
+	 ".BR high \", \" normal \" or \" low\n"
+	 "(or \\-10 to 10) rank among the runs that wait on a saturated resource\n"
+	 "(default {}).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_TZ, 0, "tz", "ZONE", "tz", RATE,
 	 "N/UNIT@calendar limits count in ZONE (local time)",
 	 NULL, NULL, false,
-	 "N/UNIT@calendar limits count in ZONE (local time).\n"
+	 "The zone of\n"
+	 ".IR N / UNIT @calendar\n"
+	 "limits, an IANA name (default: local time).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_RESOURCE_ID, 0, "resource-id", "ID", "resource_id", RATE,
 	 "the limited resource (derived from CMD)",
 	 NULL, NULL, false,
-	 "The limited resource (derived from CMD).\n"
+	 "The limited resource (default: the profile's, else derived from the\n"
+	 "command).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_RESOURCE_SCOPE, 0, "resource-scope", "S", "resource_scope", RATE,
 	 "derive it per host, or per path template",
 	 "host path", NULL, false,
-	 "Derive it per host, or per path template.\n"
+	 "Derive the resource id per\n"
+	 ".B host\n"
+	 "(default {}) or per\n"
+	 ".B path\n"
+	 "template.\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_DAEMON, 0, "daemon", NULL, "daemon_enabled", RATE,
 	 "share the rate limit through patience-daemon",
 	 NULL, NULL, false,
-	 "Share the rate limit through patience\\-daemon.\n"
+	 "Share the rate limit, the circuit breaker and leases through\n"
+	 ".BR patience\\-daemon .\n"
 	 "See\n"
-	 ".BR \"RATE LIMITS\" ."},
+	 ".BR \"RATE LIMITS\" \" and \" DAEMON ."},
 	{OPT_DAEMON_SOCKET, 0, "daemon-socket", "PATH", "daemon_socket", RATE,
 	 "the daemon's socket",
 	 "@file", NULL, false,
-	 "The daemon's socket.\n"
+	 "The daemon's socket (default\n"
+	 ".BR $XDG_RUNTIME_DIR/patience/daemon.sock ).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_DAEMON_TIMEOUT, 0, "daemon-timeout", "DUR", "daemon_timeout", RATE,
 	 "bound on each daemon request",
 	 NULL, NULL, false,
-	 "Bound on each daemon request.\n"
+	 "The bound on each exchange with the daemon (default {}).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_DAEMON_AUTO_START, 0, "daemon-auto-start", "[=BOOL]", "daemon_auto_start", RATE,
 	 "start a daemon when none answers",
 	 "true false", NULL, false,
-	 "Start a daemon when none answers.\n"
+	 "Start a daemon when none answers (default {}).\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_NO_DAEMON_AUTO_START, 0, "no-daemon-auto-start", NULL, "daemon_auto_start", RATE,
@@ -166,7 +234,9 @@ static const pt_option options[] = {
 	{OPT_CONCURRENCY, 0, "concurrency", "N", "concurrency", ALL,
 	 "at most N of the resource's commands at once, across processes",
 	 NULL, NULL, false,
-	 "At most N of the resource's commands at once, across processes.\n"
+	 "At most\n"
+	 ".I N\n"
+	 "of the resource's commands at once, across processes.\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_ATTEMPTS, 'a', "attempts", "N", "attempts", ALL,
