@@ -109,5 +109,9 @@ int pt_config_apply_env(pt_config *c, const char *const *prefixes, size_t n_pref
 			char *err, size_t err_len);
 
 const pt_setting *pt_config_get(const pt_config *c, const char *key);
+/* A tool's own form of a shared setting ("repeater.defaults.daemon_enabled"
+ * for "daemon_enabled"): whichever was set in the stronger layer, the
+ * tool's own on a tie. */
+const pt_setting *pt_config_pick(const pt_config *c, const char *key, const char *own_key);
 
 #endif

@@ -25,4 +25,20 @@ void pt_settings_keep_profiles(pt_config *c, pt_profile_set *set);
 /* That set, or NULL when none is kept. */
 const pt_profile_set *pt_settings_profiles(const pt_config *c);
 
+/* What the shared keys mean for a client tool, each with the tool's own
+ * [patience.defaults] / [repeater.defaults] form where there is one. */
+typedef enum pt_tool { PT_TOOL_PATIENCE, PT_TOOL_RPR } pt_tool;
+
+/* Use the daemon: daemon_enabled (a --daemon flag always; a file's or the
+ * environment's only while rate_limiting.coordination_enabled). */
+bool pt_settings_daemon_enabled(const pt_config *c, pt_tool tool);
+/* Derive the resource id from the command's target (resource_detection),
+ * else from the program's name alone. */
+bool pt_settings_resource_detection(const pt_config *c, pt_tool tool);
+/* quiet and verbose, with log_level's say: error is quiet, debug verbose. */
+void pt_settings_verbosity(const pt_config *c, bool *quiet, bool *verbose);
+/* A limit without a burst is kept with evenly spaced starts (GCRA, burst
+ * 1) rather than a sliding window: rate_limiting.default_algorithm = gcra. */
+bool pt_settings_even_starts(const pt_config *c);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "patience/duration.h"
 #include "patience/error.h"
 #include "patience/version.h"
 #include "proto/protocol.h"
@@ -366,7 +367,7 @@ static cJSON *acquire_request(const pt_acquire_req *r)
 {
 	cJSON *o = pt_request_new(PT_OP_ACQUIRE);
 	if (o && cJSON_AddStringToObject(o, "resource", r->resource) &&
-	    pt_json_add_int(o, "limit", r->limit) && pt_json_add_int(o, "window_ms", r->window_ms) &&
+	    add_opt(o, "limit", r->limit) && add_opt(o, "window_ms", r->window_ms) &&
 	    add_offsets(o, r->offsets, r->k) && add_opt(o, "not_before_ms", r->not_before_ms) &&
 	    add_opt(o, "max_wait_ms", r->max_wait_ms) && add_opt(o, "ttl_ms", r->ttl_ms) &&
 	    add_opt(o, "guard_ms", r->guard_ms) && add_opt(o, "burst", r->burst) &&
@@ -416,6 +417,8 @@ static const char *parse_grant(const cJSON *reply, pt_grant *g)
 		g->burst = 0;
 	if (!get_int(reply, "max_late_ms", &g->max_late_ms) || g->max_late_ms > g->guard_ms)
 		g->max_late_ms = g->guard_ms;
+	if (g->limit == 0)
+		g->max_late_ms = PT_DURATION_MAX_MS; /* no limit: never too late */
 	const cJSON *backend = cJSON_GetObjectItemCaseSensitive(reply, "backend");
 	if (cJSON_IsString(backend))
 		snprintf(g->backend, sizeof g->backend, "%s", backend->valuestring);

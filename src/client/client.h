@@ -25,7 +25,7 @@ typedef struct pt_client {
 
 typedef struct pt_acquire_req {
 	const char *resource;
-	int64_t limit;
+	int64_t limit;          /* 0 (and window_ms 0): the daemon's limit, if any */
 	int64_t window_ms;
 	const int64_t *offsets; /* k offsets, ms */
 	size_t k;
@@ -60,7 +60,8 @@ typedef struct pt_grant {
 	int64_t limit;     /* the resource's limit as the daemon holds it */
 	int64_t window_ms;
 	int64_t burst;     /* the resource's burst (GCRA); 0: a sliding window */
-	char backend[8];   /* "memory", "redis", "outage" (its local share); "": not said */
+	char backend[8];   /* "memory", "redis", "outage" (its local share), "none" (no
+			    * limit: limit 0, reservation 0); "": not said */
 	int64_t max_late_ms; /* start no later than start_ms + this (default guard_ms) */
 } pt_grant;
 

@@ -59,9 +59,12 @@ static int get_extra_limits(pt_req *q, pt_limit *extra, size_t *n)
 
 static int read_acquire(pt_req *q, pt_acquire *a, int64_t *offsets, pt_limit *extra)
 {
+	/* without a limit: the resource's, its config's, or none at all */
+	bool limited = cJSON_GetObjectItemCaseSensitive(q->root, "limit") ||
+		       cJSON_GetObjectItemCaseSensitive(q->root, "window_ms");
 	if (req_need_resource(q, &a->resource) < 0 ||
-	    req_need_int(q, "limit", 1, PT_LIMIT_MAX, &a->limit) < 0 ||
-	    req_need_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &a->window_ms) < 0 ||
+	    (limited && (req_need_int(q, "limit", 1, PT_LIMIT_MAX, &a->limit) < 0 ||
+			 req_need_int(q, "window_ms", 1, PT_DURATION_MAX_MS, &a->window_ms) < 0)) ||
 	    req_get_offsets(q, offsets, &a->k) < 0 ||
 	    req_get_int(q, "not_before_ms", 0, q->now + PT_DURATION_MAX_MS, &a->not_before_ms) < 0 ||
 	    req_get_int(q, "max_wait_ms", 0, PT_DURATION_MAX_MS, &a->max_wait_ms) < 0 ||
@@ -228,6 +231,32 @@ static bool gcra_resource(pt_req *q, const pt_acquire *a)
 	return res ? res->gcra != NULL : c ? c->burst > 0 : a->burst > 0;
 }
 
+/* Asked without a limit, for a resource that has none here (neither held
+ * nor configured): every start is granted as asked, with no reservation
+ * (reservation 0) and nothing to release or move. */
+static bool unlimited(pt_req *q, const pt_acquire *a)
+{
+	return a->limit == 0 && !pt_registry_find(&q->d->reg, a->uid, a->resource) &&
+	       !pt_registry_config_limit(&q->d->reg, a->resource);
+}
+
+static void granted_unlimited(pt_req *q, const pt_acquire *a)
+{
+	pt_placement p = {.start_ms = a->not_before_ms > q->now ? a->not_before_ms : q->now};
+	cJSON *out = req_start(q, true), *starts = cJSON_CreateArray();
+	req_put_int(q, out, "reservation", 0);
+	req_put_int(q, out, "start_ms", p.start_ms);
+	for (size_t i = 0; i < a->k; i++)
+		req_push(q, starts, pt_json_int(p.start_ms + a->offsets[i]));
+	req_put(q, out, "starts_ms", starts);
+	req_put_int(q, out, "now_ms", q->now);
+	req_put_int(q, out, "limit", 0);
+	req_put_int(q, out, "window_ms", 0);
+	req_put_int(q, out, "guard_ms", 0);
+	req_put(q, out, "backend", cJSON_CreateString("none"));
+	pt_metrics_acquired(&q->d->metrics, PT_ACQ_GRANTED, p.start_ms - q->asked);
+}
+
 int op_acquire(pt_req *q)
 {
 	int64_t offsets[PT_DIO_MAX_OFFSETS];
@@ -236,6 +265,10 @@ int op_acquire(pt_req *q)
 	pt_placement p;
 	if (read_acquire(q, &a, offsets, extra) < 0)
 		return -1;
+	if (unlimited(q, &a)) {
+		granted_unlimited(q, &a);
+		return 0;
+	}
 	bool shared = q->d->redis && !gcra_resource(q, &a);
 	pt_grant_mode mode = shared ? PT_GRANT_OUTAGE : PT_GRANT_MEMORY;
 	if (a.queue && !shared)

@@ -72,6 +72,12 @@ const pt_setting *pt_config_get(const pt_config *c, const char *key)
 	return i < 0 ? NULL : &c->values[i];
 }
 
+const pt_setting *pt_config_pick(const pt_config *c, const char *key, const char *own_key)
+{
+	const pt_setting *shared = pt_config_get(c, key), *own = pt_config_get(c, own_key);
+	return own && own->text && own->source >= shared->source ? own : shared;
+}
+
 static int parse_boolean(const char *text, bool *out)
 {
 	static const char *const yes[] = {"true", "1", "yes", "on"};

@@ -211,6 +211,8 @@ static const pt_setting_def table[] = {
 	{"fallback", "FALLBACK", S, NULL, NONE, NULL, "shell command run once when all fail", NULL},
 	{"replay_stdin", "REPLAY_STDIN", B, "false", NONE, NULL, "give every attempt the same stdin", NULL},
 	{"quiet", "QUIET", B, "false", NONE, NULL, "print only errors", NULL},
+	{"log_level", "LOG_LEVEL", S, NULL, NONE, check_log_level,
+	 "patience and rpr: error (as --quiet), warn, info or debug (as --verbose)", NULL},
 	{"verbose", "VERBOSE", B, "false", NONE, NULL, "print more", NULL},
 	{"json", "JSON", B, "false", NONE, NULL, "JSON summary on stderr", NULL},
 	{"circuit_breaker", "CIRCUIT_BREAKER", S, NULL, NONE, check_breaker,
@@ -221,13 +223,21 @@ static const pt_setting_def table[] = {
 	{"daemon_socket", "DAEMON_SOCKET", S, NULL, NONE, NULL, "daemon socket path", NULL},
 	{"daemon_timeout", "DAEMON_TIMEOUT", D, "2s", NONE, NULL, "daemon request timeout", NULL},
 	{"daemon_auto_start", "DAEMON_AUTO_START", B, "true", NONE, NULL, "start a daemon if none", NULL},
+	{"resource_detection", "RESOURCE_DETECTION", B, "true", NONE, NULL,
+	 "derive the resource id from the command's target (false: from its name)", NULL},
 	/* [patience] */
 	{"patience.default_strategy", NULL, S, NULL, NONE, check_strategy, "strategy", "backoff"},
 	{"patience.max_attempts", NULL, I, NULL, 1, 1000000, NULL, "attempts", "attempts"},
+	{"patience.defaults.daemon_enabled", NULL, B, NULL, NONE, NULL,
+	 "patience: daemon_enabled for patience only", NULL},
+	{"patience.defaults.resource_detection", NULL, B, NULL, NONE, NULL,
+	 "patience: resource_detection for patience only", NULL},
 	/* [daemon] */
 	{"daemon.socket_path", NULL, S, NULL, NONE, NULL, "daemon socket path", NULL},
-	{"daemon.log_level", NULL, S, "info", NONE, check_log_level, "daemon log level", NULL},
+	{"daemon.log_level", "LOG_LEVEL", S, "info", NONE, check_log_level, "daemon log level", NULL},
 	{"daemon.metrics_listen", NULL, S, NULL, NONE, NULL, "host:port for /metrics", NULL},
+	{"daemon.metrics_enabled", NULL, B, NULL, NONE, NULL,
+	 "daemon: serve /metrics and the dashboard (on metrics_listen, else 127.0.0.1:9464)", NULL},
 	{"daemon.backend", "BACKEND", S, NULL, NONE, check_backend, "redis:// URL; omit for memory",
 	 NULL},
 	{"daemon.redis_timeout", NULL, D, "200ms", NONE, NULL,
@@ -248,12 +258,18 @@ static const pt_setting_def table[] = {
 	 "daemon: permissions of the socket (octal)", NULL},
 	/* [rate_limiting] */
 	{"rate_limiting.default_algorithm", NULL, S, "diophantine", NONE, check_algorithm,
-	 "limiter for resources", NULL},
-	{"rate_limiting.coordination_enabled", NULL, B, "true", NONE, NULL, "share limits", NULL},
+	 "limits without a burst: a sliding window (diophantine, fixed-window) or evenly "
+	 "spaced starts (gcra)", NULL},
+	{"rate_limiting.coordination_enabled", NULL, B, "true", NONE, NULL,
+	 "false: patience and rpr use the daemon only when --daemon says so", NULL},
 	/* [repeater] (rpr) */
 	{"repeater.default_interval", NULL, D, NULL, NONE, NULL, "rpr: interval", NULL},
 	{"repeater.default_timeout", NULL, D, NULL, NONE, NULL, "rpr: per-run timeout", NULL},
 	{"repeater.continue_on_error", NULL, B, "true", NONE, NULL, "rpr: keep going on failure", NULL},
+	{"repeater.defaults.daemon_enabled", NULL, B, NULL, NONE, NULL,
+	 "rpr: daemon_enabled for rpr only", NULL},
+	{"repeater.defaults.resource_detection", NULL, B, NULL, NONE, NULL,
+	 "rpr: resource_detection for rpr only", NULL},
 };
 
 #undef I
@@ -360,4 +376,40 @@ const pt_profile_set *pt_settings_profiles(const pt_config *c)
 {
 	const pt_free_table *t = pt_config_free_table(c, "profiles");
 	return t ? t->ctx : NULL;
+}
+
+static const char *own_key(pt_tool tool, const char *key, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.defaults.%s", tool == PT_TOOL_RPR ? "repeater" : "patience", key);
+	return buf;
+}
+
+bool pt_settings_daemon_enabled(const pt_config *c, pt_tool tool)
+{
+	char key[64];
+	const pt_setting *s = pt_config_pick(c, "daemon_enabled",
+					     own_key(tool, "daemon_enabled", key, sizeof key));
+	if (s->source == PT_SOURCE_FLAG)
+		return s->as.boolean;
+	return s->as.boolean && pt_config_get(c, "rate_limiting.coordination_enabled")->as.boolean;
+}
+
+bool pt_settings_resource_detection(const pt_config *c, pt_tool tool)
+{
+	char key[64];
+	return pt_config_pick(c, "resource_detection",
+			      own_key(tool, "resource_detection", key, sizeof key))->as.boolean;
+}
+
+void pt_settings_verbosity(const pt_config *c, bool *quiet, bool *verbose)
+{
+	const char *level = pt_config_get(c, "log_level")->text;
+	*quiet = pt_config_get(c, "quiet")->as.boolean || (level && strcmp(level, "error") == 0);
+	*verbose = !*quiet &&
+		   (pt_config_get(c, "verbose")->as.boolean || (level && strcmp(level, "debug") == 0));
+}
+
+bool pt_settings_even_starts(const pt_config *c)
+{
+	return strcmp(pt_config_get(c, "rate_limiting.default_algorithm")->text, "gcra") == 0;
 }

@@ -72,7 +72,7 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	l->cfg = *cfg;
 	l->client.fd = -1;
 	l->local_id = 1;
-	l->guard_ms = cfg->guard_ms;
+	l->guard_ms = cfg->rate_limit ? cfg->guard_ms : PT_DURATION_MAX_MS; /* none: never late */
 	l->last_late_ms = -1;
 	l->used_ms = INT64_MIN;
 	/* the daemon's resource enforces the primary (sliding, or GCRA with a
@@ -91,7 +91,10 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	}
 	if (!cfg->n_limits)
 		all[0].burst = cfg->burst;
-	if (pt_limit_set_init(&l->local, all, n, cfg->guard_ms, pt_zone_localtime,
+	/* no limit of our own: the local set stays empty (no limit) until a
+	 * daemon's grant says what the resource's limit is */
+	if (cfg->rate_limit &&
+	    pt_limit_set_init(&l->local, all, n, cfg->guard_ms, pt_zone_localtime,
 			      (void *)cfg->tz) != PT_OK) {
 		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
 		return -1;
@@ -187,7 +190,7 @@ int64_t limiter_guard_in_force(const limiter *l)
 
 bool limiter_wants_daemon(const limiter *l)
 {
-	return l->cfg.daemon_enabled && !l->held;
+	return l->cfg.daemon_enabled && !l->shared;
 }
 
 pt_client *limiter_client(limiter *l)
@@ -198,6 +201,13 @@ pt_client *limiter_client(limiter *l)
 int64_t limiter_guard_ms(const limiter *l)
 {
 	return l->guard_ms;
+}
+
+bool limiter_limit(const limiter *l, int64_t *limit, int64_t *window_ms)
+{
+	*limit = l->host.limit; /* the daemon's, else ours: see daemon_grant */
+	*window_ms = l->host.window_ms;
+	return *limit > 0;
 }
 
 /* " in bursts of B", or "" for a sliding window. */
@@ -286,9 +296,9 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	l->shared = true;
 	l->ever_shared = true;
 	say_outage(l, &g);
-	if (!l->said_limit && (g.limit != p->rate_limit || g.window_ms != p->window_ms ||
-			       g.burst != p->burst ||
-			       (p->guard_given && g.guard_ms != p->guard_ms)))
+	if (!l->said_limit && p->rate_limit &&
+	    (g.limit != p->rate_limit || g.window_ms != p->window_ms || g.burst != p->burst ||
+	     (p->guard_given && g.guard_ms != p->guard_ms)))
 		say_shared_limit(l, &g);
 	l->held = g.reservation;
 	l->held_offset_ms = offset;
@@ -337,6 +347,24 @@ static int local_place(void *ctx, int64_t from_ms, int64_t *base_ms)
 	return rc;
 }
 
+/* Without a limit of our own, the daemon's last grant told us the
+ * resource's: kept here from now on when the daemon is gone. false: no
+ * limit is known. */
+static bool local_limit_known(limiter *l)
+{
+	if (l->local.count || l->cfg.rate_limit)
+		return true;
+	if (!l->host.limit)
+		return false;
+	pt_limit learned = {.count = l->host.limit, .window_ms = l->host.window_ms,
+			    .burst = l->host.burst};
+	if (pt_limit_set_init(&l->local, &learned, 1, l->host.guard_ms, pt_zone_localtime,
+			      NULL) != PT_OK)
+		return false;
+	l->local.epoch_offset_ms = clock_offset_ms();
+	return true;
+}
+
 /* No daemon answers: the host's shared starts, asked again shortly before
  * a start too far ahead to reserve yet. 0 with *base; 1 when a daemon
  * holds them (alive, but not answering us); -1 when they cannot be used
@@ -347,6 +375,10 @@ static int host_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	local_view v = {l, offsets, k};
 	int64_t at;
 	int rc;
+	if (!local_limit_known(l)) {
+		snprintf(err, err_len, "no limit is known for \"%s\"", l->cfg.resource_id);
+		return -1;
+	}
 	pt_limit_set_expire(&l->local, pt_monotonic_ms());
 	for (;;) {
 		l->host_offset_ms = clock_offset_ms();
@@ -377,6 +409,8 @@ static void say_instead(limiter *l, const char *why, bool on_host, const char *h
 	if (on_host)
 		snprintf(instead, sizeof instead, "the host's shared limits (%s.starts)",
 			 l->cfg.daemon_socket);
+	else if (!local_limit_known(l))
+		snprintf(instead, sizeof instead, "no limit: %.*s", PATH_MAX + 64, host_err);
 	else
 		snprintf(instead, sizeof instead, "local limits (%.*s)", PATH_MAX + 64, host_err);
 	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, instead);
@@ -418,7 +452,9 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	if (l->cfg.daemon_enabled && shared_grant(l, offsets, k, not_before_ms, &base))
 		return base;
 	l->shared = false;
-	l->guard_ms = l->cfg.guard_ms;
+	bool known = local_limit_known(l);
+	l->guard_ms = !known ? PT_DURATION_MAX_MS : l->cfg.rate_limit ? l->cfg.guard_ms
+								       : l->host.guard_ms;
 	pt_limit_set_expire(&l->local, pt_monotonic_ms());
 	/* The offsets were checked against the limits, so only memory can
 	 * fail, and then starting unscheduled is no worse than not starting. */

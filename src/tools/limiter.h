@@ -31,7 +31,10 @@ typedef struct limiter_config {
 	const pt_limit *limits;
 	size_t n_limits;
 	const char *tz; /* calendar limits' IANA zone; NULL: local time */
-	int64_t rate_limit, window_ms, guard_ms;
+	int64_t rate_limit, window_ms, guard_ms; /* rate_limit 0: none of our own; the
+						  * daemon's for the resource, if it
+						  * has one (then the last it gave
+						  * when it is gone) */
 	int64_t priority;        /* in the daemon's queue: high 1, normal 0, low -1 */
 	bool guard_given;        /* sent to the daemon for a resource it creates */
 	int64_t burst;           /* the primary limit in bursts of B (GCRA); 0: sliding */
@@ -118,5 +121,8 @@ pt_client *limiter_client(limiter *l);
 
 /* How late a start may be before it must be granted again. */
 int64_t limiter_guard_ms(const limiter *l);
+/* The limit starts are kept under: the daemon's as its last grant said,
+ * else ours. false when there is none. */
+bool limiter_limit(const limiter *l, int64_t *limit, int64_t *window_ms);
 
 #endif

@@ -94,8 +94,12 @@ typedef struct run_plan {
 	bool breaker, fail_fast;
 	pt_breaker_spec breaker_spec;
 	int64_t concurrency; /* --concurrency N: leases held while a command runs; 0: none */
-	/* the daemon: with a rate limit, a breaker, a concurrency, or for adaptive's memory */
+	/* the daemon: shares the rate limit, the breaker, the leases, adaptive's
+	 * memory, and counts the attempts */
 	bool daemon_enabled, daemon_auto_start;
+	/* no limit of our own, but the daemon's: each start is the daemon's
+	 * grant under the resource's limit, if it has one */
+	bool coordinated;
 	int64_t daemon_timeout_ms;
 	char daemon_socket[4096];
 	char **command;

@@ -17,6 +17,10 @@
 #include "patience/paths.h"
 
 #define CTL_TIMEOUT_MS 2000
+/* How long `start` waits for the daemon to answer: it returns as soon as
+ * it does, and a daemon restoring its state on a loaded host may take a
+ * few seconds (a client's auto-start waits less: it has a fallback). */
+#define CTL_START_WAIT_MS 10000
 #define STOP_WAIT_MS 5000
 
 typedef struct ctl_args {
@@ -110,7 +114,7 @@ static int ctl_start(const ctl_args *a)
 		return 0;
 	}
 	pt_client_close(&c);
-	if (pt_client_autostart(&c, a->socket, 2000, CTL_TIMEOUT_MS, err, sizeof err) != PT_OK) {
+	if (pt_client_autostart(&c, a->socket, CTL_START_WAIT_MS, CTL_TIMEOUT_MS, err, sizeof err) != PT_OK) {
 		pt_client_close(&c);
 		pt_error("daemon: cannot start: %s", err);
 		return 1;

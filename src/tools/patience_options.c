@@ -246,6 +246,9 @@ static const pt_option options[] = {
 	 ".I N\n"
 	 "times in all, from 1 to 1000000.\n"
 	 "Default 3."},
+	{OPT_MAX_ATTEMPTS, 0, "max-attempts", "N", "attempts", ALL,
+	 "the same as --attempts",
+	 NULL, NULL, true, NULL},
 	{OPT_CIRCUIT_BREAKER, 0, "circuit-breaker", "SPEC", "circuit_breaker", ALL,
 	 "pause attempts while the resource fails (below)",
 	 NULL, NULL, false,

@@ -15,6 +15,7 @@
 #include "patience/paths.h"
 #include "patience/resource_id.h"
 #include "patience/settings.h"
+#include "resource_of.h"
 
 static const pt_setting *get(const pt_config *cfg, const char *key)
 {
@@ -147,23 +148,21 @@ static void describe_crowded(const run_plan *plan, size_t first, char *buf, size
 		 "(+%s guard)", plan->rate_limit + 1, a, b, w, g);
 }
 
-/* Without a rate limit, --guard and --daemon have nothing to act on
- * (but adaptive keeps its model in the daemon). A config file's
- * daemon_enabled stays quiet: it is meant for limited runs. */
-static int check_unlimited(const pt_config *cfg, pt_strategy s)
+/* Without a rate limit, --guard and --burst have nothing to act on, and
+ * --priority acts only in the daemon's queue (with --daemon, the daemon's
+ * limit for the resource applies, if it has one). */
+static int check_unlimited(const pt_config *cfg)
 {
-	bool daemon_flag = get(cfg, "daemon_enabled")->source == PT_SOURCE_FLAG &&
-			   s != PT_STRATEGY_ADAPTIVE && !get_text(cfg, "circuit_breaker") &&
-			   !get_text(cfg, "concurrency");
-	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG;
+	bool priority_flag = get(cfg, "priority")->source == PT_SOURCE_FLAG &&
+			     !pt_settings_daemon_enabled(cfg, PT_TOOL_PATIENCE);
 	const char *orphan = get_text(cfg, "guard")   ? "--guard"
 			     : get_text(cfg, "burst") ? "--burst"
-			     : daemon_flag            ? "--daemon"
 			     : priority_flag          ? "--priority"
 						      : NULL;
 	if (!orphan)
 		return 0;
-	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too", orphan);
+	pt_error("%s needs a rate limit: give --rate-limit N and --window DUR too%s", orphan,
+		 priority_flag ? ", or --daemon" : "");
 	return PT_EXIT_INTERNAL;
 }
 
@@ -222,11 +221,15 @@ static int explicit_limits(const pt_config *cfg, bool dio, run_plan *plan)
 	return 0;
 }
 
-/* --burst B makes the primary limit a GCRA one (patience/gcra.h). */
+/* --burst B makes the primary limit a GCRA one (patience/gcra.h), and so
+ * does rate_limiting.default_algorithm = gcra with bursts of 1. */
 static int plan_burst(const pt_config *cfg, const pt_limit *primary, run_plan *plan)
 {
-	if (!get_text(cfg, "burst"))
+	if (!get_text(cfg, "burst")) {
+		if (pt_settings_even_starts(cfg) && primary->calendar == PT_CALENDAR_NONE)
+			plan->burst = 1;
 		return 0;
+	}
 	if (primary->calendar != PT_CALENDAR_NONE) {
 		char text[48];
 		pt_limit_format(primary, text, sizeof text);
@@ -260,7 +263,7 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 		return PT_EXIT_INTERNAL;
 	}
 	if (plan->limits.count == 0)
-		return check_unlimited(cfg, plan->strategy);
+		return check_unlimited(cfg);
 	const pt_limit *primary = pt_limit_list_primary(&plan->limits);
 	plan->limited = true;
 	plan->tz = get_text(cfg, "tz");
@@ -269,7 +272,6 @@ static int plan_rate_limit(const pt_config *cfg, const pt_profile *profile, run_
 	plan->guard_given = get_text(cfg, "guard") != NULL;
 	plan->guard_ms = plan->guard_given ? get_ms(cfg, "guard")
 					   : pt_dio_default_guard(plan->window_ms);
-	pt_priority_parse(get_text(cfg, "priority"), &plan->priority);
 	plan->n_offsets = 1; /* every attempt is one start, placed on its own */
 	return plan_burst(cfg, primary, plan);
 }
@@ -326,24 +328,16 @@ static int plan_diophantine(const pt_config *cfg, run_plan *plan, bool attempts_
 	return 0;
 }
 
-static const char *environment(const char *name, void *ctx)
-{
-	return getenv(name);
-}
-
 void plan_resource_id(const pt_config *cfg, const pt_profile *profile, char **command,
 		      char *buf, size_t len)
 {
 	const char *id = get_text(cfg, "resource_id");
-	pt_resource_opts o = {PT_RESOURCE_SCOPE_HOST, environment, NULL};
-	pt_resource_scope_parse(get_text(cfg, "resource_scope"), &o.scope);
-	buf[0] = '\0';
+	pt_resource_scope scope = PT_RESOURCE_SCOPE_HOST;
+	pt_resource_scope_parse(get_text(cfg, "resource_scope"), &scope);
 	if (profile && profile->resource[0] && !beats_profile(cfg, "resource_id"))
 		id = profile->resource;
-	if (id)
-		snprintf(buf, len, "%s", id);
-	else if (command)
-		pt_resource_id_derive(command, &o, buf, len);
+	resource_of(command, id, scope, pt_settings_resource_detection(cfg, PT_TOOL_PATIENCE), buf,
+		    len);
 }
 
 /* --circuit-breaker (checked by its setting) and --fail-fast, which needs it
@@ -370,9 +364,9 @@ static int plan_daemon(const pt_config *cfg, const pt_profile *profile, run_plan
 	const char *socket = get_text(cfg, "daemon_socket");
 	plan_resource_id(cfg, profile, plan->command, plan->resource_id, sizeof plan->resource_id);
 	plan->concurrency = get_text(cfg, "concurrency") ? get(cfg, "concurrency")->as.integer : 0;
-	plan->daemon_enabled = (plan->limited || plan->breaker || plan->concurrency ||
-				plan->strategy == PT_STRATEGY_ADAPTIVE) &&
-			       get_bool(cfg, "daemon_enabled");
+	plan->daemon_enabled = pt_settings_daemon_enabled(cfg, PT_TOOL_PATIENCE);
+	plan->coordinated = plan->daemon_enabled && !plan->limited;
+	pt_priority_parse(get_text(cfg, "priority"), &plan->priority);
 	plan->daemon_auto_start = get_bool(cfg, "daemon_auto_start");
 	plan->daemon_timeout_ms = get_ms(cfg, "daemon_timeout");
 	if (!socket)
@@ -448,8 +442,7 @@ int plan_build(const pt_config *cfg, const cli_args *args, run_plan *plan)
 		pt_codeset_parse(get_text(cfg, "retry_on"), &plan->retry_on);
 	plan->fallback = get_text(cfg, "fallback");
 	plan->replay_stdin = get_bool(cfg, "replay_stdin");
-	plan->quiet = get_bool(cfg, "quiet");
-	plan->verbose = get_bool(cfg, "verbose") && !plan->quiet;
+	pt_settings_verbosity(cfg, &plan->quiet, &plan->verbose);
 	plan->json = get_bool(cfg, "json");
 	plan->command = args->command;
 	if (plan_seed_and_key(args, plan) || check_patterns(plan) || plan_discover(cfg, plan) ||

@@ -170,6 +170,12 @@ static int start_watching(retry_state *st)
 }
 
 /* Returns 0, or the exit code to stop with. */
+/* Do the starts come from the limiter: our own limit, or the daemon's? */
+static bool gated(const run_plan *plan)
+{
+	return plan->limited || plan->coordinated;
+}
+
 static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 {
 	int rc;
@@ -198,7 +204,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		.daemon_timeout_ms = plan->daemon_timeout_ms, .daemon_socket = plan->daemon_socket,
 		.verbose_prefix = plan->verbose && !plan->quiet ? "[retry] " : NULL,
 	};
-	if (plan->limited && limiter_init(&st->lim, &lc) < 0)
+	if (gated(plan) && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
 	if (plan->breaker &&
 	    breaker_client_init(&st->breaker, &lc, &plan->breaker_spec, plan->fail_fast) < 0)
@@ -222,7 +228,7 @@ static void state_release(retry_state *st)
 		pt_watch_release(&st->watch);
 	if (st->learning)
 		learner_release(&st->learn);
-	if (st->plan->limited)
+	if (gated(st->plan))
 		limiter_release(&st->lim);
 	if (st->plan->breaker)
 		breaker_client_release(&st->breaker);
@@ -518,7 +524,7 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
 	int64_t start = now + (st->asked_ms >= 0 ? st->asked_ms : strategy_delay(st, n));
-	if (!st->plan->limited)
+	if (!gated(st->plan))
 		return start;
 	/* The last start was used, even when the attempt ended within its
 	 * millisecond: give back only what comes after it. */
@@ -531,7 +537,7 @@ static int64_t next_start_ms(retry_state *st, int n, int64_t now)
 static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms, bool first_wake)
 {
 	int64_t now = pt_monotonic_ms();
-	if (!st->plan->limited)
+	if (!gated(st->plan))
 		return start_ms;
 	bool ask_daemon = first_wake && limiter_wants_daemon(&st->lim);
 	if (now <= start_ms + limiter_guard_ms(&st->lim) && !ask_daemon)
@@ -575,6 +581,8 @@ static void draw_wait(void *ctx, FILE *f, int64_t left_ms)
 	if (localtime_r(&t, &tm))
 		strftime(at, sizeof at, "%H:%M:%S", &tm);
 	fprintf(f, "patience: attempt %d in %.1fs, at %s", w->n, (double)left_ms / 1000, at);
+	if (plan->coordinated)
+		fprintf(f, " (%s, through patience-daemon)", plan->resource_id);
 	if (!plan->limited)
 		return;
 	pt_duration_format(plan->window_ms, window, sizeof window);
@@ -602,7 +610,7 @@ static int wait_for_attempt(retry_state *st, int n, int64_t *start_at, attempt_o
 	int64_t start_ms = *start_at;
 	o->verdict = JUDGED_GIVE_UP;
 	for (bool first_wake = true;;) {
-		if (st->plan->limited && limiter_refused(&st->lim)) {
+		if (gated(st->plan) && limiter_refused(&st->lim)) {
 			snprintf(o->reason, sizeof o->reason, "the daemon refused the rate limit");
 			return PT_EXIT_INTERNAL;
 		}
@@ -647,7 +655,7 @@ static int admit_attempt(retry_state *st, int n, int64_t *start_at, attempt_outc
 			pt_error("%s; not running the command (--fail-fast)", o->reason);
 		return stop;
 	}
-	return waited && st->plan->limited ? wait_for_attempt(st, n, start_at, o) : 0;
+	return waited && gated(st->plan) ? wait_for_attempt(st, n, start_at, o) : 0;
 }
 
 /* Tell the breaker how attempt n ended: what patience stopped itself
@@ -685,7 +693,7 @@ static int run_attempt(retry_state *st, int n, char **argv, bool limited,
 		.stdin_data = st->stdin_data,
 		.stdin_len = st->stdin_len,
 		.signal_fd = st->signal_fd,
-		.on_started = limited && plan->limited ? attempt_started : NULL,
+		.on_started = limited && gated(plan) ? attempt_started : NULL,
 		.started_ctx = st,
 	};
 	if (pt_attempt_run(&spec, result) < 0) {
@@ -730,14 +738,15 @@ static int retry_loop(retry_state *st)
 	attempt_outcome o = {0};
 	pt_attempt_result r;
 	int64_t start_ms = plan->strategy == PT_STRATEGY_DIOPHANTINE ? st->grant_base_ms
-		: plan->limited ? limited_start_ms(st, pt_monotonic_ms(), pt_monotonic_ms()) : pt_monotonic_ms();
+		: gated(plan) ? limited_start_ms(st, pt_monotonic_ms(), pt_monotonic_ms())
+			      : pt_monotonic_ms();
 	for (int n = 1;; n++) {
 		int stop = admit_attempt(st, n, &start_ms, &o);
 		if (stop)
 			return finish(st, &o, n - 1, stop);
 		st->last_start_ms = start_ms;
 		report_attempt_start(&st->report, n, (pt_monotonic_ns() - st->started_ns) / PT_NS_PER_MS,
-				     !plan->limited ? NULL : limiter_source(&st->lim));
+				     !gated(plan) ? NULL : limiter_source(&st->lim));
 		int ran = run_attempt(st, n, plan->command, true, &r);
 		lease_release(&st->lease);
 		if (ran < 0)

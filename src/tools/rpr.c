@@ -15,6 +15,7 @@
 #include "config_files.h"
 #include "options.h"
 #include "patience/error.h"
+#include "patience/paths.h"
 #include "patience/resource_id.h"
 #include "patience/settings.h"
 #include "patience/template.h"
@@ -269,12 +270,12 @@ static int check_plan(const rpr_plan *p)
 	bool limited = p->rate_limit > 0;
 	if (p->mode == RPR_RATE && !limited)
 		return usage_error("rate-limit needs --rate N/W (as in rpr rate-limit -r 10/1m -- CMD)");
-	bool named = p->daemon || p->resource_id || p->scope_given; /* a resource, shared */
-	if (p->mode != RPR_RATE && (limited || p->guard_given || p->burst || p->priority_given ||
-				    p->profile || (named && !p->concurrency && !p->breaker)))
-		return usage_error("--rate, --profile, --guard, --burst and --priority go with the "
-				   "rate-limit mode; --resource-id, --resource-scope and --daemon "
-				   "with it, --concurrency or --circuit-breaker");
+	if (!limited && !p->daemon && (p->guard_given || p->burst || p->priority_given))
+		return usage_error("--guard, --burst and --priority need a limit: --rate N/W, or "
+				   "--daemon and the daemon's limit for the resource");
+	if (p->parallel && (limited || p->daemon))
+		return usage_error("--overlap parallel does not go with --rate or --daemon: each "
+				   "start must be reported by the run that holds its grant");
 	if (p->fail_fast && !p->breaker)
 		return usage_error("--fail-fast needs --circuit-breaker SPEC: it says what to do "
 				   "while the circuit is open");
@@ -358,6 +359,27 @@ static int apply_profile(const pt_config *cfg, rpr_plan *p)
 	return 0;
 }
 
+/* The daemon, its socket, and how the limit keeps starts apart. */
+static void apply_daemon_settings(const pt_config *cfg, rpr_plan *p)
+{
+	p->daemon = p->daemon || pt_settings_daemon_enabled(cfg, PT_TOOL_RPR);
+	p->no_auto_start = p->no_auto_start || !setting(cfg, "daemon_auto_start")->as.boolean;
+	p->daemon_timeout_ms = setting(cfg, "daemon_timeout")->as.ms;
+	p->detect_resource = pt_settings_resource_detection(cfg, PT_TOOL_RPR);
+	if (p->rate_limit && !p->burst && setting(cfg, "burst")->text)
+		p->burst = setting(cfg, "burst")->as.integer;
+	if (p->rate_limit && !p->burst && pt_settings_even_starts(cfg))
+		p->burst = 1;
+	const char *sock = setting(cfg, "daemon_socket")->text;
+	if (!sock)
+		sock = setting(cfg, "daemon.socket_path")->text;
+	if (!p->daemon_socket && sock)
+		snprintf(p->socket_buf, sizeof p->socket_buf, "%s", sock);
+	if (!p->daemon_socket && (sock || pt_default_socket_path(p->socket_buf,
+								  sizeof p->socket_buf) == PT_OK))
+		p->daemon_socket = p->socket_buf;
+}
+
 /* What no flag set comes from the environment (RPR_*, then PATIENCE_*) and
  * the config files ([repeater] and the shared keys), as in patience. */
 static int apply_settings(rpr_plan *p)
@@ -387,24 +409,15 @@ static int apply_settings(rpr_plan *p)
 		p->timeout_ms = timeout->as.ms;
 	if (!setting(&cfg, "repeater.continue_on_error")->as.boolean && !p->until_success)
 		p->until_failure = true;
-	p->quiet = p->quiet || setting(&cfg, "quiet")->as.boolean;
-	p->verbose = p->verbose || setting(&cfg, "verbose")->as.boolean;
-	if (p->mode == RPR_RATE && apply_profile(&cfg, p))
+	bool quiet, verbose;
+	pt_settings_verbosity(&cfg, &quiet, &verbose);
+	p->quiet = p->quiet || quiet;
+	p->verbose = !p->quiet && (p->verbose || verbose);
+	if (apply_profile(&cfg, p))
 		goto out;
 	if (!p->concurrency && setting(&cfg, "concurrency")->text)
 		p->concurrency = setting(&cfg, "concurrency")->as.integer;
-	if (p->mode == RPR_RATE || p->concurrency || p->breaker) {
-		p->daemon = p->daemon || setting(&cfg, "daemon_enabled")->as.boolean;
-		p->no_auto_start = p->no_auto_start || !setting(&cfg, "daemon_auto_start")->as.boolean;
-		p->daemon_timeout_ms = setting(&cfg, "daemon_timeout")->as.ms;
-		if (p->mode == RPR_RATE && !p->burst && setting(&cfg, "burst")->text)
-			p->burst = setting(&cfg, "burst")->as.integer;
-		const char *sock = setting(&cfg, "daemon_socket")->text;
-		if (!p->daemon_socket && sock) {
-			snprintf(p->socket_buf, sizeof p->socket_buf, "%s", sock);
-			p->daemon_socket = p->socket_buf;
-		}
-	}
+	apply_daemon_settings(&cfg, p);
 	rc = 0;
 out:
 	pt_config_release(&cfg);
@@ -428,19 +441,38 @@ static int build_plan(int argc, char **argv, rpr_plan *p)
 
 extern char **environ;
 
+/* The commands get the environment as it was: TZ is only rpr's. With
+ * --daemon, a patience among them shares the same daemon unless told
+ * otherwise: PATIENCE_DAEMON_ENABLED and PATIENCE_DAEMON_SOCKET are added
+ * when unset. */
+static int command_environment(rpr_plan *p)
+{
+	static char enabled[] = "PATIENCE_DAEMON_ENABLED=true";
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	if (!(p->envp = malloc((n + 3) * sizeof *p->envp)))
+		return -1;
+	memcpy(p->envp, environ, n * sizeof *p->envp);
+	if (p->daemon && !getenv("PATIENCE_DAEMON_ENABLED"))
+		p->envp[n++] = enabled;
+	if (p->daemon && p->daemon_socket && !getenv("PATIENCE_DAEMON_SOCKET")) {
+		snprintf(p->socket_var, sizeof p->socket_var, "PATIENCE_DAEMON_SOCKET=%s",
+			 p->daemon_socket);
+		p->envp[n++] = p->socket_var;
+	}
+	p->envp[n] = NULL;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	rpr_plan plan;
 	int rc = build_plan(argc, argv, &plan);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	/* The commands get the environment as it was: TZ is only rpr's. */
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	if (!(plan.envp = malloc((n + 1) * sizeof *plan.envp)))
+	if (command_environment(&plan) < 0)
 		return usage_error("out of memory");
-	memcpy(plan.envp, environ, (n + 1) * sizeof *plan.envp);
 	if (plan.tz && (setenv("TZ", plan.tz, 1) < 0 || (tzset(), 0)))
 		return usage_error("cannot set TZ: %s", strerror(errno));
 	int signal_fd = pt_signals_install();

@@ -47,7 +47,9 @@ typedef struct rpr_plan {
 	const char *export_json, *export_csv;
 	const char *output_prefix; /* a checked template (patience/template.h); NULL: none */
 	const char *config_file;   /* --config; NULL: the usual files */
-	/* RPR_RATE: the limit, and the daemon that shares it */
+	/* The limit (--rate; required in RPR_RATE), and the daemon that shares
+	 * it (in every mode: with --daemon and no --rate, the daemon's limit
+	 * for the resource, if it has one) */
 	int64_t rate_limit, rate_window_ms, guard_ms;
 	int64_t burst; /* --burst: the limit as GCRA; 0: sliding */
 	bool guard_given, daemon, no_auto_start;
@@ -62,8 +64,10 @@ typedef struct rpr_plan {
 	pt_limit_list limits;    /* the profile's, all of them; empty with --rate */
 	char resource_buf[256];  /* resource_id when it comes from the profile */
 	pt_resource_scope scope; /* of a derived resource_id */
+	bool detect_resource;    /* derive it from the command's target, else its name */
 	bool scope_given;        /* --resource-scope */
 	char socket_buf[4096]; /* daemon_socket when it comes from the settings */
+	char socket_var[4096 + 32]; /* PATIENCE_DAEMON_SOCKET=, for the commands */
 	pt_cron cron;       /* RPR_CRON */
 	bool has_cron;
 	const char *tz;     /* --tz; NULL: the local zone */

@@ -26,11 +26,12 @@
 #include "limiter.h"
 #include "patience/calendar.h"
 #include "patience/diophantine.h"
+#include "patience/duration.h"
 #include "patience/error.h"
-#include "patience/paths.h"
 #include "patience/resource_id.h"
 #include "patience/run_stats.h"
 #include "patience/template.h"
+#include "resource_of.h"
 #include "patience/ticks.h"
 #include "rpr.h"
 #include "status_line.h"
@@ -54,9 +55,10 @@ typedef struct rpr_state {
 	time_t cron_last; /* cron: the time of the last run's schedule, epoch s */
 	pt_watch watch;   /* --until-pattern */
 	bool watching;
-	limiter lim;      /* rate-limit mode */
+	limiter lim;      /* --rate or --daemon: where starts come from */
 	bool limited;
 	bool met_success; /* a run met --until-success or --until-pattern, exiting 0 */
+	bool said_waiting; /* that a run waits for the limit */
 	lease_client lease; /* --concurrency */
 	breaker_client breaker; /* --circuit-breaker */
 	bool admitted;          /* the breaker let the coming run in */
@@ -89,24 +91,15 @@ static int silence_command(rpr_state *st)
 	return 0;
 }
 
-/* rate-limit mode: the limit, shared through the daemon with --daemon. */
-static const char *environment(const char *name, void *ctx)
-{
-	return getenv(name);
-}
-
 /* The resource, and the daemon that shares its limit or leases. */
 static limiter_config daemon_config(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
-	if (p->resource_id)
-		snprintf(st->resource_id, sizeof st->resource_id, "%s", p->resource_id);
-	else
-		pt_resource_id_derive(p->command, &(pt_resource_opts){p->scope, environment, NULL},
-				      st->resource_id, sizeof st->resource_id);
+	resource_of(p->command, p->resource_id, p->scope, p->detect_resource, st->resource_id,
+		    sizeof st->resource_id);
 	if (p->daemon_socket)
 		snprintf(st->socket, sizeof st->socket, "%s", p->daemon_socket);
-	else if (pt_default_socket_path(st->socket, sizeof st->socket) != PT_OK && p->daemon)
+	else if (p->daemon)
 		fprintf(st->report, "rpr: cannot work out the daemon's socket; using local limits\n");
 	limiter_config lc = {
 		.tool = "rpr", .resource_id = st->resource_id,
@@ -131,9 +124,9 @@ static int clients_init(rpr_state *st)
 	if (p->breaker &&
 	    breaker_client_init(&st->breaker, &lc, &p->breaker_spec, p->fail_fast) < 0)
 		return -1;
-	if (p->mode == RPR_RATE && limiter_init(&st->lim, &lc) < 0)
+	st->limited = p->rate_limit > 0 || p->daemon;
+	if (st->limited && limiter_init(&st->lim, &lc) < 0)
 		return -1;
-	st->limited = p->mode == RPR_RATE;
 	return 0;
 }
 
@@ -307,12 +300,41 @@ static int64_t next_cron(rpr_state *st)
 	return pt_monotonic_ms() + ((int64_t)t * 1000 - pt_realtime_ms());
 }
 
-/* rate-limit: the first start the limit allows from not_before on, first
- * giving back the held grant's starts from unused_from on. */
+/* The first start the limit allows from not_before on, first giving back
+ * the held grant's starts from unused_from on. */
 static int64_t rate_start(rpr_state *st, int64_t not_before, int64_t unused_from)
 {
 	static const int64_t one_start[] = {0};
 	return limiter_grant(&st->lim, one_start, 1, not_before, unused_from);
+}
+
+/* Once: a run of the schedule waits for the resource's limit. */
+static void say_waiting(rpr_state *st, int64_t planned, int64_t start)
+{
+	char wait[32], window[32], held[96] = "";
+	int64_t limit, window_ms;
+	if (st->said_waiting || st->plan->quiet || st->plan->mode == RPR_RATE ||
+	    start <= planned + limiter_guard_in_force(&st->lim))
+		return;
+	st->said_waiting = true;
+	pt_duration_format(start - planned, wait, sizeof wait);
+	if (limiter_limit(&st->lim, &limit, &window_ms)) {
+		pt_duration_format(window_ms, window, sizeof window);
+		snprintf(held, sizeof held, " (%lld per %s%s)", (long long)limit, window,
+			 limiter_shared(&st->lim) ? ", held by patience-daemon" : "");
+	}
+	fprintf(st->report, "rpr: run %lld waits %s for the limit of \"%s\"%s; runs start as "
+		"it allows\n", (long long)st->stats.runs + 1, wait, st->resource_id, held);
+}
+
+/* The schedule's start, or the first the limit allows after it. */
+static int64_t gated_start(rpr_state *st, int64_t planned)
+{
+	if (!st->limited || planned < 0)
+		return planned;
+	int64_t start = rate_start(st, planned, planned);
+	say_waiting(st, planned, start);
+	return start;
 }
 
 /* adaptive (AIMD): a failed run, or one slower than the interval, doubles
@@ -333,15 +355,15 @@ static int64_t adapt(rpr_state *st, int64_t now)
 	return start > now ? start : now;
 }
 
-/* When the run after tick k may start: its tick, or now when back to back. */
-static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
+/* When the run after tick k is due: its tick, or now when back to back. */
+static int64_t planned_start(rpr_state *st, int64_t t0, int64_t *k)
 {
 	const rpr_plan *p = st->plan;
 	int64_t now = pt_monotonic_ms(), skipped;
 	if (p->mode == RPR_CRON)
 		return next_cron(st);
 	if (p->mode == RPR_RATE)
-		return rate_start(st, now, now > st->last_start_ms ? now : st->last_start_ms + 1);
+		return now > st->last_start_ms ? now : st->last_start_ms + 1;
 	if (p->mode == RPR_ADAPTIVE)
 		return adapt(st, now);
 	if (!p->every_ms)
@@ -352,6 +374,12 @@ static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
 	st->stats.skipped += skipped;
 	say_skipped(st, skipped);
 	return pt_ticks_at(t0, p->every_ms, *k);
+}
+
+/* When the run after tick k may start: when due, if the limit allows. */
+static int64_t next_start(rpr_state *st, int64_t t0, int64_t *k)
+{
+	return gated_start(st, planned_start(st, t0, k));
 }
 
 /* On a terminal, while rpr waits: its status line (status_line.h). */
@@ -414,8 +442,7 @@ static int run_loop(rpr_state *st)
 	const rpr_plan *p = st->plan;
 	int64_t t0 = pt_monotonic_ms(), k = 0;
 	st->interval_ms = p->every_ms;
-	int64_t start = p->mode == RPR_CRON ? next_cron(st)
-			: p->mode == RPR_RATE ? rate_start(st, t0, t0) : t0;
+	int64_t start = gated_start(st, p->mode == RPR_CRON ? next_cron(st) : t0);
 	int64_t end = p->for_ms ? t0 + p->for_ms : INT64_MAX;
 	if (start < 0) {
 		fprintf(st->report, "rpr: --cron: the schedule has no time in the next 9 years\n");

@@ -118,7 +118,7 @@ TOML
 	assert_contains "$stderr" "--rate-limit: invalid value \"3/1x\""
 }
 
-@test "rpr: --profile and --resource-scope, seen by the daemon; modes without a limit refuse them" {
+@test "rpr: --profile and --resource-scope, seen by the daemon; the other modes keep the profile's limit" {
 	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
 	printf '#!/bin/sh\nexit 0\n' >"$T/bin/curl"
 	chmod +x "$T/bin/curl"
@@ -132,9 +132,13 @@ TOML
 r = {x["resource"]: x for x in json.load(sys.stdin)["resources"]["resources"]}
 assert r["api:external:api.github.com"]["limit"] == 5000, r
 assert r["api:external:x.example.com/users/{id}"]["limit"] == 5, r'
-	run --separate-stderr "$PT_BIN/rpr" interval -e 1s --profile github -- true
-	assert_status 2
-	assert_contains "$stderr" "go with the rate-limit mode"
+	# 2 per 1s: the third run of a schedule every 10ms waits for the window
+	printf '[profiles.slow]\nlimit = 2\nwindow = "1s"\n' >.patience.toml
+	run --separate-stderr "$PT_BIN/rpr" count -t 3 -e 10ms --profile slow -- true
+	assert_status 0
+	assert_contains "$stderr" 'run 3 waits'
+	assert_contains "$stderr" '(2 per 1s)'
+	rm .patience.toml
 	run --separate-stderr "$PT_BIN/rpr" rate-limit --profile nope -- true
 	assert_status 2
 	assert_contains "$stderr" "unknown profile \"nope\""

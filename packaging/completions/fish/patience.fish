@@ -28,6 +28,7 @@ complete -c patience -l daemon-auto-start -d 'start a daemon when none answers (
 complete -c patience -l no-daemon-auto-start -d 'do not start one'
 complete -c patience -l concurrency -r -f -d 'at most N of the resource\'s commands at once, across processes'
 complete -c patience -s a -l attempts -r -f -d 'attempts before giving up (3)'
+complete -c patience -l max-attempts -r -f -d 'the same as --attempts (3)'
 complete -c patience -l circuit-breaker -r -f -d 'pause attempts while the resource fails (below)'
 complete -c patience -l fail-fast -d 'circuit open: exit 75, do not wait'
 complete -c patience -s t -l timeout -r -f -d 'end an attempt after DUR: SIGTERM to its process group'
