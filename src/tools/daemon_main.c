@@ -124,6 +124,8 @@ static void absolute(char *out, size_t len, const char *path, const char *what)
 		die_usage("%s \"%s\": path too long", what, path);
 }
 
+#define DEFAULT_METRICS_LISTEN "127.0.0.1:9464"
+
 static const char *text_of(const pt_config *cfg, const char *key)
 {
 	const pt_setting *s = pt_config_get(cfg, key);
@@ -166,11 +168,18 @@ static void redis_options(const pt_config *cfg, pt_redis_options *o)
 	o->outage_share = share->text ? share->as.floating : 0;
 }
 
+/* /metrics and the dashboard: on metrics_listen, or with metrics_enabled
+ * = true on the default address; metrics_enabled = false turns both off. */
 static void metrics_listen(const pt_config *cfg, pt_daemon_options *o)
 {
 	const char *text = text_of(cfg, "daemon.metrics_listen");
+	const pt_setting *enabled = pt_config_get(cfg, "daemon.metrics_enabled");
 	char host[sizeof o->metrics_listen], why[128];
 	uint16_t port;
+	if (enabled->text && !enabled->as.boolean)
+		return;
+	if (!text && enabled->text)
+		text = DEFAULT_METRICS_LISTEN;
 	if (!text)
 		return;
 	if (strlen(text) >= sizeof o->metrics_listen ||
