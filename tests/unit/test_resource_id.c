@@ -183,6 +183,9 @@ static void test_git(void **state)
 		{"git|-C|/src/repo|fetch|ssh://git@gitlab.example.com:2222/x/y.git",
 		 "git:remote:gitlab.example.com"},
 		{"git|ls-remote|https://user@bitbucket.org/x/y.git", "git:remote:bitbucket.org"},
+		/* no part of a password is taken for the host */
+		{"git|clone|https://user:p@ss@github.com/x/y", "git:remote:github.com"},
+		{"git|clone|git@[2001:DB8::1]:x/y.git", "git:remote:[2001:db8::1]"},
 		{"git|push|origin|main:main", "cmd:local:git"},
 		{"git|pull", "cmd:local:git"},
 		{"git|clone|/local/path|x", "cmd:local:git"},
