@@ -76,6 +76,7 @@ static void test_curl(void **state)
 		{"curl|-u|me:pw|-A|agent.example.com/1|--json|{}|http://localhost:8080/v1",
 		 "api:external:localhost"},
 		{"curl|http://localhost/x", "api:external:localhost"},
+		{"curl|https://user:p@ss@api.example.com/", "api:external:api.example.com"},
 		{"curl|-K|cfg|--|https://after.example.com", "api:external:after.example.com"},
 		{"curl|-s", "cmd:local:curl"},
 		{"curl|ftp://files.example.com/x", "cmd:local:curl"},
