@@ -13,10 +13,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Some of the variables the derivers read, so that their paths run too. */
 static const char *fuzz_env(const char *name, void *ctx)
 {
+	static const char *const vars[] = {"AWS_DEFAULT_REGION", "us-east-1", "PGHOST",
+					   "DB.example.com", "PGDATABASE", "app",
+					   "MYSQL_TCP_PORT", "3307", NULL};
 	(void)ctx;
-	return strcmp(name, "AWS_DEFAULT_REGION") == 0 ? "us-east-1" : NULL;
+	for (size_t i = 0; vars[i]; i += 2)
+		if (strcmp(name, vars[i]) == 0)
+			return vars[i + 1];
+	return NULL;
 }
 
 static void check(char *const argv[], pt_resource_scope scope, size_t len)

@@ -2,8 +2,8 @@
  * dispatch by program, and the derivers of HTTP clients, registries, git
  * and kubectl. Each known program has a deriver that finds its target by
  * skipping options the way the program itself parses them: a value must
- * never be read as the URL. The scanning they share is in
- * resource_id_scan.c. */
+ * never be read as the URL. Databases are in resource_id_db.c, the
+ * shared scanning in resource_id_scan.c. */
 #include "patience/resource_id.h"
 
 #include <ctype.h>
@@ -360,6 +360,11 @@ static const struct {
 	{"skopeo", derive_skopeo},
 	{"git", derive_git},
 	{"kubectl", derive_kubectl},
+	{"psql", pt_rid_derive_psql},
+	{"mysql", pt_rid_derive_mysql},
+	{"mariadb", pt_rid_derive_mysql},
+	{"mongosh", pt_rid_derive_mongo},
+	{"mongo", pt_rid_derive_mongo},
 };
 
 static const char *base_name(const char *path)
