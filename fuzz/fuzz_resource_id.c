@@ -1,7 +1,9 @@
 /* Fuzz the resource-id derivation, a hand-written parser of untrusted
  * command lines: the input, split on NUL or newline, is argv. Every command
  * gives an id of the type:category:target form, in both scopes, or says the
- * buffer was too small. */
+ * buffer was too small; and a host-scope id of a remote shell or a git
+ * remote holds no '@' (a user or password never reaches an id). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,9 @@ static void check(char *const argv[], pt_resource_scope scope, size_t len)
 		return;
 	const char *colon = rc == PT_OK ? strchr(buf, ':') : NULL;
 	if (!colon || !strchr(colon + 1, ':') || strlen(buf) >= len)
+		abort();
+	bool remote = strncmp(buf, "network:", 8) == 0 || strncmp(buf, "git:remote:", 11) == 0;
+	if (scope == PT_RESOURCE_SCOPE_HOST && remote && strchr(buf, '@'))
 		abort();
 }
 

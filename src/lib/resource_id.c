@@ -2,8 +2,9 @@
  * dispatch by program, and the derivers of HTTP clients, registries, git
  * and kubectl. Each known program has a deriver that finds its target by
  * skipping options the way the program itself parses them: a value must
- * never be read as the URL. Databases are in resource_id_db.c, the
- * shared scanning in resource_id_scan.c. */
+ * never be read as the URL. Databases are in resource_id_db.c, ssh, scp
+ * and rsync in resource_id_ssh.c, the shared scanning in
+ * resource_id_scan.c. */
 #include "patience/resource_id.h"
 
 #include <ctype.h>
@@ -365,6 +366,9 @@ static const struct {
 	{"mariadb", pt_rid_derive_mysql},
 	{"mongosh", pt_rid_derive_mongo},
 	{"mongo", pt_rid_derive_mongo},
+	{"ssh", pt_rid_derive_ssh},
+	{"scp", pt_rid_derive_scp},
+	{"rsync", pt_rid_derive_rsync},
 };
 
 static const char *base_name(const char *path)

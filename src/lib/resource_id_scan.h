@@ -1,7 +1,7 @@
 /* The internals of resource-id derivation, shared by resource_id.c (HTTP
- * clients, registries, git, kubectl and the dispatch) and resource_id_db.c
- * (psql, mysql, mongosh); the helpers live in resource_id_scan.c. Internal
- * to libpatience.
+ * clients, registries, git, kubectl and the dispatch), resource_id_db.c
+ * (psql, mysql, mongosh) and resource_id_ssh.c (ssh, scp, rsync); the
+ * helpers live in resource_id_scan.c. Internal to libpatience.
  *
  * Option scanning: every deriver walks argv the way its program parses it,
  * from an option table, so that an option's value is never read as the
@@ -36,6 +36,10 @@ typedef int (*pt_rid_deriver)(char *const argv[], const pt_resource_opts *o, pt_
 int pt_rid_derive_psql(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
 int pt_rid_derive_mysql(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
 int pt_rid_derive_mongo(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
+/* resource_id_ssh.c */
+int pt_rid_derive_ssh(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
+int pt_rid_derive_scp(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
+int pt_rid_derive_rsync(char *const argv[], const pt_resource_opts *o, pt_rid_found *f);
 
 /* --- option scanning --- */
 

@@ -368,6 +368,92 @@ static void test_mongo(void **state)
 	CHECK(cases, NULL);
 }
 
+static void test_ssh(void **state)
+{
+	static const id_case cases[] = {
+		{"ssh|-p|2222|deploy@Build.Example.com|true", "network:ssh:build.example.com"},
+		{"ssh|build.example.com", "network:ssh:build.example.com"},
+		{"ssh|-vp2222|h.example.com", "network:ssh:h.example.com"},
+		{"ssh|-oStrictHostKeyChecking=no|-p2222|h.example.com", "network:ssh:h.example.com"},
+		{"ssh|ssh://deploy@H.example.com:2222", "network:ssh:h.example.com"},
+		{"ssh|ssh://[2001:DB8::1]:2222", "network:ssh:[2001:db8::1]"},
+		{"ssh|deploy@2001:DB8::1", "network:ssh:[2001:db8::1]"},
+		{"ssh|a@b@host.example.com", "network:ssh:host.example.com"},
+		/* every option that takes a value */
+		{"ssh|-i|id.example.com|-o|Port=22|-l|bob|-J|jump.example.com|host.example.com|uptime",
+		 "network:ssh:host.example.com"},
+		{"ssh|-L|8080:localhost:80|-R|9000:x:1|-D|1080|-W|decoy.example.com:22|-E|log|-F|cfg|"
+		 "-S|ctl|-O|check|-Q|cipher|-w|0:1|-b|10.0.0.1|-B|eth0|-c|aes|-m|mac|-e|~|-I|pkcs|"
+		 "-P|tag|host.example.com",
+		 "network:ssh:host.example.com"},
+		{"ssh|--|host.example.com", "network:ssh:host.example.com"},
+		{"ssh|host.example.com|-p|22|decoy.example.com", "network:ssh:host.example.com"},
+		{"ssh", "cmd:local:ssh"},
+		{"ssh|-p", "cmd:local:ssh"},
+		{"ssh|deploy@", "cmd:local:ssh"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_scp(void **state)
+{
+	static const id_case cases[] = {
+		{"scp|-P|2222|file.txt|deploy@Files.Example.com:/srv/", "network:ssh:files.example.com"},
+		{"scp|-i|key:x|-o|Port=2|h.example.com:a|.", "network:ssh:h.example.com"},
+		{"scp|-J|jump.example.com:22|-F|cfg:1|-S|ssh|-c|aes|-l|100|f|h.example.com:",
+		 "network:ssh:h.example.com"},
+		{"scp|-D|/usr/lib/sftp-server|-X|nrequests=1|-3|f|h.example.com:",
+		 "network:ssh:h.example.com"},
+		/* a slash before the first colon makes a local path */
+		{"scp|./dir:with:colons/x|h.example.com:y", "network:ssh:h.example.com"},
+		{"scp|/tmp/a:b|h.example.com:y", "network:ssh:h.example.com"},
+		{"scp|scp://u@H.example.com:2222/path|.", "network:ssh:h.example.com"},
+		{"scp|file|[2001:DB8::1]:/tmp/", "network:ssh:[2001:db8::1]"},
+		{"scp|file|user@[2001:db8::1]:/tmp/", "network:ssh:[2001:db8::1]"},
+		{"scp|a.example.com:x|b.example.com:y", "network:ssh:a.example.com"},
+		/* options end at the first operand, as scp reads them */
+		{"scp|file|-o|x.example.com:y|real.example.com:z", "network:ssh:x.example.com"},
+		{"scp|a|b", "cmd:local:scp"},
+		{"scp|:x|y", "cmd:local:scp"},
+		{"scp|-P|2222|a|b", "cmd:local:scp"},
+	};
+	CHECK(cases, NULL);
+}
+
+static void test_rsync(void **state)
+{
+	static const id_case cases[] = {
+		{"rsync|-avz|-e|ssh -p 2222|./src/|deploy@Backup.Example.com:/srv/",
+		 "network:ssh:backup.example.com"},
+		{"rsync|-a|Backup.example.com::module/path|.", "network:rsync:backup.example.com"},
+		{"rsync|rsync://user@Mirror.Example.org:873/debian/|.", "network:rsync:mirror.example.org"},
+		{"rsync|RSYNC://mirror.example.org/debian/|.", "network:rsync:mirror.example.org"},
+		{"rsync|-a|user@[2001:db8::1]::mod|.", "network:rsync:[2001:db8::1]"},
+		{"rsync|[2001:DB8::1]:/x|.", "network:ssh:[2001:db8::1]"},
+		/* values that must not be read as a remote */
+		{"rsync|--exclude|x.example.com:y|--filter=- *.o|-f|+ a:b|--include|i:j|src/|h.example.com:d",
+		 "network:ssh:h.example.com"},
+		{"rsync|--rsync-path|sudo rsync|--password-file|pw:x|-T|tmp:x|-B|1024|--port|873|src|"
+		 "h.example.com:d",
+		 "network:ssh:h.example.com"},
+		{"rsync|--rsh=ssh -l bob|-M|--fake:super|--log-file|l:x|--files-from|f:x|src|h.example.com:d",
+		 "network:ssh:h.example.com"},
+		{"rsync|--backup-dir|b:x|--suffix|s:x|--chmod|u:rw|--chown|u:g|--usermap|a:b|src|"
+		 "h.example.com:d",
+		 "network:ssh:h.example.com"},
+		{"rsync|--partial-dir|p:x|--link-dest|l:x|--compare-dest|c:x|--copy-dest|d:x|"
+		 "--temp-dir|t:x|src|h.example.com:d",
+		 "network:ssh:h.example.com"},
+		{"rsync|-essh|-@|1|a|h.example.com:x", "network:ssh:h.example.com"},
+		/* options after the operands, as popt reads them */
+		{"rsync|a|--out-format|x:y|h.example.com:x|--delete", "network:ssh:h.example.com"},
+		{"rsync|-a|/local/a:b|h.example.com:x", "network:ssh:h.example.com"},
+		{"rsync|-a|x|y", "cmd:local:rsync"},
+		{"rsync|--files-from|list:txt|--log-file=l:x|src|dst", "cmd:local:rsync"},
+	};
+	CHECK(cases, NULL);
+}
+
 static void test_path_scope(void **state)
 {
 	static const id_case cases[] = {
@@ -388,8 +474,10 @@ static void test_path_scope(void **state)
 		{"git|clone|git@github.com:x/y.git", "git:remote:github.com/x/y"},
 		{"git|clone|https://github.com/x/y", "git:remote:github.com/x/y"},
 		{"rsync|a|b", "cmd:local:rsync"},
-		/* databases have no path */
+		/* databases and remote shells have no path */
 		{"psql|-h|db.example.com|app", "database:postgres:db.example.com/app"},
+		{"ssh|h.example.com|ls /x", "network:ssh:h.example.com"},
+		{"rsync|a|h.example.com:/srv/x", "network:ssh:h.example.com"},
 	};
 	pt_resource_opts o = {PT_RESOURCE_SCOPE_PATH, NULL, NULL};
 	CHECK(cases, &o);
@@ -430,6 +518,9 @@ int main(void)
 		cmocka_unit_test(test_psql),
 		cmocka_unit_test(test_mysql),
 		cmocka_unit_test(test_mongo),
+		cmocka_unit_test(test_ssh),
+		cmocka_unit_test(test_scp),
+		cmocka_unit_test(test_rsync),
 		cmocka_unit_test(test_path_scope),
 		cmocka_unit_test(test_templates_and_errors),
 	};
