@@ -1,7 +1,9 @@
 /* Fuzz the resource-id derivation, a hand-written parser of untrusted
  * command lines: the input, split on NUL or newline, is argv. Every command
  * gives an id of the type:category:target form, in both scopes, or says the
- * buffer was too small. */
+ * buffer was too small; and a host-scope id of a remote shell or a git
+ * remote holds no '@' (a user or password never reaches an id). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Some of the variables the derivers read, so that their paths run too. */
 static const char *fuzz_env(const char *name, void *ctx)
 {
+	static const char *const vars[] = {"AWS_DEFAULT_REGION", "us-east-1", "PGHOST",
+					   "DB.example.com", "PGDATABASE", "app",
+					   "MYSQL_TCP_PORT", "3307", NULL};
 	(void)ctx;
-	return strcmp(name, "AWS_DEFAULT_REGION") == 0 ? "us-east-1" : NULL;
+	for (size_t i = 0; vars[i]; i += 2)
+		if (strcmp(name, vars[i]) == 0)
+			return vars[i + 1];
+	return NULL;
 }
 
 static void check(char *const argv[], pt_resource_scope scope, size_t len)
@@ -29,6 +38,9 @@ static void check(char *const argv[], pt_resource_scope scope, size_t len)
 		return;
 	const char *colon = rc == PT_OK ? strchr(buf, ':') : NULL;
 	if (!colon || !strchr(colon + 1, ':') || strlen(buf) >= len)
+		abort();
+	bool remote = strncmp(buf, "network:", 8) == 0 || strncmp(buf, "git:remote:", 11) == 0;
+	if (scope == PT_RESOURCE_SCOPE_HOST && remote && strchr(buf, '@'))
 		abort();
 }
 

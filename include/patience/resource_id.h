@@ -9,11 +9,23 @@
  *                      registry:oci:REGISTRY (docker.io for "ubuntu", "user/img")
  *   git clone|fetch|pull|push|ls-remote URL   git:remote:HOST
  *   kubectl            api:kubernetes:SERVER-HOST or CONTEXT (--server, --context)
+ *   psql               database:postgres:TARGET (options, a postgres:// URI or
+ *                      a "host=h dbname=d" string; PGHOST, PGPORT, PGDATABASE)
+ *   mysql, mariadb     database:mysql:TARGET (MYSQL_HOST, MYSQL_TCP_PORT)
+ *   mongosh, mongo     database:mongodb:TARGET (a mongodb[+srv]:// URI,
+ *                      "host[:port]/db", "db", --host, --port)
+ *                      where TARGET is SERVER/DB, or DB on the local default
+ *                      server, or SERVER/ without a database; SERVER is
+ *                      HOST[:PORT], the port only when not the default
+ *   ssh, scp, rsync    network:ssh:HOST (the destination or first remote,
+ *                      without user or port)
+ *   rsync to a daemon  network:rsync:HOST ("host::module", "rsync://host/")
  *   anything else      cmd:local:PROGRAM (the base name; also gh/git/kubectl
- *                      without the details above)
+ *                      and the others without the details above)
  * With the path scope, the target gets the path as a template
  * ("/users/{id}/repos"): the URL's for HTTP clients and `gh api`, the
- * repository's for registries and git remotes.
+ * repository's for registries and git remotes; the others have no path.
+ * No user or password ever appears in an id.
  *
  * Pure: the only outside input is the environment callback, which the caller
  * gives (or not). */
@@ -32,7 +44,8 @@ typedef const char *(*pt_env_fn)(const char *name, void *ctx);
 
 typedef struct pt_resource_opts {
 	pt_resource_scope scope;
-	pt_env_fn env; /* AWS_REGION, AWS_DEFAULT_REGION, GH_HOST; NULL: none set */
+	pt_env_fn env; /* AWS_REGION, AWS_DEFAULT_REGION, GH_HOST, PGHOST, PGPORT,
+			  PGDATABASE, MYSQL_HOST, MYSQL_TCP_PORT; NULL: none set */
 	void *env_ctx;
 } pt_resource_opts;
 

@@ -1,6 +1,10 @@
-/* Resource ids from command lines (see patience/resource_id.h). Each known
- * program has a deriver that finds its target by skipping options the way
- * the program itself parses them: a value must never be read as the URL. */
+/* Resource ids from command lines (see patience/resource_id.h): the
+ * dispatch by program, and the derivers of HTTP clients, registries, git
+ * and kubectl. Each known program has a deriver that finds its target by
+ * skipping options the way the program itself parses them: a value must
+ * never be read as the URL. Databases are in resource_id_db.c, ssh, scp
+ * and rsync in resource_id_ssh.c, the shared scanning in
+ * resource_id_scan.c. */
 #include "patience/resource_id.h"
 
 #include <ctype.h>
@@ -10,17 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/resource_id_scan.h"
 #include "patience/error.h"
 
-#define HOST_MAX 256
-#define PATH_MAX_LEN 512
-
-/* Which options of a program take a value. */
-typedef struct opt_spec {
-	const char *short_valued;       /* letters: "-o FILE", "-oFILE", "-sSo FILE" */
-	const char *const *long_valued; /* "--output FILE"; "--output=FILE" is one word */
-	const char *operand_option;     /* curl's "--url URL": the value is an operand */
-} opt_spec;
 
 /* curl's options that take a value (curl has no --opt=value form). */
 static const char *const curl_long[] = {
@@ -39,7 +35,7 @@ static const char *const curl_long[] = {
 	"--telnet-option", "--parallel-max", "--expect100-timeout", "--keepalive-time",
 	"--pinnedpubkey", "--mail-from", "--mail-rcpt", "--create-file-mode", NULL,
 };
-static const opt_spec curl_spec = {"AbcCdDeEFHKmoPQrtTuUwxXyYz", curl_long, "--url"};
+static const pt_rid_spec curl_spec = {.short_valued = "AbcCdDeEFHKmoPQrtTuUwxXyYz", .long_valued = curl_long, .operand_option = "--url"};
 
 /* wget also takes "--long=value". */
 static const char *const wget_long[] = {
@@ -52,7 +48,7 @@ static const char *const wget_long[] = {
 	"--private-key", "--limit-rate", "--bind-address", "--dns-timeout", "--connect-timeout",
 	"--read-timeout", "--waitretry", NULL,
 };
-static const opt_spec wget_spec = {"OoatTwPUeiBQlARDIX", wget_long, NULL};
+static const pt_rid_spec wget_spec = {.short_valued = "OoatTwPUeiBQlARDIX", .long_valued = wget_long};
 
 /* HTTPie, and xh which copies its options. */
 static const char *const httpie_long[] = {
@@ -63,19 +59,19 @@ static const char *const httpie_long[] = {
 	"--max-headers", "--bearer", "--resolve", "--interface", "--http-version", "--raw",
 	"--unix-socket", "--method", NULL,
 };
-static const opt_spec httpie_spec = {"aAopsPX", httpie_long, NULL};
+static const pt_rid_spec httpie_spec = {.short_valued = "aAopsPX", .long_valued = httpie_long};
 
 static const char *const gh_long[] = {
 	"--method", "--field", "--raw-field", "--header", "--preview", "--jq", "--template",
 	"--input", "--hostname", "--cache", "--repo", NULL,
 };
-static const opt_spec gh_spec = {"XFfHpqtR", gh_long, NULL};
+static const pt_rid_spec gh_spec = {.short_valued = "XFfHpqtR", .long_valued = gh_long};
 
 static const char *const aws_long[] = {
 	"--region", "--profile", "--output", "--endpoint-url", "--query", "--color",
 	"--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format", NULL,
 };
-static const opt_spec aws_spec = {"", aws_long, NULL};
+static const pt_rid_spec aws_spec = {.short_valued = "", .long_valued = aws_long};
 
 /* docker and podman, before and after pull/push. */
 static const char *const container_long[] = {
@@ -85,7 +81,7 @@ static const char *const container_long[] = {
 	"--retry", "--retry-delay", "--decryption-key", "--format", "--compression-format",
 	"--sign-by", "--digestfile", "--encryption-key", NULL,
 };
-static const opt_spec container_spec = {"cHlf", container_long, NULL};
+static const pt_rid_spec container_spec = {.short_valued = "cHlf", .long_valued = container_long};
 
 static const char *const git_long[] = {
 	/* before the subcommand */
@@ -97,98 +93,9 @@ static const char *const git_long[] = {
 	"--refmap", "--negotiation-tip", "--strategy", "--strategy-option", "--receive-pack",
 	"--exec", "--push-option", "--sort", NULL,
 };
-static const opt_spec git_spec = {"CcobujsX", git_long, NULL};
+static const pt_rid_spec git_spec = {.short_valued = "CcobujsX", .long_valued = git_long};
 
-/* Walks the operands of argv[1..], skipping options and their values. */
-typedef struct scan {
-	char *const *argv;
-	size_t i;
-	bool operands_only; /* after "--" */
-	const opt_spec *spec;
-} scan;
-
-static bool in_list(const char *arg, const char *const *list)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		if (strcmp(arg, list[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Does option a take the next argument as its value? In a cluster such as
- * "-sSo", the first letter that takes a value takes the rest of the word,
- * or the next argument when nothing is left. */
-static bool takes_next(const char *a, const opt_spec *spec)
-{
-	if (a[1] == '-')
-		return !strchr(a, '=') && in_list(a, spec->long_valued);
-	for (const char *p = a + 1; *p; p++)
-		if (strchr(spec->short_valued, *p))
-			return p[1] == '\0';
-	return false;
-}
-
-/* The next operand, or NULL at the end. */
-static const char *next_operand(scan *s)
-{
-	while (s->argv[s->i]) {
-		const char *a = s->argv[s->i++];
-		if (s->operands_only || a[0] != '-' || a[1] == '\0')
-			return a;
-		if (strcmp(a, "--") == 0) {
-			s->operands_only = true;
-		} else if (s->spec->operand_option && strcmp(a, s->spec->operand_option) == 0) {
-			if (s->argv[s->i])
-				return s->argv[s->i++];
-		} else if (takes_next(a, s->spec) && s->argv[s->i]) {
-			s->i++;
-		}
-	}
-	return NULL;
-}
-
-static scan scan_from(char *const argv[], size_t i, const opt_spec *spec)
-{
-	return (scan){.argv = argv, .i = i, .spec = spec};
-}
-
-/* The value of option name ("--region") written "--region V" or
- * "--region=V" (or "-s V" with short), the last one before "--"; NULL
- * when absent. */
-static const char *find_option(char *const argv[], const char *name, const char *short_name)
-{
-	const char *value = NULL;
-	size_t n = strlen(name);
-	for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++) {
-		const char *a = argv[i];
-		bool named = strcmp(a, name) == 0 || (short_name && strcmp(a, short_name) == 0);
-		if (named && argv[i + 1])
-			value = argv[++i];
-		else if (strncmp(a, name, n) == 0 && a[n] == '=')
-			value = a + n + 1;
-	}
-	return value && *value ? value : NULL;
-}
-
-/* What a deriver found: type:category:target, and a path for the path scope. */
-typedef struct found {
-	const char *type, *category;
-	char target[HOST_MAX];
-	char path[PATH_MAX_LEN]; /* "" when there is none */
-} found;
-
-typedef int (*deriver)(char *const argv[], const pt_resource_opts *o, found *f);
-
-static void lower_copy(char *dst, size_t cap, const char *src, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	for (size_t i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[n] = '\0';
-}
-
-static int found_url(found *f, const char *url, const pt_resource_opts *o)
+static int found_url(pt_rid_found *f, const char *url, const pt_resource_opts *o)
 {
 	if (pt_url_host(url, f->target, sizeof f->target) != PT_OK)
 		return PT_ENOENT;
@@ -200,23 +107,23 @@ static int found_url(found *f, const char *url, const pt_resource_opts *o)
 }
 
 /* curl and wget: the first operand that is an http(s) URL. */
-static int derive_curl_wget(char *const argv[], const pt_resource_opts *o, found *f,
-			    const opt_spec *spec)
+static int derive_curl_wget(char *const argv[], const pt_resource_opts *o, pt_rid_found *f,
+			    const pt_rid_spec *spec)
 {
-	scan s = scan_from(argv, 1, spec);
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, spec);
 	const char *a;
-	while ((a = next_operand(&s)))
+	while ((a = pt_rid_next_operand(&s)))
 		if (found_url(f, a, o) == PT_OK)
 			return PT_OK;
 	return PT_ENOENT;
 }
 
-static int derive_curl(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_curl(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
 	return derive_curl_wget(argv, o, f, &curl_spec);
 }
 
-static int derive_wget(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_wget(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
 	return derive_curl_wget(argv, o, f, &wget_spec);
 }
@@ -232,10 +139,10 @@ static bool all_letters(const char *s)
 /* HTTPie's "[METHOD] URL [ITEM...]": with two operands or more, the first
  * is the method when it is all letters (as HTTPie guesses). The URL may
  * omit its scheme, and ":3000/x" or ":/x" mean localhost. */
-static int derive_httpie(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_httpie(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
-	scan s = scan_from(argv, 1, &httpie_spec);
-	const char *url = next_operand(&s), *second = url ? next_operand(&s) : NULL;
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, &httpie_spec);
+	const char *url = pt_rid_next_operand(&s), *second = url ? pt_rid_next_operand(&s) : NULL;
 	char full[2048];
 	if (url && second && all_letters(url))
 		url = second;
@@ -249,45 +156,45 @@ static int derive_httpie(char *const argv[], const pt_resource_opts *o, found *f
 }
 
 /* GitHub Enterprise hosts its API on its own host; github.com on api. */
-static int derive_gh(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_gh(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
-	const char *host = find_option(argv, "--hostname", NULL);
+	const char *host = pt_rid_find_option(argv, "--hostname", NULL);
 	if (!host && o->env)
 		host = o->env("GH_HOST", o->env_ctx);
 	if (!host || !*host || strcasecmp(host, "github.com") == 0)
 		host = "api.github.com";
 	f->type = "api";
 	f->category = "external";
-	lower_copy(f->target, sizeof f->target, host, strlen(host));
-	scan s = scan_from(argv, 1, &gh_spec);
-	const char *sub = next_operand(&s), *endpoint = sub ? next_operand(&s) : NULL;
+	pt_rid_lower_copy(f->target, sizeof f->target, host, strlen(host));
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, &gh_spec);
+	const char *sub = pt_rid_next_operand(&s), *endpoint = sub ? pt_rid_next_operand(&s) : NULL;
 	if (o->scope == PT_RESOURCE_SCOPE_PATH && sub && strcmp(sub, "api") == 0 && endpoint)
 		pt_path_template(endpoint, strcspn(endpoint, "?#"), f->path, sizeof f->path);
 	return PT_OK;
 }
 
-static int derive_aws(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_aws(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
-	const char *endpoint = find_option(argv, "--endpoint-url", NULL);
+	const char *endpoint = pt_rid_find_option(argv, "--endpoint-url", NULL);
 	if (endpoint && found_url(f, endpoint, o) == PT_OK)
 		return PT_OK;
-	scan s = scan_from(argv, 1, &aws_spec);
-	const char *service = next_operand(&s);
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, &aws_spec);
+	const char *service = pt_rid_next_operand(&s);
 	if (!service)
 		return PT_ENOENT;
 	if (strcmp(service, "s3api") == 0)
 		service = "s3"; /* the same endpoints as "aws s3" */
-	const char *region = find_option(argv, "--region", NULL);
+	const char *region = pt_rid_find_option(argv, "--region", NULL);
 	if (!region && o->env)
 		region = o->env("AWS_REGION", o->env_ctx);
 	if ((!region || !*region) && o->env)
 		region = o->env("AWS_DEFAULT_REGION", o->env_ctx);
-	char target[HOST_MAX];
+	char target[PT_RID_HOST_MAX];
 	snprintf(target, sizeof target, "%s%s%s", service, region && *region ? "." : "",
 		 region && *region ? region : "");
 	f->type = "api";
 	f->category = "aws";
-	lower_copy(f->target, sizeof f->target, target, strlen(target));
+	pt_rid_lower_copy(f->target, sizeof f->target, target, strlen(target));
 	return PT_OK;
 }
 
@@ -298,7 +205,7 @@ static bool names_registry(const char *first, size_t n)
 }
 
 /* "ubuntu:22.04", "user/img", "ghcr.io/o/img@sha256:...", "docker://x". */
-static int found_image(found *f, const char *image, const pt_resource_opts *o)
+static int found_image(pt_rid_found *f, const char *image, const pt_resource_opts *o)
 {
 	if (strncmp(image, "docker://", 9) == 0)
 		image += 9;
@@ -310,7 +217,7 @@ static int found_image(found *f, const char *image, const pt_resource_opts *o)
 	f->type = "registry";
 	f->category = "oci";
 	if (has_registry)
-		lower_copy(f->target, sizeof f->target, image, first);
+		pt_rid_lower_copy(f->target, sizeof f->target, image, first);
 	if (!has_registry || !strcmp(f->target, "index.docker.io") ||
 	    !strcmp(f->target, "registry-1.docker.io"))
 		snprintf(f->target, sizeof f->target, "docker.io");
@@ -331,20 +238,20 @@ static int found_image(found *f, const char *image, const pt_resource_opts *o)
 }
 
 /* docker|podman [global options] [image] pull|push [options] IMAGE */
-static int derive_container(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_container(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
-	scan s = scan_from(argv, 1, &container_spec);
-	const char *verb = next_operand(&s);
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, &container_spec);
+	const char *verb = pt_rid_next_operand(&s);
 	if (verb && strcmp(verb, "image") == 0)
-		verb = next_operand(&s);
+		verb = pt_rid_next_operand(&s);
 	if (!verb || (strcmp(verb, "pull") != 0 && strcmp(verb, "push") != 0))
 		return PT_ENOENT;
-	const char *image = next_operand(&s);
+	const char *image = pt_rid_next_operand(&s);
 	return image ? found_image(f, image, o) : PT_ENOENT;
 }
 
 /* skopeo copy|inspect|...: the first docker:// reference. */
-static int derive_skopeo(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_skopeo(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
 	for (size_t i = 1; argv[i] && strcmp(argv[i], "--") != 0; i++)
 		if (strncmp(argv[i], "docker://", 9) == 0)
@@ -353,7 +260,7 @@ static int derive_skopeo(char *const argv[], const pt_resource_opts *o, found *f
 }
 
 /* The repository path of a git remote as a template, without ".git". */
-static void git_path(found *f, const char *path)
+static void git_path(pt_rid_found *f, const char *path)
 {
 	size_t n = strcspn(path, "?#");
 	if (n >= 4 && strncmp(path + n - 4, ".git", 4) == 0)
@@ -364,75 +271,69 @@ static void git_path(found *f, const char *path)
 /* The host (*host, *n) and path of "scheme://[user@]host[:port]/path". */
 static int url_remote(const char *url, const char **host, size_t *n, const char **path)
 {
-	const char *p = strstr(url, "://");
+	const char *authority;
+	size_t len = pt_rid_authority(url, &authority);
+	pt_rid_hostport hp;
 	if (strncmp(url, "file", 4) == 0)
 		return PT_ENOENT;
-	*host = p + 3;
-	*n = strcspn(*host, "/");
-	*path = *host + *n;
-	const char *at = memchr(*host, '@', *n);
-	if (at)
-		*host = at + 1;
-	*n = (*host)[0] == '[' ? strcspn(*host, "]") + 1 : strcspn(*host, ":/");
+	pt_rid_split_hostport(authority, len, &hp);
+	*host = hp.host;
+	*n = hp.host_len;
+	*path = authority + len;
 	return PT_OK;
 }
 
-/* The same of scp-like "[user@]host:path"; a slash before any colon makes
- * a local path, and a colon with no user and no dot in front ("main:main")
- * a refspec. */
+/* The same of scp-like "[user@]host:path" (as scp reads it); a colon with
+ * no user and no dot in front ("main:main") is a refspec. */
 static int scp_remote(const char *url, const char **host, size_t *n, const char **path)
 {
-	size_t colon = strcspn(url, ":/");
-	if (url[colon] != ':')
+	pt_rid_remote r;
+	if (pt_rid_scp_remote(url, &r) != PT_OK)
 		return PT_ENOENT;
-	*host = url;
-	*n = colon;
-	*path = url + colon + 1;
-	const char *at = memchr(url, '@', colon);
-	if (at) {
-		*n -= (size_t)(at + 1 - url);
-		*host = at + 1;
-	} else if (!memchr(url, '.', colon) && strncmp(url, "localhost:", 10) != 0) {
+	bool named = r.user || r.host[0] == '[' || memchr(r.host, '.', r.host_len) ||
+		     (r.host_len == 9 && strncmp(r.host, "localhost", 9) == 0);
+	if (!named)
 		return PT_ENOENT;
-	}
+	*host = r.host;
+	*n = r.host_len;
+	*path = r.path;
 	return PT_OK;
 }
 
 /* A git remote URL; a remote name ("origin") or a local path has no host
  * we can know. */
-static int found_remote(found *f, const char *url, const pt_resource_opts *o)
+static int found_remote(pt_rid_found *f, const char *url, const pt_resource_opts *o)
 {
 	const char *host, *path;
 	size_t n;
 	int rc = strstr(url, "://") ? url_remote(url, &host, &n, &path)
 				    : scp_remote(url, &host, &n, &path);
-	if (rc != PT_OK || n == 0 || n >= HOST_MAX)
+	if (rc != PT_OK || pt_rid_host(f->target, sizeof f->target, host, n) != PT_OK)
 		return PT_ENOENT;
 	f->type = "git";
 	f->category = "remote";
-	lower_copy(f->target, sizeof f->target, host, n);
 	if (o->scope == PT_RESOURCE_SCOPE_PATH)
 		git_path(f, path);
 	return PT_OK;
 }
 
-static int derive_git(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_git(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
 	static const char *const remote_verbs[] = {"clone", "fetch", "pull", "push", "ls-remote",
 						   NULL};
-	scan s = scan_from(argv, 1, &git_spec);
-	const char *verb = next_operand(&s);
-	if (!verb || !in_list(verb, remote_verbs))
+	pt_rid_scan s = pt_rid_scan_from(argv, 1, &git_spec);
+	const char *verb = pt_rid_next_operand(&s);
+	if (!verb || !pt_rid_in_list(verb, remote_verbs))
 		return PT_ENOENT;
-	const char *remote = next_operand(&s);
+	const char *remote = pt_rid_next_operand(&s);
 	return remote ? found_remote(f, remote, o) : PT_ENOENT;
 }
 
-static int derive_kubectl(char *const argv[], const pt_resource_opts *o, found *f)
+static int derive_kubectl(char *const argv[], const pt_resource_opts *o, pt_rid_found *f)
 {
-	const char *server = find_option(argv, "--server", "-s");
-	const char *context = find_option(argv, "--context", NULL);
-	char host[HOST_MAX];
+	const char *server = pt_rid_find_option(argv, "--server", "-s");
+	const char *context = pt_rid_find_option(argv, "--context", NULL);
+	char host[PT_RID_HOST_MAX];
 	f->type = "api";
 	f->category = "kubernetes";
 	if (server && pt_url_host(server, host, sizeof host) == PT_OK)
@@ -445,13 +346,29 @@ static int derive_kubectl(char *const argv[], const pt_resource_opts *o, found *
 
 static const struct {
 	const char *program;
-	deriver derive;
+	pt_rid_deriver derive;
 } derivers[] = {
-	{"curl", derive_curl},     {"wget", derive_wget},	    {"http", derive_httpie},
-	{"https", derive_httpie},  {"xh", derive_httpie},	    {"xhs", derive_httpie},
-	{"gh", derive_gh},	   {"aws", derive_aws},	    {"docker", derive_container},
-	{"podman", derive_container}, {"skopeo", derive_skopeo}, {"git", derive_git},
+	{"curl", derive_curl},
+	{"wget", derive_wget},
+	{"http", derive_httpie},
+	{"https", derive_httpie},
+	{"xh", derive_httpie},
+	{"xhs", derive_httpie},
+	{"gh", derive_gh},
+	{"aws", derive_aws},
+	{"docker", derive_container},
+	{"podman", derive_container},
+	{"skopeo", derive_skopeo},
+	{"git", derive_git},
 	{"kubectl", derive_kubectl},
+	{"psql", pt_rid_derive_psql},
+	{"mysql", pt_rid_derive_mysql},
+	{"mariadb", pt_rid_derive_mysql},
+	{"mongosh", pt_rid_derive_mongo},
+	{"mongo", pt_rid_derive_mongo},
+	{"ssh", pt_rid_derive_ssh},
+	{"scp", pt_rid_derive_scp},
+	{"rsync", pt_rid_derive_rsync},
 };
 
 static const char *base_name(const char *path)
@@ -481,7 +398,7 @@ int pt_resource_id_derive(char *const argv[], const pt_resource_opts *opts, char
 		return PT_EINVAL;
 	const char *prog = base_name(argv[0]);
 	for (size_t i = 0; i < sizeof derivers / sizeof derivers[0]; i++) {
-		found f = {0};
+		pt_rid_found f = {0};
 		if (strcmp(prog, derivers[i].program) != 0 || derivers[i].derive(argv, o, &f) != PT_OK)
 			continue;
 		return write_id(buf, len, "%s:%s:%s%s", f.type, f.category, f.target, f.path);

@@ -25,7 +25,10 @@ int pt_url_host(const char *url, char *buf, size_t len)
 	if (!p)
 		return PT_EINVAL;
 	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
+	const char *at = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '@')
+			at = p + i; /* the last: no part of a password is a host */
 	if (at) {
 		n -= (size_t)(at + 1 - p);
 		p = at + 1;

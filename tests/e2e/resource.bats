@@ -20,6 +20,43 @@ load helpers
 	assert_eq "$output" "registry:oci:docker.io"
 }
 
+@test "resource: databases and remote shells, their option values skipped" {
+	run --separate-stderr patience resource -- ssh -p 2222 deploy@Build.Example.com true
+	assert_status 0
+	assert_eq "$output" "network:ssh:build.example.com"
+	run --separate-stderr patience resource -- scp -P 2222 ./a:b deploy@files.example.com:/srv/
+	assert_eq "$output" "network:ssh:files.example.com"
+	run --separate-stderr patience resource -- rsync -a -e 'ssh -p 2222' src/ backup.example.com::mod/
+	assert_eq "$output" "network:rsync:backup.example.com"
+	run --separate-stderr patience resource -- psql -h DB.example.com -p 5433 -c 'select 1' app
+	assert_eq "$output" "database:postgres:db.example.com:5433/app"
+	PGDATABASE=prod_db run --separate-stderr patience resource -- psql -U admin
+	assert_eq "$output" "database:postgres:prod_db"
+	run --separate-stderr patience resource -- mysql -u root -p -h db.example.com app
+	assert_eq "$output" "database:mysql:db.example.com/app"
+	run --separate-stderr patience resource -- mongosh 'mongodb+srv://u:pw@Cluster0.example.net/app'
+	assert_eq "$output" "database:mongodb:cluster0.example.net/app"
+	run --separate-stderr patience resource -- psql -U admin
+	assert_eq "$output" "cmd:local:psql"
+}
+
+@test "resource: a run through the daemon limits network:ssh:HOST; ssh runs as given" {
+	export XDG_RUNTIME_DIR="$T/run" XDG_STATE_HOME="$T/state"
+	printf '#!/bin/sh\necho "$*" >>"%s/ssh.log"\n' "$T" >"$T/bin/ssh"
+	chmod +x "$T/bin/ssh"
+	patience fixed -a 1 -r 5/1s --daemon --json -- ssh -p 2222 deploy@Build.Example.com true \
+		2>"$T/summary" 3>&-
+	stderr=$(cat "$T/summary")
+	assert_eq "$(json_field 'j["resource_id"]')" "network:ssh:build.example.com"
+	assert_eq "$(cat "$T/ssh.log")" "-p 2222 deploy@Build.Example.com true"
+	run --separate-stderr patience daemon status --json
+	patience daemon stop >/dev/null
+	assert_status 0
+	printf '%s' "$output" | python3 -c 'import json, sys
+r = {x["resource"]: x for x in json.load(sys.stdin)["resources"]["resources"]}
+assert r["network:ssh:build.example.com"]["limit"] == 5, r'
+}
+
 @test "resource: --resource-scope path, also from PATIENCE_RESOURCE_SCOPE" {
 	run --separate-stderr patience resource --resource-scope path -- \
 		curl https://api.example.com//users/123/repos/?q=1#x
