@@ -592,12 +592,18 @@ static int fold_tools(struct reader *r, pt_toml_value *root)
 int pt_yaml_parse(const char *text, size_t len, pt_toml_value **root_out, char *err,
 		  size_t err_len)
 {
-	struct reader r = { .text = text, .len = len, .err = err, .err_len = err_len };
+	struct reader r = { .text = text ? text : "", .len = len, .err = err, .err_len = err_len };
 	if (err && err_len > 0)
 		err[0] = '\0';
 	if (!root_out || (!text && len > 0))
 		return PT_EINVAL;
 	*root_out = NULL;
+	/* A byte-order mark, as some editors write: libyaml skips it only when
+	 * it guesses the encoding, and UTF-8 is not to be guessed. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		r.text += 3;
+		r.len -= 3;
+	}
 	if (len > INT_MAX)
 		return fail(&r, 1, "input larger than 2 GiB");
 	pt_toml_value *root = calloc(1, sizeof *root);
@@ -605,7 +611,7 @@ int pt_yaml_parse(const char *text, size_t len, pt_toml_value **root_out, char *
 		return free(root), oom(&r);
 	root->type = PT_TOML_TABLE;
 	root->line = 1;
-	yaml_parser_set_input_string(&r.lib, (const unsigned char *)(text ? text : ""), len);
+	yaml_parser_set_input_string(&r.lib, (const unsigned char *)r.text, r.len);
 	yaml_parser_set_encoding(&r.lib, YAML_UTF8_ENCODING);
 	int rc = read_stream(&r, root);
 	if (rc == PT_OK)

@@ -128,6 +128,14 @@ static void test_nesting_and_lines(void **state)
 	pt_toml_free(root);
 }
 
+/* libyaml's own words may change between its versions; the line is ours. */
+static void assert_syntax_error(const char *yaml, const char *line, const char *words)
+{
+	const char *err = parse_error(yaml);
+	if (strncmp(err, line, strlen(line)) != 0 || !strstr(err, words))
+		fail_msg("\"%s\" is not \"%s...%s...\"", err, line, words);
+}
+
 static void test_empty_documents(void **state)
 {
 	static const char *const empties[] = {"", "# nothing yet\n", "---\n", "---\n# x\n...\n",
@@ -137,9 +145,13 @@ static void test_empty_documents(void **state)
 		assert_int_equal(root->as.table.count, 0);
 		pt_toml_free(root);
 	}
-	pt_toml_value *root = parse_ok("\xEF\xBB\xBF" "a: 1\n");
+	/* A byte-order mark is skipped, and lines still count from it. */
+	pt_toml_value *root = parse_ok("\xEF\xBB\xBF" "a: 1\nb: 2\n");
 	assert_int_equal(get(root, "a", PT_TOML_INTEGER)->as.integer, 1);
+	assert_int_equal(get(root, "b", PT_TOML_INTEGER)->line, 2);
 	pt_toml_free(root);
+	/* UTF-8 only: a UTF-16 file is not guessed at. */
+	assert_syntax_error("\xFF\xFE" "a\0:\0 \0" "1\0", "line 1: ", "UTF-8");
 }
 
 static void test_null_is_an_error(void **state)
@@ -185,14 +197,6 @@ static void test_errors_name_their_line(void **state)
 	assert_string_equal(parse_error("a: 99999999999999999999\n"),
 			    "line 1: key \"a\": number 99999999999999999999 is out of range");
 	assert_string_equal(parse_error("a: 1e999\n"), "line 1: key \"a\": number 1e999 is out of range");
-}
-
-/* libyaml's own words may change between its versions; the line is ours. */
-static void assert_syntax_error(const char *yaml, const char *line, const char *words)
-{
-	const char *err = parse_error(yaml);
-	if (strncmp(err, line, strlen(line)) != 0 || !strstr(err, words))
-		fail_msg("\"%s\" is not \"%s...%s...\"", err, line, words);
 }
 
 static void test_syntax_errors_name_their_line(void **state)
