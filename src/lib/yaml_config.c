@@ -526,6 +526,8 @@ static int merge_table(struct reader *r, pt_toml_entry *into, pt_toml_value *fro
 {
 	pt_toml_value *t = &into->value;
 	size_t n = t->as.table.count + from->as.table.count;
+	if (from->as.table.count == 0) /* tools: {patience: {}} */
+		return PT_OK;
 	pt_toml_entry *grown = realloc(t->as.table.entries, n * sizeof *grown);
 	if (!grown)
 		return oom(r);
@@ -548,7 +550,8 @@ static void replace_tools(pt_toml_value *root, size_t at, pt_toml_entry *tools)
 	pt_toml_entry *entries = root->as.table.entries;
 	size_t n_tools = tools->value.as.table.count, count = root->as.table.count;
 	memmove(entries + at + n_tools, entries + at + 1, (count - at - 1) * sizeof *entries);
-	memcpy(entries + at, tools->value.as.table.entries, n_tools * sizeof *entries);
+	if (n_tools > 0) /* tools: {} has no entries, not even their array */
+		memcpy(entries + at, tools->value.as.table.entries, n_tools * sizeof *entries);
 	root->as.table.count = count - 1 + n_tools;
 	free(tools->value.as.table.entries);
 	free(tools->key);

@@ -251,6 +251,14 @@ static void test_tools_layout(void **state)
 	assert_string_equal(root->as.table.entries[2].key, "repeater");
 	assert_string_equal(root->as.table.entries[3].key, "last");
 	pt_toml_free(root);
+	/* Empty ones, which the fuzzer found: nothing to move or merge. */
+	root = parse_ok("a: 1\ntools: {}\n");
+	assert_int_equal(root->as.table.count, 1);
+	pt_toml_free(root);
+	root = parse_ok("patience: {}\ntools:\n  patience: {}\n  repeater: {}\n");
+	assert_int_equal(root->as.table.count, 2);
+	assert_int_equal(get(root, "repeater", PT_TOML_TABLE)->as.table.count, 0);
+	pt_toml_free(root);
 }
 
 static void test_tools_merge_with_top_level(void **state)
