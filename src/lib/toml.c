@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/decimal.h"
+#include "lib/parse_message.h"
 #include "patience/error.h"
 
 /* Parsing and freeing recurse once per level, so nesting is bounded. */
@@ -217,26 +218,18 @@ static void name_cut(struct parser *ps, size_t len)
 
 static PRINTF_LIKE(2, 3) int fail(struct parser *ps, const char *fmt, ...)
 {
-	if (!ps->err || ps->err_len == 0)
-		return PT_EINVAL;
-	size_t n = (size_t)snprintf(ps->err, ps->err_len, "line %d: ", ps->line);
-	if (ps->what && n < ps->err_len)
-		n += (size_t)snprintf(ps->err + n, ps->err_len - n, "%s \"%s%s\": ", ps->what,
-				      ps->name, ps->name_len >= sizeof ps->name ? "..." : "");
-	if (n < ps->err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ps->err + n, ps->err_len - n, fmt, ap);
-		va_end(ap);
-	}
-	return PT_EINVAL;
+	char name[sizeof ps->name + 3];
+	snprintf(name, sizeof name, "%s%s", ps->name, ps->name_len >= sizeof ps->name ? "..." : "");
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = pt_parse_fail(ps->err, ps->err_len, ps->line, ps->what, name, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int oom(struct parser *ps)
 {
-	if (ps->err && ps->err_len > 0)
-		snprintf(ps->err, ps->err_len, "out of memory");
-	return PT_ENOMEM;
+	return pt_parse_oom(ps->err, ps->err_len);
 }
 
 /* s fit for a message: control characters replaced, long keys cut. */

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "lib/decimal.h"
+#include "lib/parse_message.h"
 #include "patience/error.h"
 
 /* Building and freeing the tree recurse once per level, so nesting is
@@ -60,26 +61,17 @@ static void key_name(const struct reader *r, char *buf, size_t len)
 static PRINTF_LIKE(3, 4) int fail(struct reader *r, int line, const char *fmt, ...)
 {
 	char name[128];
-	if (!r->err || r->err_len == 0)
-		return PT_EINVAL;
-	size_t n = (size_t)snprintf(r->err, r->err_len, "line %d: ", line);
 	key_name(r, name, sizeof name);
-	if (name[0] && n < r->err_len)
-		n += (size_t)snprintf(r->err + n, r->err_len - n, "key \"%s\": ", name);
-	if (n < r->err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(r->err + n, r->err_len - n, fmt, ap);
-		va_end(ap);
-	}
-	return PT_EINVAL;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = pt_parse_fail(r->err, r->err_len, line, name[0] ? "key" : NULL, name, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int oom(struct reader *r)
 {
-	if (r->err && r->err_len > 0)
-		snprintf(r->err, r->err_len, "out of memory");
-	return PT_ENOMEM;
+	return pt_parse_oom(r->err, r->err_len);
 }
 
 static int line_of(yaml_mark_t mark)
