@@ -93,14 +93,20 @@ int pt_config_find(const pt_config *c, const char *key);
 int pt_config_set(pt_config *c, size_t i, const char *text, pt_source source,
 		  const char *origin, char *err, size_t err_len);
 
-/* Apply a parsed TOML document read from path. Errors name file, line and
+/* Apply a parsed config file (TOML or YAML) read from path. Errors name file, line and
  * key: "path:3: key \"attempts\": expected an integer". */
 int pt_config_apply_toml(pt_config *c, const pt_toml_value *root, const char *path,
 			 char *err, size_t err_len);
 
-/* Read and apply the file. PT_ENOENT when it does not exist (not an error
- * for the search path), PT_EIO when it cannot be read, PT_ERANGE when it is
- * larger than 1 MiB. */
+/* Read path into a tree the caller frees with pt_toml_free: YAML when its
+ * name ends in .yaml or .yml (patience/yaml_config.h), else TOML. PT_OK;
+ * PT_ENOENT when it does not exist (not an error for the search path, and
+ * err is left alone); PT_EIO when it cannot be read; PT_ERANGE when it is
+ * larger than 1 MiB; PT_EINVAL with "path:line: ..." when it does not
+ * parse. */
+int pt_config_read_file(const char *path, pt_toml_value **root_out, char *err, size_t err_len);
+
+/* Read the file (pt_config_read_file) and apply it. */
 int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_len);
 
 /* Apply the environment: for each setting with an env name, PREFIX_NAME for

@@ -6,7 +6,11 @@
  * multi-line, trailing comma) and inline tables. Not supported, and reported
  * as errors naming the line: multi-line strings, dates and times, arrays of
  * tables ([[x]]), hex/octal/binary integers. Redefining a key or a table is
- * an error, as TOML requires. */
+ * an error, as TOML requires.
+ *
+ * The tree is the config files' tree, whatever their format: the YAML
+ * parser (patience/yaml_config.h) builds the same one, and
+ * pt_config_apply_toml applies either. */
 #ifndef PATIENCE_TOML_H
 #define PATIENCE_TOML_H
 
@@ -57,6 +61,9 @@ struct pt_toml_entry {
 int pt_toml_parse(const char *text, size_t len, pt_toml_value **root_out, char *err,
 		  size_t err_len);
 void pt_toml_free(pt_toml_value *root);
+/* Frees what v holds, not v itself (a value inside another's storage); v
+ * is left an empty table. */
+void pt_toml_release(pt_toml_value *v);
 
 /* The value under key in table (one level, no dots), or NULL. */
 const pt_toml_value *pt_toml_get(const pt_toml_value *table, const char *key);

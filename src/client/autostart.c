@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "patience/config_search.h"
 #include "patience/error.h"
 
 #define DAEMON_NAME "patience-daemon"
@@ -71,6 +72,16 @@ static int absolute(const char *path, char *out, size_t len)
 	return getcwd(cwd, sizeof cwd) && join(out, len, cwd, strlen(cwd), path);
 }
 
+/* The daemon reads PATIENCE_CONFIG_FILE as patience does, but from "/":
+ * a relative one is handed to it made absolute, as --config. */
+static bool config_argument(char *out, size_t len)
+{
+	static const char *const prefixes[] = {"PATIENCE"};
+	pt_config_search search = {NULL, prefixes, 1, false};
+	const char *named = pt_config_named_file(&search, NULL, 0);
+	return named && absolute(named, out, len);
+}
+
 static void close_from(int lowest)
 {
 	struct rlimit rl;
@@ -110,7 +121,10 @@ static void exec_daemon(char *const argv[])
  * once, so it is never our zombie and never gets our terminal's signals. */
 static int spawn_detached(const char *exe, const char *socket_path, char *err, size_t err_len)
 {
-	char *const argv[] = {(char *)exe, "--socket", (char *)socket_path, NULL};
+	char config[PATH_MAX];
+	bool has_config = config_argument(config, sizeof config);
+	char *const argv[] = {(char *)exe, "--socket", (char *)socket_path,
+			      has_config ? "--config" : NULL, config, NULL};
 	int status = 0;
 	pid_t pid = fork();
 	if (pid < 0) {

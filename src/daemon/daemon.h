@@ -40,6 +40,7 @@
 #include "proto/protocol.h"
 #include "patience/breaker.h"
 #include "patience/config.h"
+#include "patience/config_search.h"
 #include "patience/diophantine.h"
 #include "patience/host_starts.h"
 #include "patience/limit_set.h"
@@ -421,10 +422,14 @@ typedef struct pt_daemon_config {
 	size_t n_limits;
 } pt_daemon_config;
 
-/* Read explicit_file only, or else /etc/patience/config.toml and then
- * $XDG_CONFIG_HOME/patience/config.toml (~/.config/...), skipping missing
- * ones. A later file's entry wins. Returns PT_OK, or an error with
- * "file:line: ..." in err (PT_ENOENT: explicit_file does not exist). */
+/* The daemon's config files: explicit_file (--config) only, else the one
+ * PATIENCE_CONFIG_FILE names, else /etc/patience/config.toml and then
+ * $XDG_CONFIG_HOME/patience/config.toml (~/.config/...), each or its
+ * config.yaml, skipping missing ones. */
+void pt_daemon_config_search(pt_config_search *s, const char *explicit_file);
+/* Read them (pt_daemon_config_search); a later file's entry wins. Returns
+ * PT_OK, or an error with "file:line: ..." in err (PT_ENOENT: the named
+ * file does not exist). */
 int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *err,
 			  size_t err_len);
 void pt_daemon_config_release(pt_daemon_config *c);

@@ -2,10 +2,11 @@
  * checks every key (so a misspelt one is an error here as in patience),
  * and the [rate_limiting.resources] entries become config limits.
  *
- * Without --config the daemon reads /etc/patience/config.toml, then the
- * user's $XDG_CONFIG_HOME/patience/config.toml; not the project files of
- * the current directory, which mean nothing to a daemon started from
- * anywhere. */
+ * Without --config or PATIENCE_CONFIG_FILE the daemon reads
+ * /etc/patience/config.toml, then the user's
+ * $XDG_CONFIG_HOME/patience/config.toml (each or its config.yaml); not the
+ * project files of the current directory, which mean nothing to a daemon
+ * started from anywhere. */
 #include "daemon/daemon.h"
 
 #include <inttypes.h>
@@ -17,22 +18,6 @@
 #include "patience/error.h"
 #include "patience/settings.h"
 #include "patience/toml.h"
-
-#define CONFIG_FILE_MAX (1024 * 1024) /* as pt_config_load_file */
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = f ? malloc(CONFIG_FILE_MAX + 1) : NULL;
-	*len = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
-	if (f && (ferror(f) || *len > CONFIG_FILE_MAX)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
 
 /* Adds or replaces (a later file wins) the entry of e.pattern (not copied). */
 static int put_limit(pt_daemon_config *c, const pt_config_limit *e)
@@ -88,64 +73,50 @@ static int read_entry(pt_daemon_config *c, const pt_toml_entry *e, const char *p
 	return rc;
 }
 
-static int read_limits(pt_daemon_config *c, const char *path, char *err, size_t err_len)
+static int read_limits(pt_daemon_config *c, const pt_toml_value *root, const char *path,
+		       char *err, size_t err_len)
 {
-	size_t len;
-	pt_toml_value *root = NULL;
-	char *text = slurp(path, &len);
-	int rc = PT_OK;
-	if (!text || pt_toml_parse(text, len, &root, NULL, 0) != PT_OK) {
-		free(text);
-		snprintf(err, err_len, "%s: cannot read it again", path);
-		return PT_EIO; /* it was read and checked a moment ago */
-	}
-	free(text);
 	const pt_toml_value *rl = pt_toml_get(root, "rate_limiting");
 	const pt_toml_value *res = rl && rl->type == PT_TOML_TABLE ? pt_toml_get(rl, "resources")
 								   : NULL;
-	for (size_t i = 0; res && res->type == PT_TOML_TABLE && i < res->as.table.count; i++)
-		if ((rc = read_entry(c, &res->as.table.entries[i], path, err, err_len)) != PT_OK)
-			break;
+	for (size_t i = 0; res && res->type == PT_TOML_TABLE && i < res->as.table.count; i++) {
+		int rc = read_entry(c, &res->as.table.entries[i], path, err, err_len);
+		if (rc != PT_OK)
+			return rc;
+	}
+	return PT_OK;
+}
+
+/* One file: its settings checked by the shared table, then its limits. */
+static int load_file(void *ctx, const char *path, char *err, size_t err_len)
+{
+	pt_daemon_config *c = ctx;
+	pt_toml_value *root;
+	int rc = pt_config_read_file(path, &root, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	rc = pt_config_apply_toml(&c->settings, root, path, err, err_len);
+	if (rc == PT_OK)
+		rc = read_limits(c, root, path, err, err_len);
 	pt_toml_free(root);
 	return rc;
 }
 
-static int load_file(pt_daemon_config *c, const char *path, char *err, size_t err_len)
+void pt_daemon_config_search(pt_config_search *s, const char *flag_file)
 {
-	int rc = pt_config_load_file(&c->settings, path, err, err_len);
-	return rc == PT_OK ? read_limits(c, path, err, err_len) : rc;
-}
-
-static void user_config_path(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(buf, len, "%s/patience/config.toml", xdg);
-	else if (home && *home)
-		snprintf(buf, len, "%s/.config/patience/config.toml", home);
-	else
-		buf[0] = '\0';
+	static const char *const prefixes[] = {"PATIENCE"};
+	*s = (pt_config_search){flag_file, prefixes, 1, false};
 }
 
 int pt_daemon_config_load(pt_daemon_config *c, const char *explicit_file, char *err,
 			  size_t err_len)
 {
-	char user[PATH_MAX];
-	const char *files[] = {"/etc/patience/config.toml", user};
-	int rc;
+	pt_config_search search;
 	memset(c, 0, sizeof *c);
 	if (pt_settings_config_init(&c->settings) != PT_OK)
 		return snprintf(err, err_len, "out of memory"), PT_ENOMEM;
-	if (explicit_file) {
-		if ((rc = load_file(c, explicit_file, err, err_len)) == PT_ENOENT)
-			snprintf(err, err_len, "config file \"%s\" does not exist", explicit_file);
-	} else {
-		user_config_path(user, sizeof user);
-		rc = PT_OK;
-		for (size_t i = 0; i < 2 && rc == PT_OK; i++)
-			if (files[i][0] && (rc = load_file(c, files[i], err, err_len)) == PT_ENOENT)
-				rc = PT_OK;
-	}
+	pt_daemon_config_search(&search, explicit_file);
+	int rc = pt_config_search_read(&search, load_file, c, err, err_len);
 	if (rc != PT_OK)
 		pt_daemon_config_release(c);
 	return rc;

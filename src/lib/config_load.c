@@ -1,5 +1,5 @@
-/* The layers of pt_config that come from outside: TOML files and the
- * environment. */
+/* The layers of pt_config that come from outside: config files (TOML or
+ * YAML) and the environment. */
 #include "patience/config.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "patience/error.h"
+#include "patience/yaml_config.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -152,32 +153,57 @@ static char *read_file(const char *path, size_t *len_out, int *rc)
 	return buf;
 }
 
-int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_len)
+/* YAML by its name, as the user sees it; TOML otherwise. */
+static bool is_yaml_name(const char *path)
+{
+	size_t n = strlen(path);
+	return (n >= 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+	       (n >= 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+/* "line 3: ..." from a parser reads "path:3: ..." like every other config
+ * error. */
+static void parse_error(const char *path, const char *detail, char *err, size_t err_len)
+{
+	int line, skip = 0;
+	if (sscanf(detail, "line %d: %n", &line, &skip) == 1 && skip > 0)
+		snprintf(err, err_len, "%s:%d: %s", path, line, detail + skip);
+	else
+		snprintf(err, err_len, "%s: %s", path, detail);
+}
+
+int pt_config_read_file(const char *path, pt_toml_value **root_out, char *err, size_t err_len)
 {
 	size_t len;
 	int rc;
 	char *text = read_file(path, &len, &rc);
+	*root_out = NULL;
 	if (!text) {
 		if (rc == PT_EIO)
 			snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
 		else if (rc == PT_ERANGE)
 			snprintf(err, err_len, "%s: larger than 1 MiB, not a config file", path);
+		else if (rc == PT_ENOMEM)
+			snprintf(err, err_len, "%s: out of memory", path);
 		return rc;
 	}
-	pt_toml_value *root;
 	char detail[256];
-	rc = pt_toml_parse(text, len, &root, detail, sizeof detail);
+	if (is_yaml_name(path))
+		rc = pt_yaml_parse(text, len, root_out, detail, sizeof detail);
+	else
+		rc = pt_toml_parse(text, len, root_out, detail, sizeof detail);
 	free(text);
-	if (rc != PT_OK) {
-		/* "line 3: ..." from the parser reads "path:3: ..." like every other
-		 * config error. */
-		int line, skip = 0;
-		if (sscanf(detail, "line %d: %n", &line, &skip) == 1 && skip > 0)
-			snprintf(err, err_len, "%s:%d: %s", path, line, detail + skip);
-		else
-			snprintf(err, err_len, "%s: %s", path, detail);
+	if (rc != PT_OK)
+		parse_error(path, detail, err, err_len);
+	return rc;
+}
+
+int pt_config_load_file(pt_config *c, const char *path, char *err, size_t err_len)
+{
+	pt_toml_value *root;
+	int rc = pt_config_read_file(path, &root, err, err_len);
+	if (rc != PT_OK)
 		return rc;
-	}
 	rc = pt_config_apply_toml(c, root, path, err, err_len);
 	pt_toml_free(root);
 	return rc;

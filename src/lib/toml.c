@@ -4,13 +4,13 @@
 #include "patience/toml.h"
 
 #include <limits.h>
-#include <locale.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/decimal.h"
+#include "lib/parse_message.h"
 #include "patience/error.h"
 
 /* Parsing and freeing recurse once per level, so nesting is bounded. */
@@ -218,26 +218,18 @@ static void name_cut(struct parser *ps, size_t len)
 
 static PRINTF_LIKE(2, 3) int fail(struct parser *ps, const char *fmt, ...)
 {
-	if (!ps->err || ps->err_len == 0)
-		return PT_EINVAL;
-	size_t n = (size_t)snprintf(ps->err, ps->err_len, "line %d: ", ps->line);
-	if (ps->what && n < ps->err_len)
-		n += (size_t)snprintf(ps->err + n, ps->err_len - n, "%s \"%s%s\": ", ps->what,
-				      ps->name, ps->name_len >= sizeof ps->name ? "..." : "");
-	if (n < ps->err_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ps->err + n, ps->err_len - n, fmt, ap);
-		va_end(ap);
-	}
-	return PT_EINVAL;
+	char name[sizeof ps->name + 3];
+	snprintf(name, sizeof name, "%s%s", ps->name, ps->name_len >= sizeof ps->name ? "..." : "");
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = pt_parse_fail(ps->err, ps->err_len, ps->line, ps->what, name, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int oom(struct parser *ps)
 {
-	if (ps->err && ps->err_len > 0)
-		snprintf(ps->err, ps->err_len, "out of memory");
-	return PT_ENOMEM;
+	return pt_parse_oom(ps->err, ps->err_len);
 }
 
 /* s fit for a message: control characters replaced, long keys cut. */
@@ -527,52 +519,22 @@ static int bad_value(struct parser *ps, const char *s, size_t n)
 
 static int to_integer(struct parser *ps, const char *s, size_t n, pt_toml_value *v)
 {
-	bool neg = s[0] == '-';
-	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, acc = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			continue;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (acc > (limit - d) / 10)
-			return fail(ps, "integer %.*s%s is out of range", SHOWN(s, n));
-		acc = acc * 10 + d;
-	}
+	if (pt_decimal_to_int64(s, n, &v->as.integer) != PT_OK)
+		return fail(ps, "integer %.*s%s is out of range", SHOWN(s, n));
 	v->type = PT_TOML_INTEGER;
-	if (neg)
-		v->as.integer = acc == limit ? INT64_MIN : -(int64_t)acc;
-	else
-		v->as.integer = (int64_t)acc;
 	return PT_OK;
 }
 
-/* strtod reads the locale's decimal point, so spell it the locale's way. */
 static int to_float(struct parser *ps, const char *s, size_t n, pt_toml_value *v)
 {
-	const char *point = localeconv()->decimal_point;
-	if (!point || !*point)
-		point = ".";
-	size_t point_len = strlen(point);
-	char *buf = malloc(n + point_len + 1), *end, *o = buf;
-	if (!buf)
+	int rc = pt_decimal_to_double(s, n, &v->as.floating);
+	if (rc == PT_ENOMEM)
 		return oom(ps);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			memcpy(o, point, point_len);
-			o += point_len;
-		} else if (s[i] != '_') {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	double d = strtod(buf, &end);
-	bool whole = *end == '\0';
-	free(buf);
-	if (!whole)
+	if (rc == PT_EINVAL)
 		return bad_value(ps, s, n);
-	if (isinf(d) && s[n - 1] != 'f') /* not inf itself */
+	if (rc == PT_ERANGE)
 		return fail(ps, "float %.*s%s is out of range", SHOWN(s, n));
 	v->type = PT_TOML_FLOAT;
-	v->as.floating = d;
 	return PT_OK;
 }
 

@@ -27,6 +27,14 @@ static void value_release(pt_toml_value *v)
 	}
 }
 
+void pt_toml_release(pt_toml_value *v)
+{
+	value_release(v);
+	v->type = PT_TOML_TABLE;
+	v->as.table.entries = NULL;
+	v->as.table.count = 0;
+}
+
 void pt_toml_free(pt_toml_value *root)
 {
 	if (!root)

@@ -53,8 +53,9 @@ static void print_help(void)
 	options_print_help(OPTIONS, 28, NULL);
 	printf("\nThe daemon never forks: run it under systemd (packaging/patience-daemon.service)\n"
 	       "or in the background yourself; patience starts a detached one when none\n"
-	       "answers. It logs to stderr. Without --config it reads /etc/patience/config.toml\n"
-	       "and $XDG_CONFIG_HOME/patience/config.toml. SIGHUP reloads their\n"
+	       "answers. It logs to stderr. Without --config or PATIENCE_CONFIG_FILE it reads\n"
+	       "/etc/patience/config.toml and $XDG_CONFIG_HOME/patience/config.toml (or the\n"
+	       "config.yaml beside each). SIGHUP reloads their\n"
 	       "[rate_limiting.resources] limits and log level; SIGTERM stops it cleanly.\n");
 }
 
@@ -202,8 +203,11 @@ static void build_options(const pt_config *cfg, const daemon_args *a, pt_daemon_
 		state = buf;
 	}
 	absolute(o->state_path, sizeof o->state_path, state, "state");
-	if (a->config_file)
-		absolute(o->config_file, sizeof o->config_file, a->config_file, "config");
+	pt_config_search search;
+	pt_daemon_config_search(&search, a->config_file);
+	const char *named = pt_config_named_file(&search, NULL, 0);
+	if (named) /* SIGHUP reads it again, from / */
+		absolute(o->config_file, sizeof o->config_file, named, "config");
 	pt_log_level_parse(text_of(cfg, "daemon.log_level"), &o->log_level);
 	o->log_level_fixed = pt_config_get(cfg, "daemon.log_level")->source == PT_SOURCE_FLAG;
 	o->max_clients = pt_config_get(cfg, "daemon.max_clients")->as.integer;

@@ -31,7 +31,9 @@ static const pt_option options[] = {
 	 "@file", NULL, false,
 	 "Read only\n"
 	 ".I FILE\n"
-	 "instead of the default configuration files.\n"
+	 "instead of the default configuration files;\n"
+	 "it wins over\n"
+	 ".BR PATIENCE_CONFIG_FILE .\n"
 	 "The file must exist.\n"
 	 "SIGHUP reads it again."},
 	{OPT_CHECK_CONFIG, 0, "check-config", NULL, NULL, 0,

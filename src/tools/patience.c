@@ -58,7 +58,7 @@ int load_config(pt_config *cfg, const cli_args *args)
 {
 	static const char *const prefixes[] = {"PATIENCE"};
 	char err[512];
-	if (config_files_load(cfg, args->config_file, "patience"))
+	if (config_files_load(cfg, args->config_file, prefixes, 1, "patience"))
 		return PT_EXIT_INTERNAL;
 	if (pt_config_apply_env(cfg, prefixes, 1, err, sizeof err) != PT_OK) {
 		pt_error("%s", err);

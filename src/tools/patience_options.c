@@ -430,7 +430,9 @@ static const pt_option options[] = {
 	 "Read settings from\n"
 	 ".I FILE\n"
 	 "only, instead of searching for configuration files (see\n"
-	 ".BR FILES ).\n"
+	 ".BR FILES );\n"
+	 "it wins over\n"
+	 ".BR PATIENCE_CONFIG_FILE .\n"
 	 "The file must exist.\n"
 	 "Environment variables and options still apply on top of it."},
 	{OPT_DEBUG_CONFIG, 0, "debug-config", NULL, NULL, ALL,

@@ -393,7 +393,7 @@ static int apply_settings(rpr_plan *p)
 		return usage_error("out of memory");
 	pt_profile_set_init(&profiles);
 	pt_settings_keep_profiles(&cfg, &profiles);
-	if (config_files_load(&cfg, p->config_file, "rpr") < 0)
+	if (config_files_load(&cfg, p->config_file, prefixes, 2, "rpr") < 0)
 		goto out;
 	if (pt_config_apply_env(&cfg, prefixes, 2, err, sizeof err) != PT_OK) {
 		usage_error("%s", err);

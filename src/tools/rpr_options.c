@@ -304,7 +304,14 @@ static const pt_option options[] = {
 	{OPT_CONFIG, 0, "config", "FILE", NULL, 0,
 	 "read only this config file",
 	 "@file", NULL, false,
-	 "Read only this config file."},
+	 "Read only this config file (YAML when its name ends in\n"
+	 ".B .yaml\n"
+	 "or\n"
+	 ".BR .yml ),\n"
+	 "instead of the default ones; it wins over\n"
+	 ".B RPR_CONFIG_FILE\n"
+	 "and\n"
+	 ".BR PATIENCE_CONFIG_FILE ."},
 	{OPT_HELP, 'h', "help", NULL, NULL, 0,
 	 "show this help",
 	 NULL, NULL, false,

@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 # Configuration layers: flag > env PATIENCE_* > ./.patience.toml >
 # ./patience.toml > $XDG_CONFIG_HOME/patience/config.toml > defaults;
-# --config FILE; --debug-config; errors naming file, line and key.
+# --config FILE, PATIENCE_CONFIG_FILE and RPR_CONFIG_FILE; YAML files;
+# --debug-config; errors naming file, line and key.
 # HOME and XDG_CONFIG_HOME point into the test's temp dir (see helpers).
 
 load helpers
+
+rpr() { "$PT_BIN/rpr" "$@"; }
 
 user_config() {
 	mkdir -p "$XDG_CONFIG_HOME/patience"
@@ -240,4 +243,151 @@ debug_config() {
 	assert_status 0
 	assert_eq "$output" "hello"
 	assert_contains "$stderr" "flag --attempts"
+}
+
+# ---- YAML files and the *_CONFIG_FILE variables ----
+
+@test "--config x.yaml: YAML, with the TOML file's keys and lines" {
+	printf '# YAML\nattempts: 6\ndelay: 20ms\nquiet: true\ndaemon:\n  log_level: debug\n' >x.yaml
+	debug_config --config x.yaml
+	assert_status 0
+	assert_eq "$(setting attempts)" "6 (x.yaml:2)"
+	assert_eq "$(setting delay)" "20ms (x.yaml:3)"
+	assert_eq "$(setting quiet)" "true (x.yaml:4)"
+	assert_eq "$(setting daemon.log_level)" "debug (x.yaml:6)"
+	printf 'attempts: 2\n' >x.yml
+	debug_config --config x.yml
+	assert_eq "$(setting attempts)" "2 (x.yml:1)"
+}
+
+@test "YAML: the spec's tools: layout sets [patience] and [repeater]" {
+	printf 'tools:\n  patience:\n    max_attempts: 5\n    default_strategy: fib\n  repeater:\n    default_interval: 30s\n' >t.yaml
+	debug_config --config t.yaml --dry-run
+	assert_status 0
+	assert_eq "$(setting attempts)" "5 (t.yaml:3)"
+	assert_eq "$(setting repeater.default_interval)" "30s (t.yaml:6)"
+	assert_contains "$output" "strategy: fibonacci"
+	printf 'tools:\n  patience: {}\n  rpr: {}\n' >t.yaml
+	run --separate-stderr patience --config t.yaml -- true
+	assert_status 125
+	assert_eq "$stderr" 'patience: t.yaml:3: key "tools.rpr": unknown tool: expected patience or repeater'
+}
+
+@test "default locations: config.yaml beside config.toml, patience.yaml and .patience.yaml" {
+	mkdir -p "$XDG_CONFIG_HOME/patience"
+	printf 'attempts: 7\ndelay: 20ms\nbackoff: linear\n' >"$XDG_CONFIG_HOME/patience/config.yaml"
+	printf 'backoff: fixed\nattempts: 5\n' >patience.yaml
+	printf '\nattempts: 4\n' >.patience.yaml
+	debug_config
+	assert_status 0
+	assert_eq "$(setting delay)" "20ms ($XDG_CONFIG_HOME/patience/config.yaml:2)"
+	assert_eq "$(setting backoff)" "fixed (patience.yaml:1)"
+	assert_eq "$(setting attempts)" "4 (.patience.yaml:2)"
+	rm -r "$XDG_CONFIG_HOME"
+	mkdir -p "$HOME/.config/patience"
+	printf 'timeout: 3s\n' >"$HOME/.config/patience/config.yaml"
+	unset XDG_CONFIG_HOME
+	debug_config
+	assert_eq "$(setting timeout)" "3s ($HOME/.config/patience/config.yaml:1)"
+}
+
+@test "config.toml and config.yaml in one place: 125 naming both" {
+	user_config 'attempts = 7\n'
+	printf 'attempts: 7\n' >"$XDG_CONFIG_HOME/patience/config.yaml"
+	run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_eq "$stderr" "patience: both $XDG_CONFIG_HOME/patience/config.toml and $XDG_CONFIG_HOME/patience/config.yaml exist: keep one"
+	[[ ! -e ran ]]
+	rm -r "$XDG_CONFIG_HOME/patience"
+	printf 'attempts = 2\n' >.patience.toml
+	printf 'attempts: 2\n' >.patience.yaml
+	run --separate-stderr rpr count -t 1 -- true
+	assert_status 2
+	assert_eq "$stderr" "rpr: both .patience.toml and .patience.yaml exist: keep one"
+}
+
+@test "a bad YAML file: one line naming path and line, 125, nothing run" {
+	printf 'attempts: 2\ndelay: 1s\nattempts: 3\n' >.patience.yaml
+	run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_eq "$stderr" 'patience: .patience.yaml:3: key "attempts": defined twice (first on line 1)'
+	[[ ! -e ran ]]
+	printf 'attempts: 2\nbogus: [1\n' >.patience.yaml
+	run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_eq "${#stderr_lines[@]}" 1
+	[[ $stderr == "patience: .patience.yaml:2: "* ]]
+	printf 'quiet: yes\n' >.patience.yaml
+	run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_eq "$stderr" 'patience: .patience.yaml:1: key "quiet": expected true or false, got string'
+	printf 'base: &b 1\nattempts: *b\n' >.patience.yaml
+	run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_contains "$stderr" "patience: .patience.yaml:1: key \"base\": anchors (&) and aliases (*) are not supported"
+	[[ ! -e ran ]]
+}
+
+@test "PATIENCE_CONFIG_FILE: read instead of the default files; --config beats it" {
+	user_config 'delay = "20ms"\n'
+	printf 'backoff = "fixed"\n' >.patience.toml
+	printf 'attempts: 9\n' >env.yaml
+	printf 'attempts = 8\n' >flag.toml
+	PATIENCE_CONFIG_FILE=env.yaml debug_config
+	assert_status 0
+	assert_eq "$(setting attempts)" "9 (env.yaml:1)"
+	assert_eq "$(setting backoff)" "exponential (default)"
+	assert_eq "$(setting delay)" "1s (default)"
+	PATIENCE_CONFIG_FILE=env.yaml debug_config --config flag.toml
+	assert_eq "$(setting attempts)" "8 (flag.toml:1)"
+	PATIENCE_CONFIG_FILE=env.yaml PATIENCE_ATTEMPTS=3 debug_config
+	assert_eq "$(setting attempts)" "3 (env PATIENCE_ATTEMPTS)"
+	PATIENCE_CONFIG_FILE= debug_config # empty: as unset
+	assert_eq "$(setting backoff)" "fixed (.patience.toml:1)"
+}
+
+@test "PATIENCE_CONFIG_FILE naming a missing file: 125, as --config" {
+	PATIENCE_CONFIG_FILE=nope.yaml run --separate-stderr patience -- touch ran
+	assert_status 125
+	assert_eq "$stderr" 'patience: config file "nope.yaml" named by PATIENCE_CONFIG_FILE does not exist'
+	[[ ! -e ran ]]
+	PATIENCE_CONFIG_FILE=nope.yaml run --separate-stderr "$PT_BIN/patience-daemon" --check-config
+	assert_status 125
+	assert_contains "$stderr" 'config file "nope.yaml" named by PATIENCE_CONFIG_FILE does not exist'
+}
+
+@test "RPR_CONFIG_FILE for rpr, falling back to PATIENCE_CONFIG_FILE; --config beats both" {
+	# Each file has a key of its own that is wrong: the error names the file read.
+	printf 'repeater:\n  bad_r: 1\n' >r.yaml
+	printf 'repeater:\n  bad_p: 1\n' >p.yaml
+	printf '[repeater]\nbad_f = 1\n' >f.toml
+	RPR_CONFIG_FILE=r.yaml PATIENCE_CONFIG_FILE=p.yaml run --separate-stderr rpr count -t 1 -- true
+	assert_status 2
+	assert_eq "$stderr" 'rpr: r.yaml:2: unknown key "repeater.bad_r"'
+	PATIENCE_CONFIG_FILE=p.yaml run --separate-stderr rpr count -t 1 -- true
+	assert_eq "$stderr" 'rpr: p.yaml:2: unknown key "repeater.bad_p"'
+	RPR_CONFIG_FILE=r.yaml run --separate-stderr rpr count -t 1 --config f.toml -- true
+	assert_eq "$stderr" 'rpr: f.toml:2: unknown key "repeater.bad_f"'
+	RPR_CONFIG_FILE=gone.yaml run --separate-stderr rpr count -t 1 -- true
+	assert_status 2
+	assert_eq "$stderr" 'rpr: config file "gone.yaml" named by RPR_CONFIG_FILE does not exist'
+	# patience itself does not read RPR_CONFIG_FILE.
+	RPR_CONFIG_FILE=r.yaml run --separate-stderr patience -- true
+	assert_status 0
+	# A good one is used: quiet from the file.
+	printf 'quiet: true\n' >q.yaml
+	RPR_CONFIG_FILE=q.yaml run --separate-stderr rpr count -t 1 -- true
+	assert_status 0
+	assert_eq "$stderr" ""
+}
+
+@test "patience-daemon reads PATIENCE_CONFIG_FILE and YAML: --check-config" {
+	printf 'rate_limiting:\n  resources:\n    "api:external:*": {limit: 100, window: 1m}\n    "cmd:local:x":\n      concurrency: 2\n' >d.yaml
+	PATIENCE_CONFIG_FILE=d.yaml run "$PT_BIN/patience-daemon" --check-config
+	assert_status 0
+	assert_eq "$output" "configuration OK (2 resource limits)"
+	printf 'rate_limiting:\n  resources:\n    "api:x:y": {limit: 0, window: 1m}\n' >bad.yaml
+	PATIENCE_CONFIG_FILE=d.yaml run --separate-stderr "$PT_BIN/patience-daemon" --check-config --config bad.yaml
+	assert_status 125
+	assert_contains "$stderr" 'bad.yaml:3: key "rate_limiting.resources.api:x:y"'
 }

@@ -165,6 +165,16 @@ stop_crowd() {
 	assert_contains "$output" "frobnicate"
 }
 
+@test "an auto-started daemon reads PATIENCE_CONFIG_FILE (relative, YAML) as its client does" {
+	printf 'rate_limiting:\n  resources:\n    "t:cfg": {limit: 7, window: 1m}\n' >d.yaml
+	PATIENCE_CONFIG_FILE=d.yaml run --separate-stderr patience fixed -a 1 -r 3 -w 1s --daemon \
+		--resource-id t:cfg -- true
+	assert_status 0
+	refute_contains "$stderr" "unavailable"
+	run patience daemon status
+	assert_contains "$output" "7 per 1m (from config)"
+}
+
 @test "a second daemon on the same socket refuses, naming the first" {
 	start_daemon
 	run --separate-stderr "$PT_BIN/patience-daemon"

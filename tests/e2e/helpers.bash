@@ -6,7 +6,8 @@
 #
 # Every test runs in its own temporary directory ($T, also the cwd) with
 # HOME and XDG_CONFIG_HOME pointing inside it, so the user's real config
-# files never take part, and no PATIENCE_* variable leaks in from outside.
+# files never take part, and no PATIENCE_* or RPR_* variable leaks in from
+# outside.
 
 # shellcheck disable=SC2034,SC2154 # bats sets output, stderr, status...
 bats_require_minimum_version 1.5.0
@@ -24,7 +25,7 @@ common_setup() {
 	export HOME="$T/home" XDG_CONFIG_HOME="$T/xdg"
 	local v
 	for v in $(compgen -e); do
-		[[ $v == PATIENCE_* ]] && unset "$v"
+		[[ $v == PATIENCE_* || $v == RPR_* ]] && unset "$v"
 	done
 	export COUNTER="$T/counter"
 	export PATH="$T/bin:$PATH"

@@ -1,5 +1,6 @@
 /* Config layering: defaults < file < environment < explicit sets, with the
- * origin of each value, and errors that name file, line and key. */
+ * origin of each value, and errors that name file, line and key; TOML and
+ * YAML files alike. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,6 +168,98 @@ static void test_load_file(void **state)
 	unlink(path);
 }
 
+/* ---- YAML files (patience/yaml_config.h), applied as TOML ones are ---- */
+
+/* Writes text to a new file named like "/tmp/test_yaml_XXXXXX.yaml". */
+static void write_file(char *path, const char *text, size_t len)
+{
+	int fd = mkstemps(path, 5);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static int load_text(pt_config *c, const char *yaml, char *err, size_t err_len, char *path)
+{
+	strcpy(path, "/tmp/test_yaml_XXXXXX.yaml");
+	write_file(path, yaml, strlen(yaml));
+	int rc = pt_config_load_file(c, path, err, err_len);
+	unlink(path);
+	return rc;
+}
+
+static void test_yaml_file_applies_like_toml(void **state)
+{
+	pt_config *c = *state;
+	char err[512] = "", path[64], origin[96];
+	assert_int_equal(load_text(c, "attempts: 7\ndelay: 250ms\ntimeout: 2\nquiet: true\n"
+				      "multiplier: 1.5\n"
+				      "tools:\n  patience:\n    default_strategy: fib\n"
+				      "  repeater:\n    continue_on_error: false\n",
+				   err, sizeof err, path),
+			 PT_OK);
+	assert_int_equal(pt_config_get(c, "attempts")->as.integer, 7);
+	snprintf(origin, sizeof origin, "%s:1", path);
+	assert_string_equal(pt_config_get(c, "attempts")->origin, origin);
+	assert_int_equal(pt_config_get(c, "delay")->as.ms, 250);
+	assert_int_equal(pt_config_get(c, "timeout")->as.ms, 2000);
+	assert_true(pt_config_get(c, "quiet")->as.boolean);
+	assert_true(pt_config_get(c, "multiplier")->as.floating == 1.5);
+	assert_string_equal(pt_config_get(c, "backoff")->text, "fib");
+	snprintf(origin, sizeof origin, "%s:8", path);
+	assert_string_equal(pt_config_get(c, "backoff")->origin, origin);
+	assert_false(pt_config_get(c, "repeater.continue_on_error")->as.boolean);
+}
+
+/* The settings' errors, with the YAML file's lines. */
+static void test_yaml_file_errors(void **state)
+{
+	pt_config *c = *state;
+	char err[512], path[64], want[256];
+	assert_int_equal(load_text(c, "attempts: 3\natempts: 4\n", err, sizeof err, path), PT_EINVAL);
+	snprintf(want, sizeof want, "%s:2: unknown key \"atempts\"", path);
+	assert_string_equal(err, want);
+	assert_int_equal(load_text(c, "\nquiet: yes\n", err, sizeof err, path), PT_EINVAL);
+	snprintf(want, sizeof want, "%s:2: key \"quiet\": expected true or false, got string", path);
+	assert_string_equal(err, want);
+	assert_int_equal(load_text(c, "daemon:\n  log_level: loud\n", err, sizeof err, path),
+			 PT_EINVAL);
+	snprintf(want, sizeof want, "%s:2: key \"daemon.log_level\": invalid value \"loud\"", path);
+	assert_int_equal(strncmp(err, want, strlen(want)), 0);
+	assert_int_equal(load_text(c, "a: 1\na: 2\n", err, sizeof err, path), PT_EINVAL);
+	snprintf(want, sizeof want, "%s:2: key \"a\": defined twice (first on line 1)", path);
+	assert_string_equal(err, want);
+	assert_int_equal(pt_config_get(c, "attempts")->as.integer, 3); /* defaults kept */
+}
+
+static void test_yaml_file_size_and_names(void **state)
+{
+	pt_config *c = *state;
+	char err[512], path[64] = "/tmp/test_yaml_XXXXXX.yaml";
+	size_t big = 1024 * 1024 + 1;
+	char *text = malloc(big);
+	assert_non_null(text);
+	memset(text, '#', big);
+	write_file(path, text, big);
+	free(text);
+	assert_int_equal(pt_config_load_file(c, path, err, sizeof err), PT_ERANGE);
+	assert_non_null(strstr(err, "larger than 1 MiB"));
+	unlink(path);
+	/* .yml is YAML too; any other name is TOML. */
+	strcpy(path, "/tmp/test_yaml_XXXXXX.yml");
+	int fd = mkstemps(path, 4);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "attempts: 4\n", 12), 12);
+	close(fd);
+	assert_int_equal(pt_config_load_file(c, path, err, sizeof err), PT_OK);
+	assert_int_equal(pt_config_get(c, "attempts")->as.integer, 4);
+	unlink(path);
+	strcpy(path, "/tmp/test_yaml_XXXXXX.toml");
+	write_file(path, "attempts: 4\n", 12);
+	assert_int_equal(pt_config_load_file(c, path, err, sizeof err), PT_EINVAL);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +270,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_environment_beats_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_booleans_and_floats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_yaml_file_applies_like_toml, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_yaml_file_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_yaml_file_size_and_names, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
