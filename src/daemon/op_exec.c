@@ -146,7 +146,8 @@ static int by_resource(const void *a, const void *b)
 static void metrics_reply(pt_req *q, pt_exec_range *r, int64_t from, int64_t to)
 {
 	cJSON *out = req_start(q, true), *list = cJSON_CreateArray();
-	qsort(r->spans, r->n, sizeof r->spans[0], by_resource);
+	if (r->n) /* spans is NULL without one */
+		qsort(r->spans, r->n, sizeof r->spans[0], by_resource);
 	req_put_int(q, out, "from_ms", from);
 	req_put_int(q, out, "to_ms", to);
 	req_put(q, out, "summary", pt_exec_counts_json(&r->sum.all));
