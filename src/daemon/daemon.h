@@ -475,7 +475,11 @@ int pt_exec_restore(pt_exec_table *t, pt_store *s);
 void pt_exec_touch(pt_exec_table *t, pt_exec_client *o, uint32_t uid, const char *resource);
 /* The connection closed: it stops counting anywhere. */
 void pt_exec_client_close(pt_exec_table *t, pt_exec_client *o);
-/* Set u[i].executions for each resource of u. */
+/* The entry of (uid, resource) once it has runs reported, else NULL: a
+ * resource shows its executions (and active clients) from then on, so
+ * that what it shows before does not hang on who is connected. */
+const pt_exec_entry *pt_exec_reported(const pt_exec_table *t, uint32_t uid, const char *resource);
+/* Set u[i].executions for each resource of u (pt_exec_reported). */
 void pt_exec_attach(const pt_exec_table *t, pt_resource_usage *u, size_t n);
 /* The histogram that counts tool's runs ("other" once all are taken). */
 const pt_exec_histogram *pt_exec_histogram_of(const pt_exec_table *t, const char *tool);

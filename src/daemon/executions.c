@@ -286,10 +286,16 @@ void pt_exec_client_close(pt_exec_table *t, pt_exec_client *o)
 	o->n = 0;
 }
 
+const pt_exec_entry *pt_exec_reported(const pt_exec_table *t, uint32_t uid, const char *resource)
+{
+	const pt_exec_entry *e = pt_exec_find(t, uid, resource);
+	return e && e->all.total ? e : NULL;
+}
+
 void pt_exec_attach(const pt_exec_table *t, pt_resource_usage *u, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		u[i].executions = pt_exec_find(t, u[i].res->uid, u[i].res->name);
+		u[i].executions = pt_exec_reported(t, u[i].res->uid, u[i].res->name);
 }
 
 void pt_exec_table_release(pt_exec_table *t)

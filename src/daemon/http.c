@@ -424,7 +424,7 @@ static bool add_uid_leases_breaker(cJSON *o, const pt_daemon *d, uint32_t uid, c
 static cJSON *unlimited_json(const pt_daemon *d, uint32_t uid, const char *name, int64_t now)
 {
 	cJSON *o = cJSON_CreateObject();
-	const pt_exec_entry *e = pt_exec_find(&d->execs, uid, name);
+	const pt_exec_entry *e = pt_exec_reported(&d->execs, uid, name);
 	if (o && cJSON_AddStringToObject(o, "resource", name) &&
 	    add_uid_leases_breaker(o, d, uid, name, now) &&
 	    (!e || add_item(o, "executions", pt_executions_json(e))))
@@ -491,7 +491,7 @@ static char *resources_body(pt_daemon *d)
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
 	for (const pt_exec_entry *e = d->execs.first; ok && e; e = e->next) {
-		if ((!e->all.total && !e->active_clients) || listed_before(d, e->uid, e->resource))
+		if (!e->all.total || listed_before(d, e->uid, e->resource))
 			continue;
 		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
 		ok = o && cJSON_AddItemToArray(array, o);

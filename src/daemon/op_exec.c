@@ -187,7 +187,7 @@ int op_metrics(pt_req *q)
 void op_push_exec_only(pt_req *q, cJSON *array)
 {
 	for (const pt_exec_entry *e = q->d->execs.first; e && !q->oom; e = e->next) {
-		if (e->uid != q->c->uid || (!e->all.total && !e->active_clients) ||
+		if (e->uid != q->c->uid || !e->all.total ||
 		    pt_registry_find(&q->d->reg, e->uid, e->resource))
 			continue;
 		cJSON *o = cJSON_CreateObject();

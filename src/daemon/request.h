@@ -86,7 +86,7 @@ int op_metrics(pt_req *q);
 cJSON *op_memos_json(pt_req *q);
 cJSON *op_breakers_json(pt_req *q);
 void op_put_leases(pt_req *q, cJSON *out);
-/* The caller's resources known only by their executions (no rate limit):
+/* The caller's resources known only by their runs (no rate limit):
  * {"resource", "executions"} each, pushed onto array. */
 void op_push_exec_only(pt_req *q, cJSON *array);
 

@@ -274,6 +274,11 @@ static void test_active_clients(void **state)
 	pt_exec_entry *e = pt_exec_find(&d.execs, 1000, "api");
 	assert_non_null(e);
 	assert_int_equal(e->active_clients, 1);
+	/* the resource shows executions once it has runs, not before */
+	o = answer(&conn_a, "{\"v\":1,\"op\":\"resources\"}");
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "resources"), 0), "executions"));
+	cJSON_Delete(o);
 	/* once per connection, however often it comes back */
 	cJSON_Delete(answer(&conn_a, "{\"v\":1,\"op\":\"acquire\",\"resource\":\"api\",\"limit\":5,"
 			    "\"window_ms\":60000}"));
