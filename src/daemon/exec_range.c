@@ -11,6 +11,19 @@
 
 #include "patience/error.h"
 
+/* items (n of them in *cap allotted) with room for one more of size
+ * bytes, doubling from first; NULL when out of memory (items is kept). */
+static void *room_for_one(void *items, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return items;
+	size_t more = *cap ? *cap * 2 : first;
+	void *p = realloc(items, more * size);
+	if (p)
+		*cap = more;
+	return p;
+}
+
 /* The span of resource, made if new; NULL when out of memory. The newest
  * is tried first: the store gives a resource's rows together. */
 static pt_exec_span *span_of(pt_exec_range *r, const char *resource)
@@ -18,14 +31,10 @@ static pt_exec_span *span_of(pt_exec_range *r, const char *resource)
 	for (size_t i = r->n; i-- > 0;)
 		if (strcmp(r->spans[i].resource, resource) == 0)
 			return &r->spans[i];
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		pt_exec_span *spans = realloc(r->spans, cap * sizeof *spans);
-		if (!spans)
-			return NULL;
-		r->spans = spans;
-		r->cap = cap;
-	}
+	pt_exec_span *spans = room_for_one(r->spans, r->n, &r->cap, sizeof *spans, 8);
+	if (!spans)
+		return NULL;
+	r->spans = spans;
 	pt_exec_span *s = &r->spans[r->n];
 	memset(s, 0, sizeof *s);
 	if (!(s->resource = strdup(resource)))
@@ -50,14 +59,10 @@ static pt_exec_counts *tool_counts(pt_exec_span *s, const char *tool)
 
 static bool push_start(pt_exec_span *s, int64_t started_ms)
 {
-	if (s->n_starts == s->cap_starts) {
-		size_t cap = s->cap_starts ? s->cap_starts * 2 : 64;
-		int64_t *starts = realloc(s->starts, cap * sizeof *starts);
-		if (!starts)
-			return false;
-		s->starts = starts;
-		s->cap_starts = cap;
-	}
+	int64_t *starts = room_for_one(s->starts, s->n_starts, &s->cap_starts, sizeof *starts, 64);
+	if (!starts)
+		return false;
+	s->starts = starts;
 	s->starts[s->n_starts++] = started_ms;
 	return true;
 }

@@ -459,6 +459,33 @@ static bool add_daemon_facts(cJSON *root, const pt_daemon *d)
 	       add_int(root, "clients", (int64_t)d->n_conns);
 }
 
+/* The resources with leases, a breaker or runs but no rate limit, each
+ * once, after those with one. */
+static bool add_unlimited(cJSON *array, const pt_daemon *d, int64_t now)
+{
+	bool ok = true;
+	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
+		if (pt_registry_find(&d->reg, p->uid, p->name))
+			continue; /* listed with its rate limit */
+		cJSON *o = unlimited_json(d, p->uid, p->name, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
+		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
+		    pt_lease_find(&d->leases, e->uid, e->resource))
+			continue; /* listed with its rate limit or its leases */
+		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	for (const pt_exec_entry *e = d->execs.first; ok && e; e = e->next) {
+		if (!e->all.total || listed_before(d, e->uid, e->resource))
+			continue;
+		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	return ok;
+}
+
 static char *resources_body(pt_daemon *d)
 {
 	int64_t now = pt_daemon_now_ms();
@@ -476,27 +503,8 @@ static char *resources_body(pt_daemon *d)
 		cJSON *o = resource_json(d, &u[i], now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
-	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
-		if (pt_registry_find(&d->reg, p->uid, p->name))
-			continue; /* listed above, with its leases */
-		cJSON *o = unlimited_json(d, p->uid, p->name, now);
-		ok = o && cJSON_AddItemToArray(array, o);
-	}
 	free(u);
-	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
-		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
-		    pt_lease_find(&d->leases, e->uid, e->resource))
-			continue; /* listed with its rate limit or its leases */
-		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
-		ok = o && cJSON_AddItemToArray(array, o);
-	}
-	for (const pt_exec_entry *e = d->execs.first; ok && e; e = e->next) {
-		if (!e->all.total || listed_before(d, e->uid, e->resource))
-			continue;
-		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
-		ok = o && cJSON_AddItemToArray(array, o);
-	}
-	if (ok)
+	if (ok && add_unlimited(array, d, now))
 		text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;

@@ -279,10 +279,13 @@ static void print_status(const cJSON *status, const cJSON *resources)
 {
 	char up[32];
 	pt_duration_format((int64_t)json_num(status, "uptime_ms"), up, sizeof up);
-	printf("%s: running, pid %.0f, up %s\n", json_str(status, "server"), json_num(status, "pid"), up);
-	printf("  socket     %s\n  state      %s\n", json_str(status, "socket"), json_str(status, "state"));
+	printf("%s: running, pid %.0f, up %s\n", json_str(status, "server"),
+	       json_num(status, "pid"), up);
+	printf("  socket     %s\n  state      %s\n", json_str(status, "socket"),
+	       json_str(status, "state"));
 	print_backend(status);
-	printf("  clients    %.0f of %.0f\n", json_num(status, "clients"), json_num(status, "max_clients"));
+	printf("  clients    %.0f of %.0f\n", json_num(status, "clients"),
+	       json_num(status, "max_clients"));
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "resources");
 	printf("  resources  %d (yours)\n", cJSON_GetArraySize(list));
 	const cJSON *r;
