@@ -43,15 +43,15 @@ static pt_exec_span *span_of(pt_exec_range *r, const char *resource)
 	return s;
 }
 
-/* The counts of tool in s; past the bound (a store edited by hand),
- * "other"'s. */
+/* The counts of tool in s; past the bound (every resource's together, or a
+ * store edited by hand), "other"'s. */
 static pt_exec_counts *tool_counts(pt_exec_span *s, const char *tool)
 {
 	for (size_t i = 0; i < s->n_tools; i++)
 		if (strcmp(s->tools[i].name, tool) == 0)
 			return &s->tools[i].counts;
-	if (s->n_tools == PT_EXEC_TOOLS_NAMED && strcmp(tool, PT_EXEC_OTHER) != 0)
-		return tool_counts(s, PT_EXEC_OTHER);
+	if (s->n_tools >= PT_EXEC_TOOLS_NAMED && strcmp(tool, PT_EXEC_OTHER) != 0)
+		return tool_counts(s, PT_EXEC_OTHER); /* there, or the last slot */
 	pt_exec_tool *k = &s->tools[s->n_tools++];
 	snprintf(k->name, sizeof k->name, "%s", pt_exec_tool_valid(tool) ? tool : PT_EXEC_OTHER);
 	return &k->counts;

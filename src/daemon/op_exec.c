@@ -69,6 +69,8 @@ int op_executed(pt_req *q)
 	size_t tool;
 	if (read_execution(q, &x) < 0)
 		return -1;
+	/* Counted in memory first: should the store then fail, the reply is
+	 * "internal" and memory is one run ahead of the file, as with memos. */
 	int rc = pt_exec_count(&q->d->execs, &x, &e, &tool);
 	if (rc == PT_ERANGE)
 		return req_fail(q, PT_ERR_BAD_REQUEST, "uid %u already counts the executions of %d "

@@ -358,6 +358,24 @@ static void test_metrics(void **state)
 	cJSON_Delete(o);
 }
 
+/* Two resources of 16 tools each: the summary's tools stay within the
+ * bound too, the rest as "other". */
+static void test_metrics_many_tools(void **state)
+{
+	char tool[16];
+	(void)state;
+	for (int i = 0; i < 2 * PT_EXEC_TOOLS_NAMED; i++) {
+		snprintf(tool, sizeof tool, "t%d", i);
+		executed(&conn_a, i < PT_EXEC_TOOLS_NAMED ? "a" : "b", tool, T0 - 1000, 1, true);
+	}
+	cJSON *o = answer(&conn_a, "{\"v\":1,\"op\":\"metrics\"}");
+	const cJSON *tools = cJSON_GetObjectItemCaseSensitive(o, "tools");
+	assert_int_equal(cJSON_GetArraySize(tools), PT_EXEC_TOOLS_NAMED + 1);
+	assert_int_equal(at(tools, "other", "total", NULL), PT_EXEC_TOOLS_NAMED);
+	assert_int_equal(at(o, "summary", "total", NULL), 2 * PT_EXEC_TOOLS_NAMED);
+	cJSON_Delete(o);
+}
+
 /* uid 1001 sees none of uid 1000's executions, and its own alone. */
 static void test_tenancy(void **state)
 {
@@ -573,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resources_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_active_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_many_tools, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tenancy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
 		cmocka_unit_test(test_fullest_window),
