@@ -353,15 +353,16 @@ static int show_all(const ctl_args *a, cJSON *replies[3])
 	return 0;
 }
 
-/* status, resources and (for RESOURCE) metrics; false with err when the
- * daemon does not answer them. */
+/* status, resources and (for RESOURCE) metrics, NULL if refused; false
+ * with err when the daemon does not answer. */
 static bool ask_status(pt_client *c, const ctl_args *a, cJSON *replies[3], char *err,
 		       size_t err_len)
 {
 	replies[0] = ask(c, PT_OP_STATUS, err, err_len);
 	replies[1] = replies[0] ? ask(c, PT_OP_RESOURCES, err, err_len) : NULL;
+	/* a daemon without the metrics op (older) refuses it: shown without */
 	if (replies[1] && a->resource &&
-	    pt_client_metrics(c, a->resource, 0, 0, &replies[2], err, err_len) != PT_OK)
+	    pt_client_metrics(c, a->resource, 0, 0, &replies[2], err, err_len) == PT_EIO)
 		return false;
 	return replies[1] != NULL;
 }
