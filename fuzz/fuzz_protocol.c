@@ -66,5 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pt_memo_release(&d.memos);
 	pt_breaker_permits_close(&c.permits);
 	pt_breaker_table_release(&d.breakers);
+	pt_exec_client_close(&d.execs, &c.exec);
+	pt_exec_table_release(&d.execs);
 	return 0;
 }

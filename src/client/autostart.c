@@ -189,7 +189,7 @@ int pt_client_autostart(pt_client *c, const char *socket_path, int64_t wait_ms,
 {
 	char exe[PATH_MAX], sock[PATH_MAX];
 	bool mine;
-	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
+	*c = (pt_client){.tool = c->tool, .fd = -1, .timeout_ms = timeout_ms};
 	if (!find_daemon(exe, sizeof exe)) {
 		pt_set_error(err, err_len, DAEMON_NAME " not found next to patience or on PATH");
 		return PT_ENOENT;

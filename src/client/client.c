@@ -233,7 +233,10 @@ static int wrong_version(pt_client *c, const char *path, char *err, size_t err_l
 static int hello(pt_client *c, const char *path, char *err, size_t err_len)
 {
 	cJSON *req = pt_request_new(PT_OP_HELLO), *reply = NULL;
-	if (!req || !cJSON_AddStringToObject(req, "client", "patience " PATIENCE_VERSION)) {
+	char client[128];
+	snprintf(client, sizeof client, "%.64s %s", c->tool ? c->tool : "patience",
+		 PATIENCE_VERSION);
+	if (!req || !cJSON_AddStringToObject(req, "client", client)) {
 		cJSON_Delete(req);
 		return fail_io(c, err, err_len, "out of memory for a request");
 	}
@@ -307,7 +310,7 @@ int pt_client_connect(pt_client *c, const char *socket_path, int64_t timeout_ms,
 		      size_t err_len)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	*c = (pt_client){.fd = -1, .timeout_ms = timeout_ms};
+	*c = (pt_client){.tool = c->tool, .fd = -1, .timeout_ms = timeout_ms};
 	if (strlen(socket_path) >= sizeof sa.sun_path) {
 		pt_set_error(err, err_len, "socket path \"%s\" is longer than %zu bytes", socket_path,
 			sizeof sa.sun_path - 1);
@@ -656,6 +659,59 @@ int pt_client_ask(pt_client *c, pt_op op, cJSON **reply, char *err, size_t err_l
 	if (!request)
 		return fail_io(c, err, err_len, "out of memory for a request");
 	return call_reply(c, request, pt_op_name(op), PT_ERR_COUNT, reply, err, err_len);
+}
+
+/* What a JSON double cannot carry, or the daemon would refuse, is
+ * refused before sending. */
+static int check_execution(const pt_execution_report *r, char *err, size_t err_len)
+{
+	if (!r->resource) {
+		pt_set_error(err, err_len, "executed: no resource");
+		return PT_EINVAL;
+	}
+	if (r->started_ms < 0 || r->duration_ms < 0 || !pt_json_exact(r->started_ms) ||
+	    !pt_json_exact(r->duration_ms) || r->exit_code < 0 || r->exit_code > 255) {
+		pt_set_error(err, err_len, "executed: started_ms, duration_ms or exit_code out of "
+			     "range");
+		return PT_EINVAL;
+	}
+	return PT_OK;
+}
+
+int pt_client_executed(pt_client *c, const pt_execution_report *r, char *err, size_t err_len)
+{
+	int rc = check_execution(r, err, err_len);
+	if (rc != PT_OK)
+		return rc;
+	cJSON *request = pt_request_new(PT_OP_EXECUTED);
+	if (!request || !cJSON_AddStringToObject(request, "resource", r->resource) ||
+	    (r->tool && !cJSON_AddStringToObject(request, "tool", r->tool)) ||
+	    !pt_json_add_int(request, "started_ms", r->started_ms) ||
+	    !pt_json_add_int(request, "duration_ms", r->duration_ms) ||
+	    !pt_json_add_int(request, "exit_code", r->exit_code) ||
+	    !cJSON_AddStringToObject(request, "outcome", r->succeeded ? "success" : "failure")) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	return call(c, request, "executed", PT_ERR_COUNT, err, err_len);
+}
+
+int pt_client_metrics(pt_client *c, const char *resource, int64_t from_ms, int64_t to_ms,
+		      cJSON **reply, char *err, size_t err_len)
+{
+	cJSON *request = pt_request_new(PT_OP_METRICS);
+	*reply = NULL;
+	if (!pt_json_exact(from_ms) || !pt_json_exact(to_ms)) {
+		cJSON_Delete(request);
+		pt_set_error(err, err_len, "metrics: a time is beyond 2^53 ms");
+		return PT_EINVAL;
+	}
+	if (!request || (resource && !cJSON_AddStringToObject(request, "resource", resource)) ||
+	    !add_opt(request, "from_ms", from_ms) || !add_opt(request, "to_ms", to_ms)) {
+		cJSON_Delete(request);
+		return fail_io(c, err, err_len, "out of memory for a request");
+	}
+	return call_reply(c, request, "metrics", PT_ERR_COUNT, reply, err, err_len);
 }
 
 /* The fields of a breaker reply; NULL, or the one missing. */

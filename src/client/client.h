@@ -13,7 +13,13 @@
 #include "proto/protocol.h"
 
 
+/* Start a pt_client zeroed ({0}): pt_client_connect keeps only its
+ * tool, and a zeroed tool says "patience". */
 typedef struct pt_client {
+	/* The program's name ("rpr"), which hello sends as "client": "rpr
+	 * VERSION", and which the daemon counts executions under when a report
+	 * names no tool. A static string; NULL: "patience". */
+	const char *tool;
 	int fd;             /* -1 when not connected */
 	int64_t timeout_ms; /* bound on each request's round trip; <= 0: none */
 	char *buf;          /* reply bytes read but not yet consumed, owned */
@@ -64,6 +70,17 @@ typedef struct pt_grant {
 			    * limit: limit 0, reservation 0); "": not said */
 	int64_t max_late_ms; /* start no later than start_ms + this (default guard_ms) */
 } pt_grant;
+
+/* One run of a user's command, to report once it has ended
+ * (docs/PROTOCOL.md, executed). */
+typedef struct pt_execution_report {
+	const char *resource;
+	const char *tool;    /* NULL: the daemon counts it under the client's (c->tool) */
+	int64_t started_ms;  /* CLOCK_REALTIME ms: when the command started */
+	int64_t duration_ms; /* how long it ran */
+	int exit_code;       /* 0 to 255 */
+	bool succeeded;      /* as the program judged it (patterns may override the code) */
+} pt_execution_report;
 
 /* Connect to socket_path and say hello. Returns PT_OK; PT_ENOENT when
  * nothing listens there (no socket, refused); PT_EIO on timeout or a broken
@@ -143,6 +160,18 @@ int pt_client_unlease(pt_client *c, uint64_t lease, char *err, size_t err_len);
  * *reply (caller frees with cJSON_Delete), PT_EINVAL when it is an error
  * reply (err says why; nothing in *reply), PT_EIO. */
 int pt_client_ask(pt_client *c, pt_op op, cJSON **reply, char *err, size_t err_len);
+
+/* executed: count one run (r). PT_OK; PT_EINVAL when a field is out of
+ * range (refused unsent) or the daemon refused it (err says why); PT_EIO
+ * as pt_client_request. */
+int pt_client_executed(pt_client *c, const pt_execution_report *r, char *err, size_t err_len);
+
+/* metrics (docs/PROTOCOL.md): our executions from from_ms to to_ms (0:
+ * all that is kept; up to now) of resource (NULL: every one). PT_OK with
+ * the reply in *reply (caller frees), PT_EINVAL (refused: err says why),
+ * PT_EIO. */
+int pt_client_metrics(pt_client *c, const char *resource, int64_t from_ms, int64_t to_ms,
+		      cJSON **reply, char *err, size_t err_len);
 
 /* What the daemon said of a resource's circuit breaker (docs/PROTOCOL.md,
  * breaker). */

@@ -20,6 +20,10 @@
  *   breaker.c    circuit breakers per (uid, resource), fed by every client
  *   lease.c      concurrency leases: at most N held per resource, FIFO
  *                waiters answered late, reclaimed when the holder goes
+ *   executions.c the runs of users' commands that clients report: counters
+ *                per (uid, resource, tool), and the active clients
+ *   exec_history.c  each execution kept for time ranges (store or ring)
+ *   exec_range.c    executions over a time range, for the metrics op
  *   redis.c      the Redis backend: the scheduler script on Redis, outages
  *   http.c       the operator's HTTP port (evhttp): /metrics, /api/v1/resources,
  *                /healthz and the dashboard
@@ -197,6 +201,7 @@ typedef struct pt_resource_usage {
 	size_t in_window;     /* starts in (now - window, now] */
 	int64_t next_free_ms; /* when one more start would fit */
 	size_t waiting;       /* queued acquires (pt_queue_count_waiting); 0 from the registry */
+	const struct pt_exec_entry *executions; /* pt_exec_attach; NULL from the registry */
 } pt_resource_usage;
 
 /* store may be NULL (tests; nothing is persisted and nothing is held). */
@@ -366,6 +371,177 @@ int pt_memo_save(pt_registry *r, const pt_memo *m);
 /* Put every memo the store keeps into t (a row that breaks a bound is
  * skipped). PT_OK, PT_ENOMEM, PT_EIO. */
 int pt_memo_restore(pt_memo_table *t, pt_store *s);
+
+/* ---- executions.c: the runs of users' commands that clients report ---- */
+
+#define PT_EXEC_TOOL_MAX 32              /* bytes of a tool's name */
+#define PT_EXEC_TOOLS_NAMED 16           /* tools counted by name per resource; then "other" */
+#define PT_EXEC_RESOURCES_PER_UID_MAX 1024
+#define PT_EXEC_TOUCHED_PER_CONN_MAX 64  /* resources one connection is counted active on */
+#define PT_EXEC_HIST_TOOLS 16            /* tools of the duration histogram; then "other" */
+#define PT_EXEC_DURATION_BUCKETS 14      /* upper bounds 0.01 s ... 300 s; then +Inf */
+#define PT_EXEC_OTHER "other"
+
+/* Counters of executions (the mean duration is duration_sum_ms / total). */
+typedef struct pt_exec_counts {
+	int64_t total, succeeded; /* failed: total - succeeded */
+	int64_t duration_sum_ms;
+	int64_t last_ms;          /* the latest start (when total > 0) */
+	bool last_succeeded;      /* ...and how that one ended */
+} pt_exec_counts;
+
+typedef struct pt_exec_tool {
+	char name[PT_EXEC_TOOL_MAX + 1];
+	pt_exec_counts counts;
+} pt_exec_tool;
+
+/* What one uid's resource has run, per tool, and who is on it now. An
+ * entry lives while it has counts or active clients. */
+typedef struct pt_exec_entry {
+	uint32_t uid;
+	char *resource; /* owned */
+	pt_exec_tool *tools; /* owned: n_tools, at most PT_EXEC_TOOLS_NAMED + "other" */
+	size_t n_tools;
+	pt_exec_counts all;   /* every tool's together */
+	size_t active_clients; /* live connections that acquired, leased or reported here */
+	struct pt_exec_entry *chain;      /* its hash bucket's */
+	struct pt_exec_entry *prev, *next; /* the table's list, oldest first */
+} pt_exec_entry;
+
+/* A connection's side: the entries it counts as an active client on.
+ * Embedded in the connection; dropped when it closes. */
+typedef struct pt_exec_client {
+	struct pt_exec_touch *first;
+	size_t n;
+	char tool[PT_EXEC_TOOL_MAX + 1]; /* from its hello's "client"; "": none said */
+} pt_exec_client;
+
+typedef struct pt_exec_ring pt_exec_ring;
+
+/* Per uid: its entries and its history's size (bounds), and without a
+ * store its ring of recent executions. */
+typedef struct pt_exec_user {
+	uint32_t uid;
+	size_t n_entries;
+	int64_t stored; /* its executions in the store's history */
+	pt_exec_ring *ring; /* owned; NULL with a store */
+	struct pt_exec_user *next;
+} pt_exec_user;
+
+/* How long each tool's runs took, since the daemon started. */
+typedef struct pt_exec_histogram {
+	char tool[PT_EXEC_TOOL_MAX + 1];
+	uint64_t le[PT_EXEC_DURATION_BUCKETS + 1]; /* runs in bucket i (not cumulative) */
+	int64_t sum_ms;
+} pt_exec_histogram;
+
+#define PT_EXEC_SLOTS 256 /* hash buckets of the entries */
+
+/* Zeroed: empty. */
+typedef struct pt_exec_table {
+	pt_exec_entry *slots[PT_EXEC_SLOTS];
+	pt_exec_entry *first, *last;
+	pt_exec_user *users;
+	pt_exec_histogram hist[PT_EXEC_HIST_TOOLS];
+	size_t n_hist;
+	int64_t pruned_ms; /* when the history was last pruned */
+} pt_exec_table;
+
+/* Add x to c; add what add counted to into. */
+void pt_exec_counts_add(pt_exec_counts *c, const pt_store_execution *x);
+void pt_exec_counts_merge(pt_exec_counts *into, const pt_exec_counts *add);
+/* Is name 1 to PT_EXEC_TOOL_MAX letters, digits, '.', '_' or '-'? */
+bool pt_exec_tool_valid(const char *name);
+/* The tool a hello's "client" names: its first word if that is a valid
+ * name ("rpr 0.1.0": "rpr"), else "" (counted as "other"). */
+void pt_exec_tool_of_client(const char *client, char out[PT_EXEC_TOOL_MAX + 1]);
+/* NULL when there is none. */
+pt_exec_entry *pt_exec_find(const pt_exec_table *t, uint32_t uid, const char *resource);
+/* uid's bounds and ring: NULL when it has none; _get makes it (NULL: out
+ * of memory). */
+pt_exec_user *pt_exec_user_of(const pt_exec_table *t, uint32_t uid);
+pt_exec_user *pt_exec_user_get(pt_exec_table *t, uint32_t uid);
+/* Count x (its uid, resource, tool: valid names) in its entry, made if
+ * new; a tool beyond the resource's PT_EXEC_TOOLS_NAMED counts as "other".
+ * PT_OK with *e and *tool (the index it counted under); PT_ERANGE: the uid
+ * already counts PT_EXEC_RESOURCES_PER_UID_MAX resources; PT_ENOMEM. */
+int pt_exec_count(pt_exec_table *t, const pt_store_execution *x, pt_exec_entry **e,
+		  size_t *tool);
+/* Add to the counters as a store row says (restore); rows that break a
+ * bound are skipped. */
+int pt_exec_restore(pt_exec_table *t, pt_store *s);
+/* The connection o of uid acquired, leased or reported on resource: it
+ * counts once among the resource's active clients (an entry is made if
+ * need be, within the bounds; beyond them it is not counted). */
+void pt_exec_touch(pt_exec_table *t, pt_exec_client *o, uint32_t uid, const char *resource);
+/* The connection closed: it stops counting anywhere. */
+void pt_exec_client_close(pt_exec_table *t, pt_exec_client *o);
+/* The entry of (uid, resource) once it has runs reported, else NULL: a
+ * resource shows its executions (and active clients) from then on, so
+ * that what it shows before does not hang on who is connected. */
+const pt_exec_entry *pt_exec_reported(const pt_exec_table *t, uint32_t uid, const char *resource);
+/* Set u[i].executions for each resource of u (pt_exec_reported). */
+void pt_exec_attach(const pt_exec_table *t, pt_resource_usage *u, size_t n);
+/* The histogram that counts tool's runs ("other" once all are taken). */
+const pt_exec_histogram *pt_exec_histogram_of(const pt_exec_table *t, const char *tool);
+/* The upper bound of bucket i in ms. */
+int64_t pt_exec_bucket_ms(size_t i);
+void pt_exec_table_release(pt_exec_table *t);
+
+/* ---- exec_history.c: each execution, kept for time ranges ---- */
+
+#define PT_EXEC_RETENTION_MS INT64_C(604800000)  /* 7 days */
+#define PT_EXEC_STORED_PER_UID_MAX 250000        /* executions of a uid in the store */
+#define PT_EXEC_RING_PER_UID 10000               /* ...in memory, without a store */
+#define PT_EXEC_PRUNE_EVERY_MS INT64_C(60000)
+
+/* Keep x (counted in e under tool): in r's store (the open batch) with
+ * e's new counters, else in its uid's ring. PT_OK, PT_ENOMEM, PT_EIO. */
+int pt_exec_history_add(pt_exec_table *t, pt_registry *r, const pt_exec_entry *e, size_t tool,
+			const pt_store_execution *x);
+/* uid's executions that started in [from_ms, to_ms], of resource (NULL:
+ * all), from the store when there is one, else from the ring. */
+int pt_exec_history_scan(const pt_exec_table *t, pt_store *s, uint32_t uid, const char *resource,
+			 int64_t from_ms, int64_t to_ms, pt_store_execution_fn fn, void *ctx);
+/* Once a minute: drop what is older than the retention, and a uid's
+ * oldest beyond its bound. Writes go into r's open batch. */
+void pt_exec_history_prune(pt_exec_table *t, pt_registry *r, int64_t now_ms);
+/* Count each uid's stored executions (after a restart). */
+int pt_exec_history_restore(pt_exec_table *t, pt_store *s);
+void pt_exec_ring_free(pt_exec_ring *ring);
+
+/* ---- exec_range.c: executions over a time range (the metrics op) ---- */
+
+/* One resource's executions in the range. */
+typedef struct pt_exec_span {
+	char *resource;      /* owned */
+	pt_exec_counts all;
+	pt_exec_tool tools[PT_EXEC_TOOLS_NAMED + 1];
+	size_t n_tools;
+	int64_t *starts;     /* owned: every start, sorted by pt_exec_range_finish */
+	size_t n_starts, cap_starts;
+} pt_exec_span;
+
+/* Zeroed: empty. */
+typedef struct pt_exec_range {
+	pt_exec_span *spans; /* owned */
+	size_t n, cap;
+	pt_exec_span sum;    /* every resource's together (no starts kept) */
+	int64_t first_ms;    /* the earliest start seen (when sum.all.total > 0) */
+} pt_exec_range;
+
+/* Starts in the fullest window of window_ms among sorted starts. */
+typedef struct pt_exec_window {
+	size_t fullest;   /* starts in it */
+	int64_t from_ms;  /* where it begins (the first of them) */
+} pt_exec_window;
+
+/* A pt_store_execution_fn: add one execution (ctx: the range). */
+int pt_exec_range_add(void *range, const pt_store_execution *x);
+/* Sort each span's starts. */
+void pt_exec_range_finish(pt_exec_range *r);
+pt_exec_window pt_exec_fullest_window(const int64_t *starts, size_t n, int64_t window_ms);
+void pt_exec_range_release(pt_exec_range *r);
 
 /* ---- breaker.c: circuit breakers shared by every client of a resource ---- */
 
@@ -695,6 +871,7 @@ typedef struct pt_daemon {
 	struct event *queue_ev;
 	pt_lease_table leases;
 	struct event *lease_timer; /* the first waiter's max wait */
+	pt_exec_table execs;
 	int listen_fd;
 	dev_t socket_dev; /* the socket we bound, so we remove only ours */
 	ino_t socket_ino;
@@ -727,6 +904,7 @@ struct pt_conn {
 	pt_owner owner;
 	pt_probe_permit *permits; /* circuit breaker probes it may run */
 	pt_lease_owner leases;
+	pt_exec_client exec; /* its tool, and the resources it is active on */
 	bool skipping; /* dropping the rest of a line that was too long */
 	bool eof;      /* the client sends no more; close once answered */
 	pt_reply *held_first, *held_last; /* replies waiting for the commit or Redis */
@@ -744,7 +922,7 @@ struct pt_conn {
 /* A resource and its usage: resource, limit, window_ms, guard_ms, source,
  * algorithm, reserved, in_window, next_free_ms, waiting, and when they
  * apply burst, tat_ms, wait_until_ms, learned_from, learned_expires_ms,
- * limits, tz, starts_late_ms. */
+ * limits, tz, starts_late_ms, executions. */
 struct cJSON *pt_resource_json(const pt_resource_usage *u, int64_t now_ms);
 /* How late res's starts were made after their grants, as
  * {"samples","p50","p99","p999","max","guard_floor_ms"} (the guard in force
@@ -755,6 +933,15 @@ struct cJSON *pt_starts_late_json(const pt_resource *res, int64_t now_ms);
 struct cJSON *pt_breaker_json(const pt_breaker_entry *e, int64_t now_ms);
 /* resource, limit, held, waiting, source ("lease" or "config"). */
 struct cJSON *pt_lease_pool_json(const struct pt_lease_pool *p);
+/* x >= 0 rounded to 1/10000, so that it prints short. */
+struct cJSON *pt_json_fraction(double x);
+/* Executions counted: total, succeeded, failed, success_rate (when total >
+ * 0), mean_duration_ms, last_ms and last_outcome (when total > 0). */
+struct cJSON *pt_exec_counts_json(const pt_exec_counts *c);
+/* {"name": counts, ...}, in the order the tools were first seen. */
+struct cJSON *pt_exec_tools_json(const pt_exec_tool *tools, size_t n);
+/* A resource's "executions": its counts, active_clients and tools. */
+struct cJSON *pt_executions_json(const pt_exec_entry *e);
 
 /* ---- host.c: the host's shared starts file, held while the daemon runs ---- */
 

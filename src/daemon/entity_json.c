@@ -75,6 +75,58 @@ static bool add_resource_extras(cJSON *o, const pt_resource *res, int64_t now)
 	return ok;
 }
 
+cJSON *pt_json_fraction(double x)
+{
+	return cJSON_CreateNumber((double)(int64_t)(x * 10000 + 0.5) / 10000);
+}
+
+cJSON *pt_exec_counts_json(const pt_exec_counts *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	int64_t mean = c->total ? c->duration_sum_ms / c->total +
+					  (c->duration_sum_ms % c->total >= (c->total + 1) / 2)
+				: 0;
+	bool ok = o && pt_json_add_int(o, "total", c->total) &&
+		  pt_json_add_int(o, "succeeded", c->succeeded) &&
+		  pt_json_add_int(o, "failed", c->total - c->succeeded) &&
+		  (!c->total ||
+		   cJSON_AddItemToObject(o, "success_rate",
+					 pt_json_fraction((double)c->succeeded / (double)c->total))) &&
+		  pt_json_add_int(o, "mean_duration_ms", mean) &&
+		  (!c->total || (pt_json_add_int(o, "last_ms", c->last_ms) &&
+				 cJSON_AddStringToObject(o, "last_outcome",
+							 c->last_succeeded ? "success" : "failure")));
+	if (!ok)
+		cJSON_Delete(o);
+	return ok ? o : NULL;
+}
+
+cJSON *pt_exec_tools_json(const pt_exec_tool *tools, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; o && i < n; i++) {
+		cJSON *c = pt_exec_counts_json(&tools[i].counts);
+		if (!c || !cJSON_AddItemToObject(o, tools[i].name, c)) {
+			cJSON_Delete(c);
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+cJSON *pt_executions_json(const pt_exec_entry *e)
+{
+	cJSON *o = pt_exec_counts_json(&e->all), *tools = pt_exec_tools_json(e->tools, e->n_tools);
+	if (o && tools && pt_json_add_int(o, "active_clients", (int64_t)e->active_clients) &&
+	    cJSON_AddItemToObject(o, "tools", tools))
+		return o;
+	if (!cJSON_GetObjectItemCaseSensitive(o, "tools"))
+		cJSON_Delete(tools);
+	cJSON_Delete(o);
+	return NULL;
+}
+
 cJSON *pt_resource_json(const pt_resource_usage *u, int64_t now)
 {
 	const pt_resource *res = u->res;
@@ -89,7 +141,9 @@ cJSON *pt_resource_json(const pt_resource_usage *u, int64_t now)
 		  pt_json_add_int(o, "in_window", (int64_t)u->in_window) &&
 		  pt_json_add_int(o, "next_free_ms", u->next_free_ms) &&
 		  pt_json_add_int(o, "waiting", (int64_t)u->waiting) &&
-		  add_resource_extras(o, res, now);
+		  add_resource_extras(o, res, now) &&
+		  (!u->executions ||
+		   cJSON_AddItemToObject(o, "executions", pt_executions_json(u->executions)));
 	if (!ok)
 		cJSON_Delete(o);
 	return ok ? o : NULL;

@@ -263,12 +263,87 @@ static void add_breakers(struct evbuffer *b, const pt_breaker_table *t)
 					 pt_breaker_state_name(s), e->entered[s]);
 }
 
-/* Every uid's resources at now, with their waiters counted. */
+/* name{resource="..",uid="..",tool=".."[,outcome=".."]} v: a line per
+ * (resource, tool), as the per-resource families label them. */
+static void add_exec_line(struct evbuffer *b, const char *name, const pt_exec_entry *e,
+			  const char *tool, const char *outcome, int64_t v)
+{
+	evbuffer_add_printf(b, "%s{resource=\"", name);
+	add_label(b, e->resource);
+	evbuffer_add_printf(b, "\",uid=\"%u\",tool=\"%s\"", e->uid, tool);
+	if (outcome)
+		evbuffer_add_printf(b, ",outcome=\"%s\"", outcome);
+	evbuffer_add_printf(b, "} %" PRId64 "\n", v);
+}
+
+/* Executions per (resource, tool) and outcome, since first reported (they
+ * survive restarts), and the active clients of each resource. */
+static void add_executions(struct evbuffer *b, const pt_exec_table *t)
+{
+	add_family(b, "patience_executions_total", "counter",
+		   "Runs of commands that clients reported, by resource, tool and outcome.");
+	for (const pt_exec_entry *e = t->first; e; e = e->next) {
+		for (size_t i = 0; i < e->n_tools; i++) {
+			const pt_exec_counts *c = &e->tools[i].counts;
+			add_exec_line(b, "patience_executions_total", e, e->tools[i].name, "success",
+				      c->succeeded);
+			add_exec_line(b, "patience_executions_total", e, e->tools[i].name, "failure",
+				      c->total - c->succeeded);
+		}
+	}
+	add_family(b, "patience_execution_active_clients", "gauge",
+		   "Connections that acquired, leased or reported runs on the resource.");
+	for (const pt_exec_entry *e = t->first; e; e = e->next)
+		add_resource_line(b, "patience_execution_active_clients", e->resource, e->uid,
+				  (int64_t)e->active_clients);
+}
+
+/* ms as seconds, without trailing zeros: "1.5", "0.01", "300". */
+static void add_seconds(struct evbuffer *b, int64_t ms)
+{
+	char text[32];
+	int n = snprintf(text, sizeof text, "%" PRId64 ".%03d", ms / 1000, (int)(ms % 1000));
+	while (n > 0 && text[n - 1] == '0')
+		n--;
+	if (n > 0 && text[n - 1] == '.')
+		n--;
+	evbuffer_add(b, text, (size_t)n);
+}
+
+/* How long runs took, per tool, since the daemon started. */
+static void add_execution_durations(struct evbuffer *b, const pt_exec_table *t)
+{
+	add_family(b, "patience_execution_duration_seconds", "histogram",
+		   "How long reported runs took, by tool, since the daemon started.");
+	for (size_t h = 0; h < t->n_hist; h++) {
+		const pt_exec_histogram *x = &t->hist[h];
+		uint64_t count = 0;
+		for (size_t i = 0; i <= PT_EXEC_DURATION_BUCKETS; i++) {
+			count += x->le[i];
+			evbuffer_add_printf(b, "patience_execution_duration_seconds_bucket{tool=\"%s\","
+					    "le=\"", x->tool);
+			if (i < PT_EXEC_DURATION_BUCKETS)
+				add_seconds(b, pt_exec_bucket_ms(i));
+			else
+				evbuffer_add_printf(b, "+Inf");
+			evbuffer_add_printf(b, "\"} %" PRIu64 "\n", count);
+		}
+		evbuffer_add_printf(b, "patience_execution_duration_seconds_sum{tool=\"%s\"} ",
+				    x->tool);
+		add_seconds(b, x->sum_ms);
+		evbuffer_add_printf(b, "\npatience_execution_duration_seconds_count{tool=\"%s\"} %"
+				    PRIu64 "\n", x->tool, count);
+	}
+}
+
+/* Every uid's resources at now, with their waiters and executions. */
 static int list_resources(const pt_daemon *d, int64_t now, pt_resource_usage **u, size_t *n)
 {
 	int rc = pt_registry_list(&d->reg, PT_UID_ALL, now, u, n);
-	if (rc == PT_OK)
+	if (rc == PT_OK) {
 		pt_queue_count_waiting(d, *u, *n);
+		pt_exec_attach(&d->execs, *u, *n);
+	}
 	return rc;
 }
 
@@ -304,6 +379,8 @@ static int metrics_body(pt_daemon *d, struct evbuffer *b)
 	add_leases(b, &d->leases);
 	free(u);
 	add_breakers(b, &d->breakers);
+	add_executions(b, &d->execs);
+	add_execution_durations(b, &d->execs);
 	add_family(b, "process_start_time_seconds", "gauge",
 		   "Start time of the process since unix epoch in seconds.");
 	evbuffer_add_printf(b, "process_start_time_seconds %" PRId64 ".%03d\n",
@@ -343,15 +420,24 @@ static bool add_uid_leases_breaker(cJSON *o, const pt_daemon *d, uint32_t uid, c
 	       (!e || add_item(o, "breaker", pt_breaker_json(e, now)));
 }
 
-/* A resource with leases or a breaker and no rate limit. */
+/* A resource with leases, a breaker or executions and no rate limit. */
 static cJSON *unlimited_json(const pt_daemon *d, uint32_t uid, const char *name, int64_t now)
 {
 	cJSON *o = cJSON_CreateObject();
+	const pt_exec_entry *e = pt_exec_reported(&d->execs, uid, name);
 	if (o && cJSON_AddStringToObject(o, "resource", name) &&
-	    add_uid_leases_breaker(o, d, uid, name, now))
+	    add_uid_leases_breaker(o, d, uid, name, now) &&
+	    (!e || add_item(o, "executions", pt_executions_json(e))))
 		return o;
 	cJSON_Delete(o);
 	return NULL;
+}
+
+/* Is (uid, name) listed as a rate limit, lease pool or breaker? */
+static bool listed_before(const pt_daemon *d, uint32_t uid, const char *name)
+{
+	return pt_registry_find(&d->reg, uid, name) || pt_lease_find(&d->leases, uid, name) ||
+	       pt_breaker_find(&d->breakers, uid, name);
 }
 
 static cJSON *resource_json(const pt_daemon *d, const pt_resource_usage *u, int64_t now)
@@ -373,6 +459,33 @@ static bool add_daemon_facts(cJSON *root, const pt_daemon *d)
 	       add_int(root, "clients", (int64_t)d->n_conns);
 }
 
+/* The resources with leases, a breaker or runs but no rate limit, each
+ * once, after those with one. */
+static bool add_unlimited(cJSON *array, const pt_daemon *d, int64_t now)
+{
+	bool ok = true;
+	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
+		if (pt_registry_find(&d->reg, p->uid, p->name))
+			continue; /* listed with its rate limit */
+		cJSON *o = unlimited_json(d, p->uid, p->name, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
+		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
+		    pt_lease_find(&d->leases, e->uid, e->resource))
+			continue; /* listed with its rate limit or its leases */
+		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	for (const pt_exec_entry *e = d->execs.first; ok && e; e = e->next) {
+		if (!e->all.total || listed_before(d, e->uid, e->resource))
+			continue;
+		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
+		ok = o && cJSON_AddItemToArray(array, o);
+	}
+	return ok;
+}
+
 static char *resources_body(pt_daemon *d)
 {
 	int64_t now = pt_daemon_now_ms();
@@ -390,21 +503,8 @@ static char *resources_body(pt_daemon *d)
 		cJSON *o = resource_json(d, &u[i], now);
 		ok = o && cJSON_AddItemToArray(array, o);
 	}
-	for (const pt_lease_pool *p = d->leases.pools; ok && p; p = p->next) {
-		if (pt_registry_find(&d->reg, p->uid, p->name))
-			continue; /* listed above, with its leases */
-		cJSON *o = unlimited_json(d, p->uid, p->name, now);
-		ok = o && cJSON_AddItemToArray(array, o);
-	}
 	free(u);
-	for (const pt_breaker_entry *e = d->breakers.first; ok && e; e = e->next) {
-		if (pt_registry_find(&d->reg, e->uid, e->resource) ||
-		    pt_lease_find(&d->leases, e->uid, e->resource))
-			continue; /* listed with its rate limit or its leases */
-		cJSON *o = unlimited_json(d, e->uid, e->resource, now);
-		ok = o && cJSON_AddItemToArray(array, o);
-	}
-	if (ok)
+	if (ok && add_unlimited(array, d, now))
 		text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	return text;

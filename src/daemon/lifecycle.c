@@ -240,6 +240,10 @@ static int open_state(pt_daemon *d, const pt_daemon_config *cfg, char *err, size
 		return -1;
 	if (pt_memo_restore(&d->memos, d->store) != PT_OK)
 		return snprintf(err, err_len, "%s: cannot read the memos", d->opt.state_path), -1;
+	if (pt_exec_restore(&d->execs, d->store) != PT_OK ||
+	    pt_exec_history_restore(&d->execs, d->store) != PT_OK)
+		return snprintf(err, err_len, "%s: cannot read the executions", d->opt.state_path),
+		       -1;
 	if (pt_registry_set_config(&d->reg, cfg->limits, cfg->n_limits) != PT_OK)
 		return snprintf(err, err_len, "out of memory"), -1;
 	if (pt_registry_commit(&d->reg) != PT_OK)
@@ -291,6 +295,7 @@ static void teardown(pt_daemon *d)
 	pt_daemon_host_close(d);
 	pt_memo_release(&d->memos);
 	pt_breaker_table_release(&d->breakers);
+	pt_exec_table_release(&d->execs); /* after the connections that count on it */
 	if (d->store)
 		pt_store_close(d->store);
 	if (d->base)

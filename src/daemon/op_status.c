@@ -16,6 +16,7 @@ int op_hello(pt_req *q)
 	const char *client = NULL;
 	if (req_get_string(q, "client", &client) < 0)
 		return -1;
+	pt_exec_tool_of_client(client, q->c->exec.tool); /* executed's default tool */
 	cJSON *out = req_start(q, true), *versions = cJSON_CreateArray();
 	req_put_int(q, out, "v", PT_PROTOCOL_VERSION);
 	req_put(q, out, "server", cJSON_CreateString(SERVER_NAME));
@@ -34,10 +35,12 @@ int op_resources(pt_req *q)
 	if (pt_registry_list(&q->d->reg, q->c->uid, q->now, &list, &n) != PT_OK)
 		return req_fail(q, PT_ERR_INTERNAL, "out of memory");
 	pt_queue_count_waiting(q->d, list, n);
+	pt_exec_attach(&q->d->execs, list, n);
 	cJSON *array = cJSON_CreateArray();
 	for (size_t i = 0; i < n && !q->oom; i++)
 		req_push(q, array, pt_resource_json(&list[i], q->now));
 	free(list);
+	op_push_exec_only(q, array);
 	cJSON *out = req_start(q, true);
 	req_put(q, out, "resources", array);
 	if (pt_memo_count(&q->d->memos, q->c->uid))

@@ -14,18 +14,28 @@ const char pt_protocol_later[] = "";
 
 typedef int (*op_fn)(pt_req *q);
 
-/* Each operation, and whether it may free start times that queued
- * acquires wait for. */
+/* Each operation, whether it may free start times that queued acquires
+ * wait for, and whether the connection is then one of the resource's
+ * active clients (executions.c). */
 static const struct {
 	op_fn fn;
 	bool may_free;
+	bool touches;
 } ops[PT_OP_COUNT] = {
-	[PT_OP_HELLO] = {op_hello, false},         [PT_OP_ACQUIRE] = {op_acquire, false},
-	[PT_OP_RELEASE] = {op_release, true},      [PT_OP_STARTED] = {op_started, false},
-	[PT_OP_SET_LIMIT] = {op_set_limit, true},  [PT_OP_LEARN] = {op_learn, true},
-	[PT_OP_MEMO] = {op_memo, false},           [PT_OP_BREAKER] = {op_breaker, false},
-	[PT_OP_LEASE] = {op_lease, false},         [PT_OP_UNLEASE] = {op_unlease, false},
-	[PT_OP_RESOURCES] = {op_resources, false}, [PT_OP_STATUS] = {op_status, false},
+	[PT_OP_HELLO] = {op_hello, false, false},
+	[PT_OP_ACQUIRE] = {op_acquire, false, true},
+	[PT_OP_RELEASE] = {op_release, true, false},
+	[PT_OP_STARTED] = {op_started, false, false},
+	[PT_OP_SET_LIMIT] = {op_set_limit, true, false},
+	[PT_OP_LEARN] = {op_learn, true, false},
+	[PT_OP_MEMO] = {op_memo, false, false},
+	[PT_OP_BREAKER] = {op_breaker, false, false},
+	[PT_OP_LEASE] = {op_lease, false, true},
+	[PT_OP_UNLEASE] = {op_unlease, false, false},
+	[PT_OP_RESOURCES] = {op_resources, false, false},
+	[PT_OP_STATUS] = {op_status, false, false},
+	[PT_OP_EXECUTED] = {op_executed, false, true},
+	[PT_OP_METRICS] = {op_metrics, false, false},
 };
 
 /* ---- dispatch ---- */
@@ -44,6 +54,17 @@ static int check_version(pt_req *q)
 	req_push(q, versions, pt_json_int(PT_PROTOCOL_VERSION));
 	req_put(q, q->out, "versions", versions);
 	return -1;
+}
+
+/* A request that acquired, leased or reported on its resource (granted,
+ * or waiting for its turn) makes its connection an active client there.
+ * Here rather than in each operation, so that they need not know. */
+static void touch(pt_req *q)
+{
+	const cJSON *ok = q->out ? cJSON_GetObjectItemCaseSensitive(q->out, "ok") : NULL;
+	const cJSON *resource = cJSON_GetObjectItemCaseSensitive(q->root, "resource");
+	if ((q->later || cJSON_IsTrue(ok)) && cJSON_IsString(resource))
+		pt_exec_touch(&q->d->execs, &q->c->exec, q->c->uid, resource->valuestring);
 }
 
 /* "hello, acquire, ... or status". */
@@ -73,6 +94,8 @@ static void dispatch(pt_req *q)
 		return;
 	}
 	ops[op].fn(q);
+	if (ops[op].touches)
+		touch(q);
 	if (ops[op].may_free)
 		pt_queue_kick(q->d);
 }

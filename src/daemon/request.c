@@ -131,12 +131,12 @@ bool req_has_control(const char *text, size_t n)
 }
 
 /* "resource": 1 to 256 bytes, no control characters. */
-int req_need_resource(pt_req *q, const char **out)
+int req_get_resource(pt_req *q, const char **out)
 {
 	int rc = req_get_string(q, "resource", out);
 	size_t n;
 	if (rc <= 0)
-		return rc < 0 ? rc : req_fail(q, PT_ERR_BAD_REQUEST, "missing field \"resource\"");
+		return rc;
 	n = strlen(*out);
 	if (n < 1 || n > PT_RESOURCE_NAME_MAX)
 		return req_fail(q, PT_ERR_BAD_REQUEST, "field \"resource\": expected 1 to %d bytes",
@@ -145,6 +145,12 @@ int req_need_resource(pt_req *q, const char **out)
 		return req_fail(q, PT_ERR_BAD_REQUEST, "field \"resource\": control characters are not "
 			    "allowed");
 	return 1;
+}
+
+int req_need_resource(pt_req *q, const char **out)
+{
+	int rc = req_get_resource(q, out);
+	return rc ? rc : req_fail(q, PT_ERR_BAD_REQUEST, "missing field \"resource\"");
 }
 
 /* "offsets_ms": at most PT_DIO_MAX_OFFSETS strictly increasing integers

@@ -9,6 +9,7 @@
  *   op_lease.c    lease, unlease
  *   op_breaker.c  breaker
  *   op_status.c   hello, resources, status
+ *   op_exec.c     executed, metrics
  *
  * Each operation returns 0, or -1 with an error reply made. */
 #ifndef PT_DAEMON_REQUEST_H
@@ -58,6 +59,7 @@ int req_get_string(pt_req *q, const char *key, const char **out);
 /* Does text (n bytes) hold a control character? */
 bool req_has_control(const char *text, size_t n);
 /* "resource": 1 to PT_RESOURCE_NAME_MAX bytes, no control characters. */
+int req_get_resource(pt_req *q, const char **out);
 int req_need_resource(pt_req *q, const char **out);
 /* "offsets_ms": at most PT_DIO_MAX_OFFSETS strictly increasing integers
  * from 0 to 100 years; absent: [0]. */
@@ -77,10 +79,15 @@ int op_unlease(pt_req *q);
 int op_resources(pt_req *q);
 int op_status(pt_req *q);
 int op_breaker(pt_req *q);
+int op_executed(pt_req *q);
+int op_metrics(pt_req *q);
 
 /* Parts of the resources and status replies, from their families. */
 cJSON *op_memos_json(pt_req *q);
 cJSON *op_breakers_json(pt_req *q);
 void op_put_leases(pt_req *q, cJSON *out);
+/* The caller's resources known only by their runs (no rate limit):
+ * {"resource", "executions"} each, pushed onto array. */
+void op_push_exec_only(pt_req *q, cJSON *array);
 
 #endif

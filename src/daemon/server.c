@@ -160,6 +160,7 @@ static void conn_close(pt_conn *c)
 	pt_queue_drop_conn(d, c);
 	pt_breaker_permits_close(&c->permits);
 	pt_lease_conn_close(d, c);
+	pt_exec_client_close(&d->execs, &c->exec);
 	for (pt_pending *p = c->pending; p; p = p->conn_next)
 		p->conn = NULL; /* Redis's answer finds no one */
 	held_unlink(d, c);
@@ -590,6 +591,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		on_checkpoint(-1, 0, d);
 	pt_registry_expire(&d->reg, pt_daemon_now_ms());
 	pt_learn_expire(&d->reg, pt_daemon_now_ms());
+	pt_exec_history_prune(&d->execs, &d->reg, pt_daemon_now_ms());
 	pt_lease_tick(d);
 	pt_server_wrote(d);
 	pt_queue_kick(d);

@@ -59,6 +59,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE resources ADD COLUMN burst INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE resources ADD COLUMN tat_ms INTEGER;"
 	"PRAGMA user_version = 4;",
+	/* Executions clients reported (executions.c): each one while it is
+	 * retained, found by (uid, resource) and start; and the counters of
+	 * each (uid, resource, tool), which outlive the retention. */
+	"CREATE TABLE executions(uid INTEGER NOT NULL, resource TEXT NOT NULL, tool TEXT NOT NULL,"
+	" started_ms INTEGER NOT NULL, duration_ms INTEGER NOT NULL, exit_code INTEGER NOT NULL,"
+	" succeeded INTEGER NOT NULL);"
+	"CREATE INDEX executions_started ON executions(uid, resource, started_ms);"
+	"CREATE TABLE execution_counts(uid INTEGER NOT NULL, resource TEXT NOT NULL,"
+	" tool TEXT NOT NULL, total INTEGER NOT NULL, succeeded INTEGER NOT NULL,"
+	" duration_sum_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+	" last_succeeded INTEGER NOT NULL, PRIMARY KEY(uid, resource, tool)) WITHOUT ROWID;"
+	"PRAGMA user_version = 5;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -78,6 +90,13 @@ enum stmt {
 	ST_MAX_RESERVATION,
 	ST_PUT_MEMO,
 	ST_LOAD_MEMOS,
+	ST_PUT_EXECUTION,
+	ST_PUT_EXEC_COUNTS,
+	ST_PRUNE_EXECUTIONS,
+	ST_DROP_OLDEST_EXECUTIONS,
+	ST_SCAN_EXECUTIONS,
+	ST_LOAD_EXEC_COUNTS,
+	ST_COUNT_EXECUTIONS,
 	ST_COUNT
 };
 
@@ -115,6 +134,25 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* Oldest first: memo.c keeps the newest at the head of its list. */
 	[ST_LOAD_MEMOS] = "SELECT uid, resource, key, value, updated_ms FROM memos"
 			  " ORDER BY updated_ms",
+	[ST_PUT_EXECUTION] = "INSERT INTO executions(uid, resource, tool, started_ms, duration_ms,"
+			     " exit_code, succeeded) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_PUT_EXEC_COUNTS] = "INSERT OR REPLACE INTO execution_counts(uid, resource, tool, total,"
+			       " succeeded, duration_sum_ms, last_ms, last_succeeded)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_PRUNE_EXECUTIONS] = "DELETE FROM executions WHERE uid = ?1 AND resource = ?2"
+				" AND started_ms < ?3",
+	/* Only when a uid passes its bound: the sort is over its rows alone. */
+	[ST_DROP_OLDEST_EXECUTIONS] = "DELETE FROM executions WHERE rowid IN (SELECT rowid"
+				      " FROM executions WHERE uid = ?1 ORDER BY started_ms"
+				      " LIMIT ?2)",
+	/* The index gives the rows by resource and start, with or without ?2. */
+	[ST_SCAN_EXECUTIONS] = "SELECT resource, tool, started_ms, duration_ms, exit_code,"
+			       " succeeded FROM executions WHERE uid = ?1"
+			       " AND (?2 IS NULL OR resource = ?2) AND started_ms BETWEEN ?3 AND ?4"
+			       " ORDER BY uid, resource, started_ms",
+	[ST_LOAD_EXEC_COUNTS] = "SELECT uid, resource, tool, total, succeeded, duration_sum_ms,"
+				" last_ms, last_succeeded FROM execution_counts",
+	[ST_COUNT_EXECUTIONS] = "SELECT uid, count(*) FROM executions GROUP BY uid",
 };
 
 struct pt_store {
@@ -412,6 +450,77 @@ int pt_store_put_memo(pt_store *s, const pt_store_memo *m)
 	return wrote(s, run(st));
 }
 
+int pt_store_put_execution(pt_store *s, const pt_store_execution *x)
+{
+	int rc = writable(s);
+	if (rc)
+		return rc;
+	if (!x || !x->resource || !x->tool)
+		return PT_EINVAL;
+	sqlite3_stmt *st = s->st[ST_PUT_EXECUTION];
+	sqlite3_bind_int64(st, 1, x->uid);
+	sqlite3_bind_text(st, 2, x->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x->tool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, x->started_ms);
+	sqlite3_bind_int64(st, 5, x->duration_ms);
+	sqlite3_bind_int64(st, 6, x->exit_code);
+	sqlite3_bind_int64(st, 7, x->succeeded);
+	return wrote(s, run(st));
+}
+
+int pt_store_put_exec_counts(pt_store *s, const pt_store_exec_counts *c)
+{
+	int rc = writable(s);
+	if (rc)
+		return rc;
+	if (!c || !c->resource || !c->tool)
+		return PT_EINVAL;
+	sqlite3_stmt *st = s->st[ST_PUT_EXEC_COUNTS];
+	sqlite3_bind_int64(st, 1, c->uid);
+	sqlite3_bind_text(st, 2, c->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->tool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->total);
+	sqlite3_bind_int64(st, 5, c->succeeded);
+	sqlite3_bind_int64(st, 6, c->duration_sum_ms);
+	sqlite3_bind_int64(st, 7, c->last_ms);
+	sqlite3_bind_int64(st, 8, c->last_succeeded);
+	return wrote(s, run(st));
+}
+
+/* A delete's row count into *deleted. */
+static int run_delete(pt_store *s, sqlite3_stmt *st, int64_t *deleted)
+{
+	int rc = wrote(s, run(st));
+	*deleted = rc == PT_OK ? sqlite3_changes64(s->db) : 0;
+	return rc;
+}
+
+int pt_store_prune_executions(pt_store *s, uint32_t uid, const char *resource, int64_t before_ms,
+			      int64_t *deleted)
+{
+	int rc = writable(s);
+	*deleted = 0;
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = s->st[ST_PRUNE_EXECUTIONS];
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, before_ms);
+	return run_delete(s, st, deleted);
+}
+
+int pt_store_drop_oldest_executions(pt_store *s, uint32_t uid, int64_t n, int64_t *deleted)
+{
+	int rc = writable(s);
+	*deleted = 0;
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = s->st[ST_DROP_OLDEST_EXECUTIONS];
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, n);
+	return run_delete(s, st, deleted);
+}
+
 static bool add_overflows(int64_t a, int64_t b)
 {
 	return (b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b);
@@ -558,6 +667,77 @@ int pt_store_load_memos(pt_store *s, pt_store_memo_fn fn, void *ctx)
 	}
 	sqlite3_reset(st);
 	return stop ? stop : rc == SQLITE_DONE ? PT_OK : PT_EIO;
+}
+
+/* Any callback, cast back to its type by the row function that calls it. */
+typedef void (*any_fn)(void);
+/* Steps st to its end, handing each row to fn through row. */
+typedef int (*row_fn)(sqlite3_stmt *st, any_fn fn, void *ctx);
+
+static int each_row(sqlite3_stmt *st, row_fn row, any_fn fn, void *ctx)
+{
+	int rc = SQLITE_DONE, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = row(st, fn, ctx);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return stop ? stop : rc == SQLITE_DONE ? PT_OK : PT_EIO;
+}
+
+static int execution_row(sqlite3_stmt *st, any_fn fn, void *ctx)
+{
+	pt_store_execution x = {
+		.resource = column_text(st, 0),
+		.tool = column_text(st, 1),
+		.started_ms = sqlite3_column_int64(st, 2),
+		.duration_ms = sqlite3_column_int64(st, 3),
+		.exit_code = sqlite3_column_int(st, 4),
+		.succeeded = sqlite3_column_int(st, 5) != 0,
+	};
+	return ((pt_store_execution_fn)fn)(ctx, &x);
+}
+
+int pt_store_scan_executions(pt_store *s, uint32_t uid, const char *resource, int64_t from_ms,
+			     int64_t to_ms, pt_store_execution_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[ST_SCAN_EXECUTIONS];
+	sqlite3_bind_int64(st, 1, uid);
+	if (resource)
+		sqlite3_bind_text(st, 2, resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, from_ms);
+	sqlite3_bind_int64(st, 4, to_ms);
+	return each_row(st, execution_row, (any_fn)fn, ctx);
+}
+
+static int exec_counts_row(sqlite3_stmt *st, any_fn fn, void *ctx)
+{
+	pt_store_exec_counts c = {
+		.uid = (uint32_t)sqlite3_column_int64(st, 0),
+		.resource = column_text(st, 1),
+		.tool = column_text(st, 2),
+		.total = sqlite3_column_int64(st, 3),
+		.succeeded = sqlite3_column_int64(st, 4),
+		.duration_sum_ms = sqlite3_column_int64(st, 5),
+		.last_ms = sqlite3_column_int64(st, 6),
+		.last_succeeded = sqlite3_column_int(st, 7) != 0,
+	};
+	return ((pt_store_exec_counts_fn)fn)(ctx, &c);
+}
+
+int pt_store_load_exec_counts(pt_store *s, pt_store_exec_counts_fn fn, void *ctx)
+{
+	return each_row(s->st[ST_LOAD_EXEC_COUNTS], exec_counts_row, (any_fn)fn, ctx);
+}
+
+static int uid_rows_row(sqlite3_stmt *st, any_fn fn, void *ctx)
+{
+	return ((pt_store_uid_rows_fn)fn)(ctx, (uint32_t)sqlite3_column_int64(st, 0),
+					  sqlite3_column_int64(st, 1));
+}
+
+int pt_store_count_executions(pt_store *s, pt_store_uid_rows_fn fn, void *ctx)
+{
+	return each_row(s->st[ST_COUNT_EXECUTIONS], uid_rows_row, (any_fn)fn, ctx);
 }
 
 int pt_store_load(pt_store *s, pt_store_resource_fn on_resource, pt_store_start_fn on_start,

@@ -1,5 +1,6 @@
 /* The daemon's persistent state in SQLite (WAL): resources with their
- * limits, and every reserved start time. Grants are written inside a batch
+ * limits, every reserved start time, memos, and the executions clients
+ * reported (their counters, and each one for a retention period). Grants are written inside a batch
  * (one transaction per event-loop turn: group commit) and committed before
  * any reply about them is sent. synchronous=NORMAL in WAL mode: a committed
  * batch survives the daemon being killed (the promise we make); a power cut
@@ -38,6 +39,24 @@ typedef struct pt_store_memo {
 	int64_t updated_ms;
 } pt_store_memo;
 
+/* One execution of a user's command, as its client reported it. */
+typedef struct pt_store_execution {
+	uint32_t uid;
+	const char *resource, *tool;
+	int64_t started_ms, duration_ms;
+	int exit_code;
+	bool succeeded;
+} pt_store_execution;
+
+/* The counters of one (uid, resource, tool) since it was first reported. */
+typedef struct pt_store_exec_counts {
+	uint32_t uid;
+	const char *resource, *tool;
+	int64_t total, succeeded, duration_sum_ms;
+	int64_t last_ms; /* the latest start */
+	bool last_succeeded;
+} pt_store_exec_counts;
+
 /* Open (creating the file and schema if needed) the state at path; the
  * directory must exist. On error returns a negative PT_E* and writes
  * "path: reason" to err. */
@@ -70,6 +89,29 @@ int pt_store_put_memo(pt_store *s, const pt_store_memo *m);
  * with that value. */
 typedef int (*pt_store_memo_fn)(void *ctx, const pt_store_memo *m);
 int pt_store_load_memos(pt_store *s, pt_store_memo_fn fn, void *ctx);
+
+/* Executions (inside a batch): one more in the history, and the counters
+ * of its (uid, resource, tool) inserted or replaced. */
+int pt_store_put_execution(pt_store *s, const pt_store_execution *x);
+int pt_store_put_exec_counts(pt_store *s, const pt_store_exec_counts *c);
+/* Delete uid's executions of resource that started before before_ms;
+ * *deleted says how many. */
+int pt_store_prune_executions(pt_store *s, uint32_t uid, const char *resource, int64_t before_ms,
+			      int64_t *deleted);
+/* Delete uid's n oldest executions. */
+int pt_store_drop_oldest_executions(pt_store *s, uint32_t uid, int64_t n, int64_t *deleted);
+/* The callbacks below see strings that live until they return; they must
+ * not call the store. Non-zero stops the load with that value. */
+typedef int (*pt_store_execution_fn)(void *ctx, const pt_store_execution *x);
+typedef int (*pt_store_exec_counts_fn)(void *ctx, const pt_store_exec_counts *c);
+/* uid's executions that started in [from_ms, to_ms], of resource (NULL:
+ * every one), by resource and then start. */
+int pt_store_scan_executions(pt_store *s, uint32_t uid, const char *resource, int64_t from_ms,
+			     int64_t to_ms, pt_store_execution_fn fn, void *ctx);
+int pt_store_load_exec_counts(pt_store *s, pt_store_exec_counts_fn fn, void *ctx);
+/* How many executions each uid has in the history. */
+typedef int (*pt_store_uid_rows_fn)(void *ctx, uint32_t uid, int64_t rows);
+int pt_store_count_executions(pt_store *s, pt_store_uid_rows_fn fn, void *ctx);
 
 /* Read everything back, resources first (to restore after a restart).
  * A callback returning non-zero stops the load with that value. */

@@ -27,7 +27,9 @@
 	X(LEASE, "lease")                                                                          \
 	X(UNLEASE, "unlease")                                                                      \
 	X(RESOURCES, "resources")                                                                  \
-	X(STATUS, "status")
+	X(STATUS, "status")                                                                        \
+	X(EXECUTED, "executed")                                                                    \
+	X(METRICS, "metrics")
 
 /* X(ID, "code"): every error code of a reply's "error". */
 #define PT_PROTOCOL_ERRORS(X)                                                                      \

@@ -5,6 +5,8 @@
  *   patience_run.c  the retry loop
  *   run_report.c    its progress lines, summary and --json
  *   patience_daemon_cmd.c  patience daemon start|stop|status|restart
+ *   patience_daemon_show.c what daemon status shows of executions, and
+ *                          status RESOURCE
  *   patience_resource.c    patience resource -- CMD; patience profiles
  * and, shared with rpr: limiter.c (start times under a rate limit: the
  * daemon, the host's shared starts, or local), lease_client.c
@@ -137,6 +139,17 @@ int load_config(pt_config *cfg, const cli_args *args);
 /* `patience daemon ...`; argv[0] is "daemon". cfg: the settings, before
  * any file is read. Returns the exit code. */
 int daemon_ctl(int argc, char **argv, pt_config *cfg);
+
+/* patience_daemon_show.c. The number (0 when absent) or string ("?") at
+ * key of a daemon's reply. */
+struct cJSON;
+double json_num(const struct cJSON *o, const char *key);
+const char *json_str(const struct cJSON *o, const char *key);
+/* The "executions" of a resource of the resources reply: one line of runs
+ * per tool (nothing when it has none). */
+void daemon_show_executions(const struct cJSON *resource);
+/* status RESOURCE: the resource (from resources) and its metrics reply. */
+void daemon_show_resource(const struct cJSON *resource, const struct cJSON *metrics);
 
 /* `patience resource ... -- CMD` and `patience profiles ...`; argv[0] is
  * the subcommand. Return the exit code. */

@@ -25,16 +25,19 @@
 
 typedef struct ctl_args {
 	const char *verb;
+	const char *resource; /* status RESOURCE; NULL: every one */
 	char socket[4096];
 	bool json;
 } ctl_args;
 
 static void ctl_usage(void)
 {
-	printf("usage: patience daemon start|stop|status|restart [--daemon-socket PATH] [--json]\n\n"
+	printf("usage: patience daemon start|stop|status [RESOURCE]|restart [--daemon-socket PATH]"
+	       " [--json]\n\n"
 	       "  start    start a detached patience-daemon unless one answers\n"
 	       "  stop     ask the daemon to exit (SIGTERM) and wait for it\n"
-	       "  status   show the daemon and your resources (exit 1 if none runs)\n"
+	       "  status   show the daemon and your resources (exit 1 if none runs);\n"
+	       "           with RESOURCE, that one in detail: its limit, usage and executions\n"
 	       "  restart  stop, then start\n");
 }
 
@@ -79,11 +82,16 @@ static int parse_ctl(int argc, char **argv, ctl_args *a)
 		else
 			return pt_error("daemon: unknown option \"%s\"", argv[optind - 1]), 1;
 	}
-	if (optind != argc - 1) {
-		pt_error("daemon: expected one of start, stop, status, restart");
+	if (optind == argc || argc - optind > 2) {
+		pt_error("daemon: expected one of start, stop, status [RESOURCE], restart");
 		return 1;
 	}
 	a->verb = argv[optind];
+	a->resource = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (a->resource && strcmp(a->verb, "status") != 0) {
+		pt_error("daemon: only status takes a resource (got \"%s\")", a->resource);
+		return 1;
+	}
 	return 0;
 }
 
@@ -106,7 +114,7 @@ static pid_t daemon_pid(const char *socket)
 
 static int ctl_start(const ctl_args *a)
 {
-	pt_client c;
+	pt_client c = {0};
 	char err[256];
 	if (pt_client_connect(&c, a->socket, CTL_TIMEOUT_MS, err, sizeof err) == PT_OK) {
 		pt_client_close(&c);
@@ -151,26 +159,14 @@ static cJSON *ask(pt_client *c, pt_op op, char *err, size_t len)
 	return reply;
 }
 
-static double num(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : "?";
-}
-
 /* "backend memory (this host)", or Redis's mode: "redis (shared by 4
  * daemons)", "outage for 3.2s: local share of each limit (4 daemons)". */
 static void print_backend(const cJSON *status)
 {
-	const char *mode = str(status, "mode");
-	double daemons = num(status, "daemons"), since = num(status, "outage_since_ms");
+	const char *mode = json_str(status, "mode");
+	double daemons = json_num(status, "daemons"), since = json_num(status, "outage_since_ms");
 	char ago[32];
-	if (strcmp(str(status, "backend"), "redis") != 0) {
+	if (strcmp(json_str(status, "backend"), "redis") != 0) {
 		printf("  backend    memory (limits shared on this host)\n");
 		return;
 	}
@@ -190,11 +186,11 @@ static void print_learned(const cJSON *r)
 	char left[32];
 	int64_t now = pt_realtime_ms();
 	if (cJSON_GetObjectItemCaseSensitive(r, "learned_from")) {
-		pt_duration_format((int64_t)num(r, "learned_expires_ms") - now, left, sizeof left);
-		printf("      learned from %s, for %s more\n", str(r, "learned_from"), left);
+		pt_duration_format((int64_t)json_num(r, "learned_expires_ms") - now, left, sizeof left);
+		printf("      learned from %s, for %s more\n", json_str(r, "learned_from"), left);
 	}
-	if (num(r, "wait_until_ms") > (double)now) {
-		pt_duration_format((int64_t)num(r, "wait_until_ms") - now, left, sizeof left);
+	if (json_num(r, "wait_until_ms") > (double)now) {
+		pt_duration_format((int64_t)json_num(r, "wait_until_ms") - now, left, sizeof left);
 		printf("      the service asked to wait: no start for %s\n", left);
 	}
 }
@@ -208,13 +204,13 @@ static void print_lateness(const cJSON *r)
 	char guard[32], floor[32], p50[32], p99[32], max[32];
 	if (!late)
 		return;
-	pt_duration_format((int64_t)num(r, "guard_ms"), guard, sizeof guard);
-	pt_duration_format((int64_t)num(late, "guard_floor_ms"), floor, sizeof floor);
-	pt_duration_format((int64_t)num(late, "p50"), p50, sizeof p50);
-	pt_duration_format((int64_t)num(late, "p99"), p99, sizeof p99);
-	pt_duration_format((int64_t)num(late, "max"), max, sizeof max);
+	pt_duration_format((int64_t)json_num(r, "guard_ms"), guard, sizeof guard);
+	pt_duration_format((int64_t)json_num(late, "guard_floor_ms"), floor, sizeof floor);
+	pt_duration_format((int64_t)json_num(late, "p50"), p50, sizeof p50);
+	pt_duration_format((int64_t)json_num(late, "p99"), p99, sizeof p99);
+	pt_duration_format((int64_t)json_num(late, "max"), max, sizeof max);
 	printf("      guard %s (set %s); starts made late by p50 %s, p99 %s, max %s (of %.0f in "
-	       "the last minutes)\n", guard, floor, p50, p99, max, num(late, "samples"));
+	       "the last minutes)\n", guard, floor, p50, p99, max, json_num(late, "samples"));
 }
 
 /* "memos      2 (yours)", then each: resource, key, size, age. */
@@ -224,11 +220,11 @@ static void print_memos(const cJSON *status, const cJSON *resources)
 	char ago[32];
 	if (!cJSON_GetArraySize(list))
 		return;
-	printf("  memos      %.0f (yours)\n", num(status, "memos"));
+	printf("  memos      %.0f (yours)\n", json_num(status, "memos"));
 	cJSON_ArrayForEach(m, list) {
-		pt_duration_format(pt_realtime_ms() - (int64_t)num(m, "updated_ms"), ago, sizeof ago);
-		printf("    %-40s %s: %.0f bytes, %s ago\n", str(m, "resource"), str(m, "key"),
-		       num(m, "bytes"), ago);
+		pt_duration_format(pt_realtime_ms() - (int64_t)json_num(m, "updated_ms"), ago, sizeof ago);
+		printf("    %-40s %s: %.0f bytes, %s ago\n", json_str(m, "resource"), json_str(m, "key"),
+		       json_num(m, "bytes"), ago);
 	}
 }
 
@@ -242,14 +238,14 @@ static void print_breakers(const cJSON *resources)
 		return;
 	printf("  breakers   %d (yours)\n", cJSON_GetArraySize(list));
 	cJSON_ArrayForEach(b, list) {
-		snprintf(state, sizeof state, "%s", str(b, "state"));
+		snprintf(state, sizeof state, "%s", json_str(b, "state"));
 		if (cJSON_GetObjectItemCaseSensitive(b, "open_until_ms")) {
-			pt_duration_format((int64_t)num(b, "open_until_ms") - pt_realtime_ms(), left,
+			pt_duration_format((int64_t)json_num(b, "open_until_ms") - pt_realtime_ms(), left,
 					   sizeof left);
 			snprintf(state, sizeof state, "open for %s more", left);
 		}
-		printf("    %-40s %s, failures %.0f (%s)\n", str(b, "resource"), state,
-		       num(b, "failures"), str(b, "spec"));
+		printf("    %-40s %s, failures %.0f (%s)\n", json_str(b, "resource"), state,
+		       json_num(b, "failures"), json_str(b, "spec"));
 	}
 }
 
@@ -262,68 +258,139 @@ static void print_leases(const cJSON *status)
 		return;
 	printf("  leases     %d resource%s (yours)\n", n, n == 1 ? "" : "s");
 	cJSON_ArrayForEach(l, list)
-		printf("    %-40s %.0f of %.0f held (from %s), %.0f waiting\n", str(l, "resource"),
-		       num(l, "held"), num(l, "limit"), str(l, "source"), num(l, "waiting"));
+		printf("    %-40s %.0f of %.0f held (from %s), %.0f waiting\n", json_str(l, "resource"),
+		       json_num(l, "held"), json_num(l, "limit"), json_str(l, "source"), json_num(l, "waiting"));
+}
+
+/* "api:x   5 per 1m (from acquire): 0 reserved, 1 in the last window". */
+static void print_limit(const cJSON *r)
+{
+	char w[32];
+	if (!cJSON_GetObjectItemCaseSensitive(r, "limit")) {
+		printf("    %-40s no rate limit\n", json_str(r, "resource"));
+		return;
+	}
+	pt_duration_format((int64_t)json_num(r, "window_ms"), w, sizeof w);
+	printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window",
+	       json_str(r, "resource"), json_num(r, "limit"), w, json_str(r, "source"),
+	       json_num(r, "reserved"), json_num(r, "in_window"));
+	if (json_num(r, "waiting") > 0)
+		printf(", %.0f waiting for their turn", json_num(r, "waiting"));
+	printf("\n");
 }
 
 static void print_status(const cJSON *status, const cJSON *resources)
 {
-	char up[32], w[32];
-	pt_duration_format((int64_t)num(status, "uptime_ms"), up, sizeof up);
-	printf("%s: running, pid %.0f, up %s\n", str(status, "server"), num(status, "pid"), up);
-	printf("  socket     %s\n  state      %s\n", str(status, "socket"), str(status, "state"));
+	char up[32];
+	pt_duration_format((int64_t)json_num(status, "uptime_ms"), up, sizeof up);
+	printf("%s: running, pid %.0f, up %s\n", json_str(status, "server"),
+	       json_num(status, "pid"), up);
+	printf("  socket     %s\n  state      %s\n", json_str(status, "socket"),
+	       json_str(status, "state"));
 	print_backend(status);
-	printf("  clients    %.0f of %.0f\n", num(status, "clients"), num(status, "max_clients"));
+	printf("  clients    %.0f of %.0f\n", json_num(status, "clients"),
+	       json_num(status, "max_clients"));
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(resources, "resources");
 	printf("  resources  %d (yours)\n", cJSON_GetArraySize(list));
 	const cJSON *r;
 	cJSON_ArrayForEach(r, list) {
-		pt_duration_format((int64_t)num(r, "window_ms"), w, sizeof w);
-		printf("    %-40s %.0f per %s (from %s): %.0f reserved, %.0f in the last window",
-		       str(r, "resource"), num(r, "limit"), w, str(r, "source"), num(r, "reserved"),
-		       num(r, "in_window"));
-		if (num(r, "waiting") > 0)
-			printf(", %.0f waiting for their turn", num(r, "waiting"));
-		printf("\n");
+		print_limit(r);
 		print_learned(r);
 		print_lateness(r);
+		daemon_show_executions(r);
 	}
 	print_memos(status, resources);
 	print_breakers(resources);
 	print_leases(status);
 }
 
+/* {"k0": items[0], ...} on one line; the items move into it. */
+static void print_json(const char *const keys[], cJSON *items[], size_t n)
+{
+	cJSON *all = cJSON_CreateObject();
+	for (size_t i = 0; i < n; i++) {
+		cJSON_AddItemToObject(all, keys[i], items[i]);
+		items[i] = NULL;
+	}
+	char *text = cJSON_PrintUnformatted(all);
+	printf("%s\n", text ? text : "{}");
+	cJSON_free(text);
+	cJSON_Delete(all);
+}
+
+static cJSON *find_resource(const cJSON *resources, const char *name)
+{
+	cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(resources, "resources"))
+		if (!strcmp(json_str(r, "resource"), name))
+			return r;
+	return NULL;
+}
+
+/* status RESOURCE: that one from the resources reply, with its metrics. */
+static int show_one(const ctl_args *a, cJSON *replies[3])
+{
+	static const char *const keys[] = {"resource", "metrics"};
+	cJSON *r = find_resource(replies[1], a->resource);
+	if (!r) {
+		pt_error("daemon: you have no resource \"%s\"", a->resource);
+		return 1;
+	}
+	if (!a->json) {
+		daemon_show_resource(r, replies[2]);
+		return 0;
+	}
+	cJSON *items[] = {cJSON_DetachItemViaPointer(cJSON_GetObjectItemCaseSensitive(replies[1],
+								"resources"), r), replies[2]};
+	replies[2] = NULL;
+	print_json(keys, items, 2);
+	return 0;
+}
+
+static int show_all(const ctl_args *a, cJSON *replies[3])
+{
+	static const char *const keys[] = {"status", "resources"};
+	if (a->json)
+		print_json(keys, replies, 2);
+	else
+		print_status(replies[0], replies[1]);
+	return 0;
+}
+
+/* status, resources and (for RESOURCE) metrics, NULL if refused; false
+ * with err when the daemon does not answer. */
+static bool ask_status(pt_client *c, const ctl_args *a, cJSON *replies[3], char *err,
+		       size_t err_len)
+{
+	replies[0] = ask(c, PT_OP_STATUS, err, err_len);
+	replies[1] = replies[0] ? ask(c, PT_OP_RESOURCES, err, err_len) : NULL;
+	/* a daemon without the metrics op (older) refuses it: shown without */
+	if (replies[1] && a->resource &&
+	    pt_client_metrics(c, a->resource, 0, 0, &replies[2], err, err_len) == PT_EIO)
+		return false;
+	return replies[1] != NULL;
+}
+
 static int ctl_status(const ctl_args *a)
 {
-	pt_client c;
+	pt_client c = {0};
+	cJSON *replies[3] = {NULL};
 	char err[256];
+	int rc = 1;
 	if (pt_client_connect(&c, a->socket, CTL_TIMEOUT_MS, err, sizeof err) != PT_OK) {
 		pt_client_close(&c);
 		printf("no patience-daemon on %s (%s)\n", a->socket, err);
 		return 1;
 	}
-	cJSON *status = ask(&c, PT_OP_STATUS, err, sizeof err);
-	cJSON *resources = status ? ask(&c, PT_OP_RESOURCES, err, sizeof err) : NULL;
+	bool answered = ask_status(&c, a, replies, err, sizeof err);
 	pt_client_close(&c);
-	if (!resources) {
-		cJSON_Delete(status);
+	if (!answered)
 		pt_error("daemon: %s", err);
-		return 1;
-	}
-	if (a->json) {
-		cJSON *both = cJSON_CreateObject();
-		cJSON_AddItemToObject(both, "status", status);
-		cJSON_AddItemToObject(both, "resources", resources);
-		char *text = cJSON_PrintUnformatted(both);
-		printf("%s\n", text);
-		cJSON_free(text);
-		cJSON_Delete(both);
-		return 0;
-	}
-	print_status(status, resources);
-	cJSON_Delete(status);
-	cJSON_Delete(resources);
-	return 0;
+	else
+		rc = a->resource ? show_one(a, replies) : show_all(a, replies);
+	for (size_t i = 0; i < 3; i++)
+		cJSON_Delete(replies[i]);
+	return rc;
 }
 
 int daemon_ctl(int argc, char **argv, pt_config *cfg)

@@ -129,6 +129,36 @@ start() { "$PT_BIN/patience" fixed -a 1 -r 5/1m --daemon --resource-id "$1" -q -
 	[[ -z ${PT_DASHBOARD_PNG:-} ]] || cp "$T/dashboard.png" "$PT_DASHBOARD_PNG"
 }
 
+# executed RESOURCE DURATION_MS OUTCOME [TOOL]: the line that reports a run
+# that started five seconds ago.
+executed() {
+	printf '{"v":1,"op":"executed","resource":"%s","started_ms":%s,"duration_ms":%s,"exit_code":0,"outcome":"%s"%s}\n' \
+		"$1" "$(($(now_ms) - 5000))" "$2" "$3" "${4:+,\"tool\":\"$4\"}"
+}
+
+@test "the dashboard shows each resource's runs per tool" {
+	start_daemon --metrics-listen "127.0.0.1:$PORT"
+	start test:dashboard
+	{
+		echo '{"v":1,"op":"hello","client":"rpr 0.1.0"}'
+		executed test:dashboard 1200 success
+		executed test:dashboard 1800 failure
+		executed test:runs-only 5 success
+		executed test:dashboard 40 success patience
+	} | socat -t 2 - "UNIX-CONNECT:$SOCK" >"$T/replies"
+	[[ $(grep -c '"ok":true' "$T/replies") == 5 ]]
+	render "$URL/"
+	c=$(card test:dashboard)
+	[[ $(attr "$c" data-executions) == 3 && $(attr "$c" data-execution-tools) == "rpr:2 patience:1" ]]
+	grep -q 'data-field="executions">3 runs, 1 failed, mean 1s<' "$T/dom"
+	grep -q '<dt class="sub">rpr</dt><dd data-field="tool-rpr">2 runs, 1 failed, mean 2s<' "$T/dom"
+	grep -q 'data-field="tool-patience">1 run, 0 failed, mean 40 ms<' "$T/dom"
+	# a resource known only by its runs: no usage, its runs
+	c=$(card test:runs-only)
+	[[ $c == *'class="res unlimited"'* && $(attr "$c" data-executions) == 1 ]]
+	run ! grep -Ei 'Content Security Policy|Uncaught' "$T/chromium.log"
+}
+
 @test "a daemon without resources says so" {
 	start_daemon --metrics-listen "127.0.0.1:$PORT"
 	render "$URL/"

@@ -453,6 +453,80 @@ static void test_memo_get_put(void **state)
 	cJSON_Delete(r);
 }
 
+/* hello names the client's tool; pt_client_connect keeps it. */
+static void test_hello_names_the_tool(void **state)
+{
+	fixture *f = *state;
+	START(f, {HELLO_OK, 0});
+	f->c.tool = "rpr";
+	assert_int_equal(connect_fake(f), PT_OK);
+	assert_string_equal(f->c.tool, "rpr");
+	cJSON *hello = logged(f, 0);
+	assert_int_equal(strncmp(str(hello, "client"), "rpr ", 4), 0);
+	cJSON_Delete(hello);
+}
+
+static void test_executed(void **state)
+{
+	fixture *f = *state;
+	START(f, {HELLO_OK, 0}, {"{\"ok\":true,\"tool\":\"rpr\"}\n", 0},
+	      {"{\"ok\":true,\"tool\":\"deploy\"}\n", 0}, {ERROR("bad_request"), 0});
+	assert_int_equal(connect_fake(f), PT_OK);
+	pt_execution_report r = {.resource = "api", .started_ms = INT64_C(1795430400123),
+				 .duration_ms = 1500, .exit_code = 0, .succeeded = true};
+	assert_int_equal(pt_client_executed(&f->c, &r, f->err, sizeof f->err), PT_OK);
+	r = (pt_execution_report){.resource = "api", .tool = "deploy", .started_ms = 1,
+				  .duration_ms = 2, .exit_code = 3, .succeeded = false};
+	assert_int_equal(pt_client_executed(&f->c, &r, f->err, sizeof f->err), PT_OK);
+	assert_int_equal(pt_client_executed(&f->c, &r, f->err, sizeof f->err), PT_EINVAL);
+	assert_non_null(strstr(f->err, "bad_request"));
+	assert_true(f->c.fd >= 0); /* a refusal keeps the connection */
+	/* out of range: refused unsent */
+	r.exit_code = 256;
+	assert_int_equal(pt_client_executed(&f->c, &r, f->err, sizeof f->err), PT_EINVAL);
+	r.exit_code = 0;
+	r.duration_ms = -1;
+	assert_int_equal(pt_client_executed(&f->c, &r, f->err, sizeof f->err), PT_EINVAL);
+	cJSON *x = logged(f, 1);
+	assert_string_equal(str(x, "op"), "executed");
+	assert_string_equal(str(x, "resource"), "api");
+	assert_false(has(x, "tool")); /* the daemon takes hello's */
+	assert_int_equal((int64_t)num(x, "started_ms"), INT64_C(1795430400123));
+	assert_int_equal(num(x, "duration_ms"), 1500);
+	assert_int_equal(num(x, "exit_code"), 0);
+	assert_string_equal(str(x, "outcome"), "success");
+	cJSON_Delete(x);
+	x = logged(f, 2);
+	assert_string_equal(str(x, "tool"), "deploy");
+	assert_string_equal(str(x, "outcome"), "failure");
+	assert_int_equal(num(x, "exit_code"), 3);
+	cJSON_Delete(x);
+}
+
+static void test_metrics_request(void **state)
+{
+	fixture *f = *state;
+	cJSON *reply = NULL;
+	START(f, {HELLO_OK, 0}, {"{\"ok\":true,\"summary\":{\"total\":3}}\n", 0},
+	      {"{\"ok\":true}\n", 0});
+	assert_int_equal(connect_fake(f), PT_OK);
+	assert_int_equal(pt_client_metrics(&f->c, "api", 5, 9, &reply, f->err, sizeof f->err),
+			 PT_OK);
+	assert_int_equal(num(cJSON_GetObjectItemCaseSensitive(reply, "summary"), "total"), 3);
+	cJSON_Delete(reply);
+	assert_int_equal(pt_client_metrics(&f->c, NULL, 0, 0, &reply, f->err, sizeof f->err), PT_OK);
+	cJSON_Delete(reply);
+	cJSON *x = logged(f, 1);
+	assert_string_equal(str(x, "op"), "metrics");
+	assert_string_equal(str(x, "resource"), "api");
+	assert_int_equal(num(x, "from_ms"), 5);
+	assert_int_equal(num(x, "to_ms"), 9);
+	cJSON_Delete(x);
+	x = logged(f, 2);
+	assert_false(has(x, "resource") || has(x, "from_ms") || has(x, "to_ms"));
+	cJSON_Delete(x);
+}
+
 /* Replies that break the protocol drop the connection (and with it, on
  * the daemon's side, any grant we could not read). */
 static void test_malformed_replies(void **state)
@@ -759,6 +833,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_get_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_names_the_tool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_executed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_split_across_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_replies_in_one_write, setup, teardown),

@@ -148,9 +148,10 @@ static void test_open_creates_schema(void **state)
 	fixture *f = *state;
 	pt_store_close(open_ok(f));
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
-				     " AND name IN ('resources', 'starts', 'meta', 'memos')"), 4);
+				     " AND name IN ('resources', 'starts', 'meta', 'memos',"
+				     " 'executions', 'execution_counts')"), 6);
 	/* one index besides the key: each commit writes few pages */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
 				     " AND tbl_name = 'starts'"), 1);
@@ -600,7 +601,7 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(l->st[1].s.reservation, 4);
 	pt_store_close(s);
 	sqlite3 *db = raw_open(f);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	sqlite3_close(db);
 }
 
@@ -627,8 +628,169 @@ static void test_in_memory(void **state)
 	pt_store_close(s);
 }
 
+/* ---- executions ---- */
+
+static void put_execution(pt_store *s, uint32_t uid, const char *resource, const char *tool,
+			  int64_t started_ms, bool succeeded)
+{
+	pt_store_execution x = {.uid = uid, .resource = resource, .tool = tool,
+				.started_ms = started_ms, .duration_ms = 250,
+				.exit_code = succeeded ? 0 : 7, .succeeded = succeeded};
+	assert_int_equal(pt_store_put_execution(s, &x), PT_OK);
+}
+
+typedef struct scanned {
+	int n;
+	char resource[8][16], tool[8][16];
+	int64_t started[8];
+	int exit_code[8];
+	bool succeeded[8];
+} scanned;
+
+static int on_execution(void *ctx, const pt_store_execution *x)
+{
+	scanned *c = ctx;
+	assert_true(c->n < 8);
+	snprintf(c->resource[c->n], sizeof c->resource[0], "%s", x->resource);
+	snprintf(c->tool[c->n], sizeof c->tool[0], "%s", x->tool);
+	c->started[c->n] = x->started_ms;
+	c->exit_code[c->n] = x->exit_code;
+	c->succeeded[c->n] = x->succeeded;
+	assert_int_equal(x->duration_ms, 250);
+	c->n++;
+	return 0;
+}
+
+static scanned *scan(pt_store *s, uint32_t uid, const char *resource, int64_t from, int64_t to)
+{
+	static scanned c;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(pt_store_scan_executions(s, uid, resource, from, to, on_execution, &c),
+			 PT_OK);
+	return &c;
+}
+
+/* Each execution comes back by resource and start, only the uid's, only
+ * in the range, and after a reopen. */
+static void test_executions_round_trip(void **state)
+{
+	fixture *f = *state;
+	pt_store *s = open_ok(f);
+	assert_int_equal(pt_store_begin(s), PT_OK);
+	put_execution(s, 1000, "b", "rpr", 300, true);
+	put_execution(s, 1000, "a", "patience", 200, false);
+	put_execution(s, 1000, "a", "rpr", 100, true);
+	put_execution(s, 1001, "a", "rpr", 150, true);
+	assert_int_equal(pt_store_commit(s), PT_OK);
+	pt_store_close(s);
+	s = open_ok(f);
+	scanned *c = scan(s, 1000, NULL, 0, 1000);
+	assert_int_equal(c->n, 3);
+	assert_string_equal(c->resource[0], "a");
+	assert_int_equal(c->started[0], 100);
+	assert_string_equal(c->tool[1], "patience");
+	assert_int_equal(c->exit_code[1], 7);
+	assert_false(c->succeeded[1]);
+	assert_string_equal(c->resource[2], "b");
+	assert_int_equal(scan(s, 1000, "a", 0, 1000)->n, 2);
+	assert_int_equal(scan(s, 1000, "a", 150, 200)->n, 1); /* both ends inclusive */
+	assert_int_equal(scan(s, 1001, NULL, 0, 1000)->n, 1);
+	assert_int_equal(scan(s, 1002, NULL, 0, 1000)->n, 0);
+	pt_store_close(s);
+}
+
+static int on_counts(void *ctx, const pt_store_exec_counts *c)
+{
+	pt_store_exec_counts *out = ctx;
+	assert_string_equal(c->resource, "api");
+	assert_string_equal(c->tool, "rpr");
+	*out = *c;
+	out->resource = out->tool = NULL; /* they live only during the call */
+	return 0;
+}
+
+/* A tool's counters are replaced by the last write, and read back. */
+static void test_exec_counts(void **state)
+{
+	fixture *f = *state;
+	pt_store *s = open_ok(f);
+	pt_store_exec_counts c = {.uid = 1000, .resource = "api", .tool = "rpr", .total = 1,
+				  .succeeded = 1, .duration_sum_ms = 40, .last_ms = 5};
+	assert_int_equal(pt_store_begin(s), PT_OK);
+	assert_int_equal(pt_store_put_exec_counts(s, &c), PT_OK);
+	c = (pt_store_exec_counts){.uid = 1000, .resource = "api", .tool = "rpr", .total = 2,
+				   .succeeded = 1, .duration_sum_ms = 90, .last_ms = 9,
+				   .last_succeeded = false};
+	assert_int_equal(pt_store_put_exec_counts(s, &c), PT_OK);
+	assert_int_equal(pt_store_commit(s), PT_OK);
+	pt_store_exec_counts got = {0};
+	assert_int_equal(pt_store_load_exec_counts(s, on_counts, &got), PT_OK);
+	assert_int_equal(got.total, 2);
+	assert_int_equal(got.succeeded, 1);
+	assert_int_equal(got.duration_sum_ms, 90);
+	assert_int_equal(got.last_ms, 9);
+	assert_false(got.last_succeeded);
+	pt_store_close(s);
+}
+
+static int on_rows(void *ctx, uint32_t uid, int64_t rows)
+{
+	int64_t *by_uid = ctx;
+	assert_true(uid == 1000 || uid == 1001);
+	by_uid[uid - 1000] = rows;
+	return 0;
+}
+
+/* Pruning drops one (uid, resource)'s old rows; dropping the oldest, a
+ * uid's oldest alone. */
+static void test_executions_prune(void **state)
+{
+	fixture *f = *state;
+	pt_store *s = open_ok(f);
+	int64_t deleted, rows[2] = {0};
+	assert_int_equal(pt_store_begin(s), PT_OK);
+	for (int i = 0; i < 5; i++) {
+		put_execution(s, 1000, "a", "rpr", 100 * i, true);
+		put_execution(s, 1001, "a", "rpr", 100 * i, true);
+	}
+	put_execution(s, 1000, "b", "rpr", 0, true);
+	assert_int_equal(pt_store_prune_executions(s, 1000, "a", 200, &deleted), PT_OK);
+	assert_int_equal(deleted, 2);
+	assert_int_equal(pt_store_drop_oldest_executions(s, 1001, 3, &deleted), PT_OK);
+	assert_int_equal(deleted, 3);
+	assert_int_equal(pt_store_commit(s), PT_OK);
+	assert_int_equal(pt_store_count_executions(s, on_rows, rows), PT_OK);
+	assert_int_equal(rows[0], 4); /* a at 200, 300, 400 and b */
+	assert_int_equal(rows[1], 2);
+	assert_int_equal(scan(s, 1001, NULL, 0, 1000)->started[0], 300);
+	/* writes need a batch */
+	assert_int_equal(pt_store_prune_executions(s, 1000, "a", 1000, &deleted), PT_EINVAL);
+	pt_store_close(s);
+}
+
+/* A version 4 file gains the executions and keeps its memos. */
+static void test_migrates_version_4(void **state)
+{
+	fixture *f = *state;
+	pt_store_close(open_ok(f));
+	raw_exec(f, "DROP TABLE executions; DROP TABLE execution_counts;"
+		    "INSERT INTO memos VALUES(1000, 'r', 'k', 'v', 1);"
+		    "PRAGMA user_version = 4;");
+	pt_store *s = open_ok(f);
+	assert_int_equal(pt_store_begin(s), PT_OK);
+	put_execution(s, 1000, "a", "rpr", 1, true);
+	assert_int_equal(pt_store_commit(s), PT_OK);
+	pt_store_close(s);
+	sqlite3 *db = raw_open(f);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM memos"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM executions"), 1);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_schema),
@@ -651,6 +813,10 @@ int main(void)
 		T(test_newer_schema),
 		T(test_foreign_schema),
 		T(test_in_memory),
+		T(test_executions_round_trip),
+		T(test_exec_counts),
+		T(test_executions_prune),
+		T(test_migrates_version_4),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
