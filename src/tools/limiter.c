@@ -40,6 +40,7 @@ void limiter_say_unavailable(bool *said, const char *tool, const char *why,
 int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, char *err,
 		    size_t err_len)
 {
+	c->tool = p->tool;
 	int rc = pt_client_connect(c, p->daemon_socket, p->daemon_timeout_ms, err, err_len);
 	if (rc == PT_ENOENT && p->daemon_auto_start && !*start_failed) {
 		rc = pt_client_autostart(c, p->daemon_socket, AUTOSTART_WAIT_MS,
@@ -166,6 +167,23 @@ void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms)
 			      started_ms + l->held_offset_ms, &guard, err, sizeof err) == PT_OK &&
 	    guard > 0)
 		l->daemon_guard_ms = guard;
+}
+
+void limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
+		      bool succeeded)
+{
+	char err[256];
+	pt_execution_report r = {
+		.resource = l->cfg.resource_id, .started_ms = started_ms,
+		.duration_ms = duration_ms > 0 ? duration_ms : 0,
+		.exit_code = exit_code >= 0 && exit_code <= 255 ? exit_code : 255,
+		.succeeded = succeeded,
+	};
+	if (!l->cfg.daemon_enabled || l->client.fd < 0)
+		return; /* no daemon to count it: the run goes on uncounted */
+	if (pt_client_executed(&l->client, &r, err, sizeof err) != PT_OK && l->cfg.verbose_prefix)
+		fprintf(stderr, "%spatience-daemon did not count the run: %s\n",
+			l->cfg.verbose_prefix, err);
 }
 
 bool limiter_refused(const limiter *l)

@@ -91,6 +91,12 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
  * there, so later grants are spaced from the real start. */
 void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms);
 
+/* A run of the command ended: the daemon counts it for the resource
+ * (docs/PROTOCOL.md, executed), when it answers. started_ms is realtime;
+ * exit_code as timeout(1) gives it; succeeded as the tool judged it. */
+void limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
+		      bool succeeded);
+
 /* Did the daemon refuse our acquire (e.g. infeasible under its limit)?
  * The run must stop then: local limits would break the shared one. */
 bool limiter_refused(const limiter *l);

@@ -668,6 +668,18 @@ static void report_to_breaker(retry_state *st, const pt_attempt_result *r,
 	breaker_client_report(&st->breaker, o->verdict == JUDGED_SUCCESS);
 }
 
+/* The daemon counts each attempt whose command started. */
+static void report_to_daemon(retry_state *st, const pt_attempt_result *r,
+			     const attempt_outcome *o)
+{
+	if (!gated(st->plan) || r->end == PT_END_NOT_STARTED)
+		return;
+	int64_t ago_ms = (pt_monotonic_ns() - r->started_ns) / PT_NS_PER_MS;
+	limiter_executed(&st->lim, pt_realtime_ms() - ago_ms,
+			 (r->ended_ns - r->started_ns) / PT_NS_PER_MS, o->exit_code,
+			 o->verdict == JUDGED_SUCCESS);
+}
+
 /* The attempt's command has exec'd: its start counts from now, not from
  * its grant (pt_attempt_spec.on_started). */
 static void attempt_started(void *ctx, int64_t started_ns)
@@ -755,6 +767,7 @@ static int retry_loop(retry_state *st)
 		listen_to_service(st, n);
 		judge_http(st, &r, &o);
 		report_to_breaker(st, &r, &o);
+		report_to_daemon(st, &r, &o);
 		report_attempt_end(&st->report, n, o.exit_code,
 				   (r.ended_ns - r.started_ns) / PT_NS_PER_MS, o.label, o.reason);
 		report_heard(st);

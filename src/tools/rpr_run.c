@@ -469,6 +469,9 @@ static int run_loop(rpr_state *st)
 		report_run(st, rc, &r);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
+		if (st->limited)
+			limiter_executed(&st->lim, r.start_ms, (int64_t)r.duration_ms, r.exit_code,
+					 rc == 0 && r.exit_code == 0);
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
 		pt_run_stats_add(&st->stats, r.duration_ms, rc == 0 && r.exit_code == 0);
 		if (record(st, &r) < 0)
