@@ -8,6 +8,11 @@
  * Returns PT_OK or PT_ERANGE when buf is too small. */
 int pt_default_socket_path(char *buf, size_t len);
 
+/* The system-wide daemon's socket (packaging/patience-daemon-system.service):
+ * clients on their default socket use it when no daemon of their user
+ * answers. PATIENCE_SYSTEM_SOCKET names another. */
+#define PT_SYSTEM_SOCKET "/run/patience/daemon.sock"
+
 /* $XDG_STATE_HOME/patience/state.db, else $HOME/.local/state/patience/state.db.
  * PT_ENOENT when neither XDG_STATE_HOME nor HOME is set. */
 int pt_default_state_path(char *buf, size_t len);

@@ -16,4 +16,14 @@
 int config_files_load(pt_config *cfg, const char *flag_file, const char *const *prefixes,
 		      size_t n_prefixes, const char *tool);
 
+/* --debug-config: every setting of cfg with its value and where it came
+ * from, on stderr ("[config]   key = value (origin)"). */
+void config_debug_settings(const pt_config *cfg);
+/* --debug-config: one line of what the settings mean for the run,
+ * "[config]   what  text". */
+void config_debug_meaning(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "(key, origin)" of setting s, for a meaning line. */
+void config_debug_origin(const pt_config *cfg, const pt_setting *s, char *buf, size_t len);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/paths.h"
 
 #define AUTOSTART_WAIT_MS 2000 /* how long a started daemon may take to answer */
 #define RECONNECT_TRIES 10     /* after losing the daemon mid-request... */
@@ -37,16 +39,56 @@ void limiter_say_unavailable(bool *said, const char *tool, const char *why,
  * mid-run, so that a restarted daemon (with its reservations restored)
  * keeps every process on one shared limit. A start that failed once is not
  * tried again, so a broken setup costs one wait, not one per attempt. */
+/* Which daemon this process uses, once one has answered: every connection
+ * of a run (limits, leases, breaker, a reconnect after a restart) goes to
+ * the same one, so that no grant is split between two daemons. */
+static enum { DAEMON_UNKNOWN, DAEMON_USERS, DAEMON_SYSTEMS } daemon_in_use;
+
+/* The system-wide daemon's socket, for a run on the user's default socket
+ * where no daemon of the user answers; NULL when that does not apply. */
+static const char *system_socket(const char *socket)
+{
+	char mine[PATH_MAX];
+	const char *sys = getenv("PATIENCE_SYSTEM_SOCKET");
+	if (!sys || !*sys)
+		sys = PT_SYSTEM_SOCKET;
+	if (daemon_in_use == DAEMON_USERS || pt_default_socket_path(mine, sizeof mine) != PT_OK ||
+	    strcmp(mine, socket) != 0 || strcmp(sys, socket) == 0)
+		return NULL;
+	return sys;
+}
+
+/* Connect to the system's daemon when it is the one in use, or may be. */
+static int connect_system(pt_client *c, const limiter_config *p, int rc, char *err,
+			  size_t err_len)
+{
+	char why[256];
+	const char *sys = system_socket(p->daemon_socket);
+	if (!sys || (rc != PT_ENOENT && daemon_in_use != DAEMON_SYSTEMS))
+		return rc;
+	if (pt_client_connect(c, sys, p->daemon_timeout_ms, why, sizeof why) != PT_OK)
+		return daemon_in_use == DAEMON_SYSTEMS ? PT_ENOENT : rc;
+	daemon_in_use = DAEMON_SYSTEMS;
+	return PT_OK;
+}
+
 int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, char *err,
 		    size_t err_len)
 {
 	c->tool = p->tool;
-	int rc = pt_client_connect(c, p->daemon_socket, p->daemon_timeout_ms, err, err_len);
-	if (rc == PT_ENOENT && p->daemon_auto_start && !*start_failed) {
+	int rc = daemon_in_use == DAEMON_SYSTEMS
+			 ? PT_ENOENT
+			 : pt_client_connect(c, p->daemon_socket, p->daemon_timeout_ms, err, err_len);
+	rc = connect_system(c, p, rc, err, err_len);
+	if (rc == PT_ENOENT && daemon_in_use == DAEMON_SYSTEMS)
+		snprintf(err, err_len, "the system's daemon does not answer");
+	else if (rc == PT_ENOENT && p->daemon_auto_start && !*start_failed) {
 		rc = pt_client_autostart(c, p->daemon_socket, AUTOSTART_WAIT_MS,
 					 p->daemon_timeout_ms, err, err_len);
 		*start_failed = rc != PT_OK;
 	}
+	if (rc == PT_OK && daemon_in_use == DAEMON_UNKNOWN)
+		daemon_in_use = DAEMON_USERS;
 	c->interrupted = pt_signals_pending; /* a queued acquire must not outlast Ctrl-C */
 	return rc;
 }
@@ -394,7 +436,7 @@ static int host_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 	int64_t at;
 	int rc;
 	if (!local_limit_known(l)) {
-		snprintf(err, err_len, "no limit is known for \"%s\"", l->cfg.resource_id);
+		snprintf(err, err_len, "none is known for \"%s\"", l->cfg.resource_id);
 		return -1;
 	}
 	pt_limit_set_expire(&l->local, pt_monotonic_ms());
@@ -428,7 +470,7 @@ static void say_instead(limiter *l, const char *why, bool on_host, const char *h
 		snprintf(instead, sizeof instead, "the host's shared limits (%s.starts)",
 			 l->cfg.daemon_socket);
 	else if (!local_limit_known(l))
-		snprintf(instead, sizeof instead, "no limit: %.*s", PATH_MAX + 64, host_err);
+		snprintf(instead, sizeof instead, "no limit (%.*s)", PATH_MAX + 64, host_err);
 	else
 		snprintf(instead, sizeof instead, "local limits (%.*s)", PATH_MAX + 64, host_err);
 	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, instead);

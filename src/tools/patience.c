@@ -2,6 +2,7 @@
  * layers (defaults < files < environment < flags) into a run plan. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,20 +70,43 @@ int load_config(pt_config *cfg, const cli_args *args)
 
 static void print_debug_config(const pt_config *cfg, const cli_args *args)
 {
-	fprintf(stderr, "[config] settings (value, then where it came from):\n");
 	if (args->has_strategy)
-		fprintf(stderr, "[config]   %-34s = %-14s (command line)\n", "strategy",
+		fprintf(stderr, "[config] strategy %s (command line)\n",
 			pt_strategy_name(args->strategy));
 	else
-		fprintf(stderr, "[config]   %-34s = %-14s (setting backoff)\n", "strategy",
+		fprintf(stderr, "[config] strategy %s (setting backoff)\n",
 			pt_config_get(cfg, "backoff")->text);
-	for (size_t i = 0; i < cfg->count; i++) {
-		const pt_setting *v = &cfg->values[i];
-		if (cfg->defs[i].alias_of)
-			continue;
-		fprintf(stderr, "[config]   %-34s = %-14s (%s)\n", cfg->defs[i].key,
-			v->text ? v->text : "(unset)", v->origin ? v->origin : "unset");
-	}
+	config_debug_settings(cfg);
+}
+
+/* --debug-config: what the settings make of this run. */
+static void print_debug_plan(const pt_config *cfg, const run_plan *plan)
+{
+	char why[512], window[32];
+	fprintf(stderr, "[config] for this run:\n");
+	config_debug_origin(cfg, pt_config_pick(cfg, "daemon_enabled",
+						"patience.defaults.daemon_enabled"), why, sizeof why);
+	if (plan->daemon_enabled)
+		config_debug_meaning("daemon", "on %s %s", plan->daemon_socket, why);
+	else
+		config_debug_meaning("daemon", "off %s%s", why,
+				     pt_config_get(cfg, "rate_limiting.coordination_enabled")->as.boolean
+					     ? "" : " (coordination_enabled = false)");
+	config_debug_origin(cfg, pt_config_pick(cfg, "resource_detection",
+						"patience.defaults.resource_detection"), why, sizeof why);
+	config_debug_meaning("resource", "%s %s", plan->resource_id[0] ? plan->resource_id
+					   : "(from the command)", why);
+	pt_duration_format(plan->window_ms, window, sizeof window);
+	if (plan->limited)
+		config_debug_meaning("limit", "%" PRId64 " per %s, %s", plan->rate_limit, window,
+				     plan->burst == 1 ? "evenly spaced starts (gcra)"
+				     : plan->burst   ? "in bursts (gcra)" : "a sliding window");
+	else
+		config_debug_meaning("limit", "%s", plan->coordinated ?
+				     "none of its own: the daemon's for the resource, if any" : "none");
+	config_debug_meaning("output", "%s", plan->quiet ? "errors only (quiet or log_level error)"
+					     : plan->verbose ? "verbose (verbose or log_level debug)"
+							     : "normal");
 }
 
 static int run(int argc, char **argv, pt_config *cfg, int signal_fd)
@@ -106,6 +130,8 @@ static int run(int argc, char **argv, pt_config *cfg, int signal_fd)
 		print_debug_config(cfg, &args);
 	if ((rc = plan_build(cfg, &args, &plan)))
 		return rc;
+	if (args.debug_config)
+		print_debug_plan(cfg, &plan);
 	if (args.dry_run) {
 		run_print_schedule(&plan);
 		return 0;

@@ -20,6 +20,7 @@
 #include "patience/settings.h"
 #include "patience/template.h"
 #include "patience/version.h"
+#include "resource_of.h"
 #include "rpr.h"
 
 
@@ -193,6 +194,7 @@ static int take_option(const pt_option *o, rpr_plan *p)
 	case OPT_UNTIL_PATTERN: p->until_pattern = optarg; return 0;
 	case OPT_OUTPUT_PREFIX: return check_template(optarg, p);
 	case OPT_CONFIG: p->config_file = optarg; return 0;
+	case OPT_DEBUG_CONFIG: p->debug_config = true; return 0;
 	case OPT_OVERLAP: return parse_overlap(optarg, p);
 	case OPT_RATE: return parse_rate(optarg, p);
 	case OPT_MIN_INTERVAL: return parse_duration(name, optarg, &p->min_interval_ms);
@@ -380,6 +382,38 @@ static void apply_daemon_settings(const pt_config *cfg, rpr_plan *p)
 		p->daemon_socket = p->socket_buf;
 }
 
+/* --debug-config: the settings, then what they make of the run. */
+static void print_debug_config(const pt_config *cfg, const rpr_plan *p)
+{
+	char why[512], window[32], resource[512];
+	config_debug_settings(cfg);
+	fprintf(stderr, "[config] for this run:\n");
+	config_debug_origin(cfg, pt_config_pick(cfg, "daemon_enabled",
+						"repeater.defaults.daemon_enabled"), why, sizeof why);
+	if (p->daemon)
+		config_debug_meaning("daemon", "on %s %s", p->daemon_socket ? p->daemon_socket : "?",
+				     why);
+	else
+		config_debug_meaning("daemon", "off %s", why);
+	config_debug_origin(cfg, pt_config_pick(cfg, "resource_detection",
+						"repeater.defaults.resource_detection"), why, sizeof why);
+	resource_of(p->command[0] ? p->command : NULL, p->resource_id, p->scope, p->detect_resource,
+		    resource, sizeof resource);
+	config_debug_meaning("resource", "%s %s", resource[0] ? resource : "(from the command)",
+			     why);
+	pt_duration_format(p->rate_window_ms, window, sizeof window);
+	if (p->rate_limit)
+		config_debug_meaning("limit", "%lld per %s, %s", (long long)p->rate_limit, window,
+				     p->burst == 1 ? "evenly spaced starts (gcra)"
+				     : p->burst   ? "in bursts (gcra)" : "a sliding window");
+	else
+		config_debug_meaning("limit", "%s", p->daemon ? "none of its own: the daemon's for "
+				     "the resource, if any" : "none");
+	config_debug_meaning("output", "%s", p->quiet ? "errors only (quiet or log_level error)"
+					     : p->verbose ? "verbose (verbose or log_level debug)"
+							  : "normal");
+}
+
 /* What no flag set comes from the environment (RPR_*, then PATIENCE_*) and
  * the config files ([repeater] and the shared keys), as in patience. */
 static int apply_settings(rpr_plan *p)
@@ -418,6 +452,8 @@ static int apply_settings(rpr_plan *p)
 	if (!p->concurrency && setting(&cfg, "concurrency")->text)
 		p->concurrency = setting(&cfg, "concurrency")->as.integer;
 	apply_daemon_settings(&cfg, p);
+	if (p->debug_config)
+		print_debug_config(&cfg, p);
 	rc = 0;
 out:
 	pt_config_release(&cfg);
@@ -431,6 +467,8 @@ static int build_plan(int argc, char **argv, rpr_plan *p)
 	int rc = parse_args(argc, argv, p);
 	if (rc || (rc = apply_settings(p)))
 		return rc;
+	if (p->debug_config && !p->command[0])
+		return -1; /* printed: nothing to run */
 	if (p->mode == RPR_ADAPTIVE && !p->min_interval_ms)
 		p->min_interval_ms = p->every_ms / 10 ? p->every_ms / 10 : 1;
 	if (p->mode == RPR_ADAPTIVE && !p->max_interval_ms)

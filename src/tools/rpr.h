@@ -47,6 +47,7 @@ typedef struct rpr_plan {
 	const char *export_json, *export_csv;
 	const char *output_prefix; /* a checked template (patience/template.h); NULL: none */
 	const char *config_file;   /* --config; NULL: the usual files */
+	bool debug_config;         /* --debug-config */
 	/* The limit (--rate; required in RPR_RATE), and the daemon that shares
 	 * it (in every mode: with --daemon and no --rate, the daemon's limit
 	 * for the resource, if it has one) */

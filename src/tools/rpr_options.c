@@ -312,6 +312,14 @@ static const pt_option options[] = {
 	 ".B RPR_CONFIG_FILE\n"
 	 "and\n"
 	 ".BR PATIENCE_CONFIG_FILE ."},
+	{OPT_DEBUG_CONFIG, 0, "debug-config", NULL, NULL, 0,
+	 "show each setting, where it came from, and what rpr makes of them",
+	 NULL, NULL, false,
+	 "Print every setting on standard error with its value and where it came\n"
+	 "from (default, file and line, environment variable, or option), then what\n"
+	 "they make of the run (the daemon, the resource, the limit, the output), then\n"
+	 "go on.\n"
+	 "Without a command, exit 0 after printing."},
 	{OPT_HELP, 'h', "help", NULL, NULL, 0,
 	 "show this help",
 	 NULL, NULL, false,

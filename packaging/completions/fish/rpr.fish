@@ -35,5 +35,6 @@ complete -c rpr -l stats-only -d 'discard the command\'s output; only the statis
 complete -c rpr -l export-json -r -d 'write every run to FILE as JSON'
 complete -c rpr -l export-csv -r -d 'write every run to FILE as CSV'
 complete -c rpr -l config -r -d 'read only this config file'
+complete -c rpr -l debug-config -d 'show each setting, where it came from, and what rpr makes of them'
 complete -c rpr -s h -l help -d 'show this help'
 complete -c rpr -s V -l version -d 'show the version'
