@@ -200,10 +200,12 @@ static const pt_option options[] = {
 	 "See\n"
 	 ".BR \"RATE LIMITS\" ."},
 	{OPT_DAEMON, 0, "daemon", NULL, "daemon_enabled", RATE,
-	 "share the rate limit through patience-daemon",
+	 "take starts from patience-daemon, and be counted",
 	 NULL, NULL, false,
-	 "Share the rate limit, the circuit breaker and leases through\n"
-	 ".BR patience\\-daemon .\n"
+	 "Take each attempt's start from\n"
+	 ".B patience\\-daemon\n"
+	 "and share the rate limit (yours, else the daemon's for the resource), the\n"
+	 "circuit breaker and leases through it; it counts the attempts.\n"
 	 "See\n"
 	 ".BR \"RATE LIMITS\" \" and \" DAEMON ."},
 	{OPT_DAEMON_SOCKET, 0, "daemon-socket", "PATH", "daemon_socket", RATE,

@@ -33,13 +33,19 @@ static const pt_option options[] = {
 	 ".BR $TZDIR ).\n"
 	 "The commands do not see it: they run with rpr's environment as it was."},
 	{OPT_RATE, 'r', "rate", "N/W", NULL, 0,
-	 "at most N starts in any window W, e.g. 10/1m (rate-limit)",
+	 "at most N starts in any window W, e.g. 10/1m",
 	 NULL, NULL, false,
-	 "The rate-limit mode's limit: an integer and a window, as\n"
+	 "At most\n"
+	 ".I N\n"
+	 "starts in any window\n"
+	 ".IR W :\n"
+	 "an integer and a window, as\n"
 	 ".BR 10/1m ,\n"
 	 ".B 5000/h\n"
 	 "or\n"
-	 ".BR 3/s ."},
+	 ".BR 3/s .\n"
+	 "Required by the rate-limit mode, whose pace it sets; in the others, a\n"
+	 "run due earlier waits for it."},
 	{OPT_MIN_INTERVAL, 0, "min-interval", "DUR", NULL, 0,
 	 "adaptive: the shortest interval (--every / 10)",
 	 NULL, NULL, false,
@@ -56,7 +62,7 @@ static const pt_option options[] = {
 	{OPT_BURST, 0, "burst", "B", NULL, 0,
 	 "token bucket (GCRA): B at once, then N per W",
 	 NULL, NULL, false,
-	 "The rate-limit mode's limit as a token bucket (GCRA):\n"
+	 "The limit as a token bucket (GCRA):\n"
 	 ".I B\n"
 	 "runs at once, then\n"
 	 ".I N\n"
@@ -71,7 +77,7 @@ static const pt_option options[] = {
 	 "high normal low", NULL, false,
 	 "With\n"
 	 ".BR \\-\\-daemon ,\n"
-	 "the rate-limit mode's rank when the resource is saturated:\n"
+	 "the run's rank when the resource is saturated:\n"
 	 ".BR high ,\n"
 	 ".B normal\n"
 	 "(the default),\n"
@@ -83,7 +89,7 @@ static const pt_option options[] = {
 	{OPT_PROFILE, 0, "profile", "NAME", NULL, 0,
 	 "--rate and --resource-id of a service (patience profiles)",
 	 "@profiles", NULL, false,
-	 "The rate-limit mode's limit and resource id from a profile, built in or\n"
+	 "The limit and resource id from a profile, built in or\n"
 	 "from the config files'\n"
 	 ".BI [profiles. NAME ]\n"
 	 "(as in\n"
@@ -97,7 +103,7 @@ static const pt_option options[] = {
 	 "Every limit of a profile is enforced.\n"
 	 "Also the\n"
 	 ".B profile\n"
-	 "setting (RPR_PROFILE, PATIENCE_PROFILE), in this mode only."},
+	 "setting (RPR_PROFILE, PATIENCE_PROFILE)."},
 	{OPT_RESOURCE_ID, 0, "resource-id", "ID", NULL, 0,
 	 "the limited resource (derived from CMD)",
 	 NULL, NULL, false,
@@ -118,9 +124,12 @@ static const pt_option options[] = {
 	 ".B resource_scope\n"
 	 "setting."},
 	{OPT_DAEMON, 0, "daemon", NULL, NULL, 0,
-	 "share the limit through patience-daemon",
+	 "take each run's start from patience-daemon, and be counted",
 	 NULL, NULL, false,
-	 "Share the limit through patience\\-daemon, started when none answers."},
+	 "Take each run's start from patience\\-daemon (started when none answers),\n"
+	 "under the resource's limit, shared with every patience and rpr, and have\n"
+	 "the run counted (see\n"
+	 ".BR \"Shared with patience through the daemon\" )."},
 	{OPT_DAEMON_SOCKET, 0, "daemon-socket", "PATH", NULL, 0,
 	 "the daemon's socket",
 	 "@file", NULL, false,
@@ -150,13 +159,7 @@ static const pt_option options[] = {
 	 ".I N\n"
 	 "is 1 to 100000; also the\n"
 	 ".B concurrency\n"
-	 "setting (RPR_CONCURRENCY, PATIENCE_CONCURRENCY).\n"
-	 "With it,\n"
-	 ".BR \\-\\-resource\\-id ,\n"
-	 ".B \\-\\-resource\\-scope\n"
-	 "and\n"
-	 ".B \\-\\-daemon\n"
-	 "are accepted outside the rate-limit mode."},
+	 "setting (RPR_CONCURRENCY, PATIENCE_CONCURRENCY)."},
 	{OPT_CIRCUIT_BREAKER, 0, "circuit-breaker", "SPEC", NULL, 0,
 	 "failures=N,cooldown=DUR,...: wait while the circuit is open",
 	 NULL, NULL, false,
@@ -186,13 +189,7 @@ static const pt_option options[] = {
 	 "Not with\n"
 	 ".BR \"\\-\\-overlap parallel\" :\n"
 	 "the breaker admits one run at a time, and runs that overlap would share\n"
-	 "one admission.\n"
-	 "With it,\n"
-	 ".BR \\-\\-resource\\-id ,\n"
-	 ".B \\-\\-resource\\-scope\n"
-	 "and\n"
-	 ".B \\-\\-daemon\n"
-	 "are accepted outside the rate-limit mode."},
+	 "one admission."},
 	{OPT_FAIL_FAST, 0, "fail-fast", NULL, NULL, 0,
 	 "the circuit open: stop at once with status 75",
 	 NULL, NULL, false,
