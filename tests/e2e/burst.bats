@@ -66,7 +66,7 @@ steady_ms() { sed -n 's/.*then one per \([0-9]*\).*/\1/p' <<<"$1"; }
 	start_daemon
 	patience fixed -a 5 -d 0 -r 10/1s --burst 5 --daemon --resource-id test:burst -q \
 		-- "$PT_BIN/stamp" || true
-	kill -KILL "$(cat "${SOCK%/*}/daemon.pid")"
+	kill_daemon
 	start_daemon
 	patience fixed -a 5 -d 0 -r 10/1s --burst 5 --daemon --resource-id test:burst -q \
 		-- "$PT_BIN/stamp" || true

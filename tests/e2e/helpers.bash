@@ -73,12 +73,18 @@ metrics_setup() {
 	URL="http://127.0.0.1:$PORT"
 }
 
-# kill_daemon: SIGKILL the daemon serving $SOCK, if one does.
+# kill_daemon: SIGKILL the daemon serving $SOCK, if one does, and wait
+# until it is gone (a loaded host may take a while to reap it, and a daemon
+# started before then finds the old one still holding the pid file).
 kill_daemon() {
-	local pid
+	local pid i
 	pid=$(cat "${SOCK%/*}/daemon.pid" 2>/dev/null || true)
-	[[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null
-	return 0
+	[[ $pid =~ ^[0-9]+$ ]] || return 0
+	kill -KILL "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 500; i++)); do
+		alive "$pid" || return 0
+		sleep 0.01
+	done
 }
 
 # ask JSON: send one request line to the daemon on $SOCK, print its reply.
@@ -124,8 +130,9 @@ kill_if() {
 	[[ $2 =~ ^[0-9]+$ ]] || return 0
 	local comm
 	comm=$(cat "/proc/$2/comm" 2>/dev/null) || return 0
-	[[ $comm == "$1" ]] && alive "$2" && kill -KILL "$2" 2>/dev/null
-	return 0
+	if [[ $comm == "$1" ]] && alive "$2"; then
+		kill -KILL "$2" 2>/dev/null || true
+	fi
 }
 
 setup() { common_setup; }
