@@ -6,33 +6,16 @@
 # as the system service.
 
 load helpers
+load nginx_helpers
 
-NGINX=${NGINX:-/usr/sbin/nginx}
-
-write_nginx_conf() {
+# http_aware_conf DIR PORT: this file's zones and server (nginx_helpers.bash).
+http_aware_conf() {
 	local dir=$1 port=$2
-	# As root the workers would drop to nobody, who cannot read our
-	# temporary files; as anyone else nginx ignores `user` with a warning.
-	cat >"$dir/nginx.conf" <<EOF
-user $(id -un) $(id -gn);
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log $dir/access.log;
-	client_body_temp_path $dir/tmp/body;
-	proxy_temp_path $dir/tmp/proxy;
-	fastcgi_temp_path $dir/tmp/fastcgi;
-	uwsgi_temp_path $dir/tmp/uwsgi;
-	scgi_temp_path $dir/tmp/scgi;
-	default_type text/plain;
+	cat <<EOF
 	# one request per 2s; the second within 2s is refused with 429
 	limit_req_zone \$binary_remote_addr zone=one:1m rate=30r/m;
 	# 5 per second with bursts of 5, for the learning test; its own log
 	limit_req_zone \$binary_remote_addr zone=fleet:1m rate=5r/s;
-	log_format stamped '\$msec \$status';
 	server {
 		listen 127.0.0.1:$port;
 		root $dir/www;
@@ -85,52 +68,7 @@ http {
 			return 503 '{"error": "busy", "retry_after": 0.5}\n';
 		}
 	}
-}
 EOF
-}
-
-# Start nginx on a free port (another process may take the port first:
-# try a few). Sets PORT and BASE.
-start_nginx() {
-	local dir=$1 try i
-	mkdir -p "$dir/tmp" "$dir/www"
-	echo ok >"$dir/www/limited"
-	echo ok >"$dir/www/fleet"
-	for try in 1 2 3 4 5; do
-		PORT=$(free_port)
-		write_nginx_conf "$dir" "$PORT"
-		"$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null \
-			>"$dir/nginx.out" 2>&1 3>&- &
-		echo $! >"$dir/master.pid"
-		for ((i = 0; i < 100; i++)); do
-			if curl -s -o /dev/null "http://127.0.0.1:$PORT/plain503"; then
-				BASE="http://127.0.0.1:$PORT"
-				return 0
-			fi
-			alive "$(cat "$dir/master.pid")" || break
-			sleep 0.05
-		done
-		stop_nginx "$dir"
-	done
-	echo "nginx did not start:" >&2
-	cat "$dir/nginx.out" "$dir/error.log" >&2
-	return 1
-}
-
-stop_nginx() {
-	local dir=$1 pid f
-	for f in "$dir/nginx.pid" "$dir/master.pid"; do
-		pid=$(cat "$f" 2>/dev/null) || continue
-		[[ $pid =~ ^[0-9]+$ ]] || continue
-		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == nginx ]] || continue
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			alive "$pid" || break
-			sleep 0.05
-		done
-		kill_if nginx "$pid"
-	done
-	rm -f "$dir/nginx.pid" "$dir/master.pid"
 }
 
 # timed ARGS...: run patience ARGS, its wall time in ms in $elapsed.
@@ -142,11 +80,10 @@ timed() {
 }
 
 setup_file() {
-	[[ -x $NGINX ]] || skip "nginx is not installed (scripts/bootstrap installs it)"
-	command -v curl >/dev/null || skip "curl is not installed"
-	export NGINX_DIR="$BATS_FILE_TMPDIR/nginx"
-	start_nginx "$NGINX_DIR"
-	export PORT BASE
+	mkdir -p "$BATS_FILE_TMPDIR/nginx/www"
+	echo ok >"$BATS_FILE_TMPDIR/nginx/www/limited"
+	echo ok >"$BATS_FILE_TMPDIR/nginx/www/fleet"
+	nginx_setup_file "$BATS_FILE_TMPDIR/nginx" http_aware_conf
 }
 
 # The fleet's daemon is not a patience process: common_teardown leaves it.
