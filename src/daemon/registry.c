@@ -14,7 +14,6 @@
  * age out, even after the record is gone. */
 #include "daemon/daemon.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
+#include "patience/settings.h"
 #include "patience/lateness.h"
 
 #define RES_SLOTS_MIN 64
@@ -512,22 +512,16 @@ static bool limits_ok(int64_t limit, int64_t window_ms)
 	       window_ms <= PT_DURATION_MAX_MS;
 }
 
-static bool is_glob(const char *pattern)
-{
-	return strpbrk(pattern, "*?[") != NULL;
-}
-
 /* The entry for name that sets a concurrency (else a rate limit): exact
  * first, then the first glob. */
 static const pt_config_limit *config_match(const pt_registry *r, const char *name,
 					   bool concurrency)
 {
-	for (int glob = 0; glob < 2; glob++) {
+	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < r->n_limits; i++) {
 			const pt_config_limit *c = &r->limits[i];
-			bool match = glob ? is_glob(c->pattern) && fnmatch(c->pattern, name, 0) == 0
-					  : strcmp(c->pattern, name) == 0;
-			if (match && (concurrency ? c->concurrency : c->limit) > 0)
+			if (pt_resource_pattern_match(c->pattern, name) == pass &&
+			    (concurrency ? c->concurrency : c->limit) > 0)
 				return c;
 		}
 	}

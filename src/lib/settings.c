@@ -1,5 +1,6 @@
 #include "patience/settings.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,7 +213,7 @@ static const pt_setting_def table[] = {
 	{"replay_stdin", "REPLAY_STDIN", B, "false", NONE, NULL, "give every attempt the same stdin", NULL},
 	{"quiet", "QUIET", B, "false", NONE, NULL, "print only errors", NULL},
 	{"log_level", "LOG_LEVEL", S, NULL, NONE, check_log_level,
-	 "patience and rpr: error (as --quiet), warn, info or debug (as --verbose)", NULL},
+	 "patience and rpr: error or warn (as --quiet), info, or debug (as --verbose)", NULL},
 	{"verbose", "VERBOSE", B, "false", NONE, NULL, "print more", NULL},
 	{"json", "JSON", B, "false", NONE, NULL, "JSON summary on stderr", NULL},
 	{"circuit_breaker", "CIRCUIT_BREAKER", S, NULL, NONE, check_breaker,
@@ -261,7 +262,8 @@ static const pt_setting_def table[] = {
 	 "limits without a burst: a sliding window (diophantine, fixed-window) or evenly "
 	 "spaced starts (gcra)", NULL},
 	{"rate_limiting.coordination_enabled", NULL, B, "true", NONE, NULL,
-	 "false: patience and rpr use the daemon only when --daemon says so", NULL},
+	 "false: a config file's daemon_enabled is ignored (--daemon and the environment count)",
+	 NULL},
 	/* [repeater] (rpr) */
 	{"repeater.default_interval", NULL, D, NULL, NONE, NULL, "rpr: interval", NULL},
 	{"repeater.default_timeout", NULL, D, NULL, NONE, NULL, "rpr: per-run timeout", NULL},
@@ -336,7 +338,40 @@ static int check_resource(const char *key, const pt_toml_value *v, void *ctx, in
 		snprintf(err, err_len, "expected { limit = N, window = \"W\" }");
 		return PT_EINVAL;
 	}
-	return check_resource_limit(v, err, err_len);
+	int rc = check_resource_limit(v, err, err_len);
+	const pt_toml_value *limit = pt_toml_get(v, "limit"), *window = pt_toml_get(v, "window");
+	pt_resource_limits *kept = ctx;
+	if (rc != PT_OK || !kept || !limit || kept->count == PT_RESOURCE_LIMITS_KEPT)
+		return rc;
+	pt_resource_limit_entry *e = &kept->entries[kept->count++];
+	snprintf(e->pattern, sizeof e->pattern, "%s", key);
+	e->limit = limit->as.integer;
+	pt_duration_parse(window->as.string, &e->window_ms);
+	return PT_OK;
+}
+
+int pt_resource_pattern_match(const char *pattern, const char *name)
+{
+	if (strcmp(pattern, name) == 0)
+		return 0;
+	return strpbrk(pattern, "*?[") && fnmatch(pattern, name, 0) == 0 ? 1 : -1;
+}
+
+const pt_resource_limit_entry *pt_resource_limits_match(const pt_resource_limits *l,
+							const char *name)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < l->count; i++)
+			if (pt_resource_pattern_match(l->entries[i].pattern, name) == pass)
+				return &l->entries[i];
+	return NULL;
+}
+
+void pt_settings_keep_resource_limits(pt_config *c, pt_resource_limits *kept)
+{
+	for (size_t i = 0; i < c->n_free_tables; i++)
+		if (strcmp(c->free_tables[i].name, "rate_limiting.resources") == 0)
+			c->free_tables[i].ctx = kept;
 }
 
 /* [profiles.NAME] tables: checked by every tool, kept by those that asked
@@ -389,7 +424,7 @@ bool pt_settings_daemon_enabled(const pt_config *c, pt_tool tool)
 	char key[64];
 	const pt_setting *s = pt_config_pick(c, "daemon_enabled",
 					     own_key(tool, "daemon_enabled", key, sizeof key));
-	if (s->source == PT_SOURCE_FLAG)
+	if (s->source >= PT_SOURCE_ENV) /* asked for this run (rpr --daemon passes it on) */
 		return s->as.boolean;
 	return s->as.boolean && pt_config_get(c, "rate_limiting.coordination_enabled")->as.boolean;
 }
@@ -404,7 +439,9 @@ bool pt_settings_resource_detection(const pt_config *c, pt_tool tool)
 void pt_settings_verbosity(const pt_config *c, bool *quiet, bool *verbose)
 {
 	const char *level = pt_config_get(c, "log_level")->text;
-	*quiet = pt_config_get(c, "quiet")->as.boolean || (level && strcmp(level, "error") == 0);
+	/* warn: the tools print no warnings beyond what quiet keeps */
+	*quiet = pt_config_get(c, "quiet")->as.boolean ||
+		 (level && (strcmp(level, "error") == 0 || strcmp(level, "warn") == 0));
 	*verbose = !*quiet &&
 		   (pt_config_get(c, "verbose")->as.boolean || (level && strcmp(level, "debug") == 0));
 }
@@ -412,4 +449,10 @@ void pt_settings_verbosity(const pt_config *c, bool *quiet, bool *verbose)
 bool pt_settings_even_starts(const pt_config *c)
 {
 	return strcmp(pt_config_get(c, "rate_limiting.default_algorithm")->text, "gcra") == 0;
+}
+
+const pt_resource_limits *pt_settings_resource_limits(const pt_config *c)
+{
+	const pt_free_table *t = pt_config_free_table(c, "rate_limiting.resources");
+	return t ? t->ctx : NULL;
 }

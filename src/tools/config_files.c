@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "patience/config_search.h"
+#include "patience/duration.h"
+#include "patience/settings.h"
 #include "patience/error.h"
 
 static int load_file(void *cfg, const char *path, char *err, size_t err_len)
@@ -54,4 +56,36 @@ void config_debug_origin(const pt_config *cfg, const pt_setting *s, char *buf, s
 	size_t i = (size_t)(s - cfg->values);
 	snprintf(buf, len, "(%s = %s, %s)", cfg->defs[i].key, s->text ? s->text : "unset",
 		 s->origin ? s->origin : "unset");
+}
+
+void config_debug_resource_origin(const pt_config *cfg, const char *own_detection_key,
+				  char *buf, size_t len)
+{
+	const pt_setting *id = pt_config_get(cfg, "resource_id");
+	const pt_setting *d = pt_config_pick(cfg, "resource_detection", own_detection_key);
+	if (id->text)
+		config_debug_origin(cfg, id, buf, len);
+	else
+		snprintf(buf, len, "(derived from the command; %s = %s, %s)",
+			 cfg->defs[d - cfg->values].key, d->text, d->origin ? d->origin : "unset");
+}
+
+void config_debug_daemon_limit(const pt_config *cfg, const char *resource, bool daemon)
+{
+	const pt_resource_limits *kept = pt_settings_resource_limits(cfg);
+	const pt_resource_limit_entry *e = kept && resource ? pt_resource_limits_match(kept, resource)
+							   : NULL;
+	char window[32];
+	if (!daemon) {
+		config_debug_meaning("limit", "none");
+		return;
+	}
+	if (!e) {
+		config_debug_meaning("limit", "none of its own: the daemon's for the resource, if any");
+		return;
+	}
+	pt_duration_format(e->window_ms, window, sizeof window);
+	config_debug_meaning("limit", "none of its own: the daemon's for the resource; this "
+			     "config gives \"%s\" %lld per %s", e->pattern, (long long)e->limit,
+			     window);
 }

@@ -6,6 +6,7 @@
 #ifndef PT_TOOLS_CONFIG_FILES_H
 #define PT_TOOLS_CONFIG_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "patience/config.h"
@@ -25,5 +26,13 @@ void config_debug_meaning(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "(key, origin)" of setting s, for a meaning line. */
 void config_debug_origin(const pt_config *cfg, const pt_setting *s, char *buf, size_t len);
+
+/* "(why)" of a run's resource: the resource_id setting's origin when set
+ * (a profile's id says itself), else how it is derived. */
+void config_debug_resource_origin(const pt_config *cfg, const char *own_detection_key,
+				  char *buf, size_t len);
+/* --debug-config's limit line for a run without a limit of its own: the
+ * daemon's (when daemon), and the config files' entry for resource. */
+void config_debug_daemon_limit(const pt_config *cfg, const char *resource, bool daemon);
 
 #endif

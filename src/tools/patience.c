@@ -84,6 +84,8 @@ static void print_debug_plan(const pt_config *cfg, const run_plan *plan)
 {
 	char why[512], window[32];
 	fprintf(stderr, "[config] for this run:\n");
+	config_debug_meaning("strategy", "%s, at most %d attempt%s", pt_strategy_name(plan->strategy),
+			     plan->attempts, plan->attempts == 1 ? "" : "s");
 	config_debug_origin(cfg, pt_config_pick(cfg, "daemon_enabled",
 						"patience.defaults.daemon_enabled"), why, sizeof why);
 	if (plan->daemon_enabled)
@@ -92,8 +94,7 @@ static void print_debug_plan(const pt_config *cfg, const run_plan *plan)
 		config_debug_meaning("daemon", "off %s%s", why,
 				     pt_config_get(cfg, "rate_limiting.coordination_enabled")->as.boolean
 					     ? "" : " (coordination_enabled = false)");
-	config_debug_origin(cfg, pt_config_pick(cfg, "resource_detection",
-						"patience.defaults.resource_detection"), why, sizeof why);
+	config_debug_resource_origin(cfg, "patience.defaults.resource_detection", why, sizeof why);
 	config_debug_meaning("resource", "%s %s", plan->resource_id[0] ? plan->resource_id
 					   : "(from the command)", why);
 	pt_duration_format(plan->window_ms, window, sizeof window);
@@ -102,8 +103,7 @@ static void print_debug_plan(const pt_config *cfg, const run_plan *plan)
 				     plan->burst == 1 ? "evenly spaced starts (gcra)"
 				     : plan->burst   ? "in bursts (gcra)" : "a sliding window");
 	else
-		config_debug_meaning("limit", "%s", plan->coordinated ?
-				     "none of its own: the daemon's for the resource, if any" : "none");
+		config_debug_daemon_limit(cfg, plan->resource_id, plan->coordinated);
 	config_debug_meaning("output", "%s", plan->quiet ? "errors only (quiet or log_level error)"
 					     : plan->verbose ? "verbose (verbose or log_level debug)"
 							     : "normal");
@@ -181,6 +181,7 @@ int main(int argc, char **argv)
 {
 	pt_config cfg;
 	pt_profile_set profiles;
+	static pt_resource_limits resource_limits; /* for --debug-config */
 	if (open_standard_fds() < 0)
 		return PT_EXIT_INTERNAL;
 	int signal_fd = pt_signals_install();
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
 	}
 	pt_profile_set_init(&profiles);
 	pt_settings_keep_profiles(&cfg, &profiles);
+	pt_settings_keep_resource_limits(&cfg, &resource_limits);
 	int rc = dispatch(argc, argv, &cfg, signal_fd);
 	pt_config_release(&cfg);
 	pt_profile_set_release(&profiles);

@@ -382,12 +382,55 @@ static void apply_daemon_settings(const pt_config *cfg, rpr_plan *p)
 		p->daemon_socket = p->socket_buf;
 }
 
+/* --debug-config: when the runs are due, and how long each may take. */
+static void print_debug_schedule(const rpr_plan *p)
+{
+	static const char *const names[] = {"interval", "count", "duration", "cron", "rate-limit",
+					    "adaptive"};
+	char every[32] = "back to back", timeout[32] = "none", times[32] = "no bound";
+	if (p->every_ms)
+		pt_duration_format(p->every_ms, every, sizeof every);
+	if (p->timeout_ms)
+		pt_duration_format(p->timeout_ms, timeout, sizeof timeout);
+	if (p->times)
+		snprintf(times, sizeof times, "%lld", (long long)p->times);
+	config_debug_meaning("schedule", "%s: every %s, runs %s, each run's timeout %s",
+			     names[p->mode], every, times, timeout);
+}
+
+/* rpr's own flags into cfg, as settings set by a flag: --debug-config
+ * shows them, and the shared settings read them as patience's flags. */
+static int record_flags(pt_config *cfg, const rpr_plan *p)
+{
+	char err[256], rate[64], window[32];
+	const struct {
+		const char *key, *text, *flag;
+	} flags[] = {
+		{"daemon_enabled", p->daemon ? "true" : NULL, "flag --daemon"},
+		{"resource_id", p->resource_id, "flag --resource-id"},
+		{"daemon_socket", p->daemon_socket, "flag --daemon-socket"},
+		{"quiet", p->quiet ? "true" : NULL, "flag --quiet"},
+		{"verbose", p->verbose ? "true" : NULL, "flag --verbose"},
+		{"limits", p->rate_limit ? rate : NULL, "flag --rate"},
+	};
+	pt_duration_format(p->rate_window_ms, window, sizeof window);
+	snprintf(rate, sizeof rate, "%lld/%s", (long long)p->rate_limit, window);
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		if (flags[i].text &&
+		    pt_config_set(cfg, (size_t)pt_config_find(cfg, flags[i].key), flags[i].text,
+				  PT_SOURCE_FLAG, flags[i].flag, err, sizeof err) != PT_OK)
+			return usage_error("%s: %s", flags[i].flag + 5, err);
+	}
+	return 0;
+}
+
 /* --debug-config: the settings, then what they make of the run. */
 static void print_debug_config(const pt_config *cfg, const rpr_plan *p)
 {
 	char why[512], window[32], resource[512];
 	config_debug_settings(cfg);
 	fprintf(stderr, "[config] for this run:\n");
+	print_debug_schedule(p);
 	config_debug_origin(cfg, pt_config_pick(cfg, "daemon_enabled",
 						"repeater.defaults.daemon_enabled"), why, sizeof why);
 	if (p->daemon)
@@ -395,8 +438,7 @@ static void print_debug_config(const pt_config *cfg, const rpr_plan *p)
 				     why);
 	else
 		config_debug_meaning("daemon", "off %s", why);
-	config_debug_origin(cfg, pt_config_pick(cfg, "resource_detection",
-						"repeater.defaults.resource_detection"), why, sizeof why);
+	config_debug_resource_origin(cfg, "repeater.defaults.resource_detection", why, sizeof why);
 	resource_of(p->command[0] ? p->command : NULL, p->resource_id, p->scope, p->detect_resource,
 		    resource, sizeof resource);
 	config_debug_meaning("resource", "%s %s", resource[0] ? resource : "(from the command)",
@@ -407,8 +449,7 @@ static void print_debug_config(const pt_config *cfg, const rpr_plan *p)
 				     p->burst == 1 ? "evenly spaced starts (gcra)"
 				     : p->burst   ? "in bursts (gcra)" : "a sliding window");
 	else
-		config_debug_meaning("limit", "%s", p->daemon ? "none of its own: the daemon's for "
-				     "the resource, if any" : "none");
+		config_debug_daemon_limit(cfg, resource, p->daemon);
 	config_debug_meaning("output", "%s", p->quiet ? "errors only (quiet or log_level error)"
 					     : p->verbose ? "verbose (verbose or log_level debug)"
 							  : "normal");
@@ -421,18 +462,22 @@ static int apply_settings(rpr_plan *p)
 	static const char *const prefixes[] = {"RPR", "PATIENCE"};
 	pt_config cfg;
 	pt_profile_set profiles;
+	static pt_resource_limits resource_limits; /* for --debug-config */
 	char err[512];
 	int rc = RPR_EXIT_USAGE;
 	if (pt_settings_config_init(&cfg) != PT_OK)
 		return usage_error("out of memory");
 	pt_profile_set_init(&profiles);
 	pt_settings_keep_profiles(&cfg, &profiles);
+	pt_settings_keep_resource_limits(&cfg, &resource_limits);
 	if (config_files_load(&cfg, p->config_file, prefixes, 2, "rpr") < 0)
 		goto out;
 	if (pt_config_apply_env(&cfg, prefixes, 2, err, sizeof err) != PT_OK) {
 		usage_error("%s", err);
 		goto out;
 	}
+	if (record_flags(&cfg, p))
+		goto out;
 	bool paced = p->mode == RPR_INTERVAL || p->mode == RPR_ADAPTIVE;
 	if (paced && !p->every_ms && setting(&cfg, "repeater.default_interval")->text)
 		p->every_ms = setting(&cfg, "repeater.default_interval")->as.ms;

@@ -417,7 +417,7 @@ EOF
 	config_line repeater.default_timeout 60s design.toml:21
 	config_line repeater.continue_on_error true design.toml:22
 	meaning daemon "off (daemon_enabled = false, default)"
-	meaning resource "(from the command) (resource_detection = true, default)"
+	meaning resource "(from the command) (derived from the command; resource_detection = true, default)"
 	meaning limit none
 	meaning output normal
 
@@ -426,8 +426,9 @@ EOF
 		curl https://api.github.com/zen
 	assert_status 0
 	meaning daemon "on /run/user/1000/patience/daemon.sock (daemon_enabled = true, flag --daemon)"
-	meaning resource "api:external:api.github.com (resource_detection = true, default)"
-	meaning limit "none of its own: the daemon's for the resource, if any"
+	meaning resource "api:external:api.github.com (derived from the command; resource_detection = true, default)"
+	meaning limit "none of its own: the daemon's for the resource; this config gives \"api:external:api.github.com\" 5000 per 1h"
+	meaning strategy "exponential, at most 10 attempts"
 	assert_contains "$output" "strategy: exponential, base 1s, multiplier 2, max 1m, 10 attempts"
 
 	run --separate-stderr rpr interval --config design.toml --debug-config
@@ -471,14 +472,14 @@ spec_keys() {
 	config_line repeater.defaults.daemon_enabled true "$f:$5"
 	config_line repeater.defaults.resource_detection false "$f:$6"
 	meaning daemon "on $SOCK (patience.defaults.daemon_enabled = true, $f:$3)"
-	meaning resource "api:external:127.0.0.1 (patience.defaults.resource_detection = true, $f:$4)"
+	meaning resource "api:external:127.0.0.1 (derived from the command; patience.defaults.resource_detection = true, $f:$4)"
 	meaning limit "none of its own: the daemon's for the resource, if any"
 	assert_eq "$(tool_counts api:external:127.0.0.1)" "patience=1/0"
 
 	run --separate-stderr rpr count --config "$f" --debug-config -t 2 -- curl -s "$BASE/health"
 	assert_status 0
 	meaning daemon "on $SOCK (repeater.defaults.daemon_enabled = true, $f:$5)"
-	meaning resource "cmd:local:curl (repeater.defaults.resource_detection = false, $f:$6)"
+	meaning resource "cmd:local:curl (derived from the command; repeater.defaults.resource_detection = false, $f:$6)"
 	assert_eq "$(tool_counts cmd:local:curl)" "rpr=2/0"
 	assert_eq "$(seen health "$from" | grep -c ' 200$')" 3
 
@@ -541,8 +542,7 @@ spec_keys() {
 	meaning limit "5 per 1s, evenly spaced starts (gcra)"
 }
 
-@test "BUG: with coordination_enabled = false, the nested patience of rpr --daemon does not use rpr's daemon" {
-	skip "BUG: coordination_enabled = false turns off the PATIENCE_DAEMON_ENABLED=true that rpr --daemon gives its command (only a flag counts), so the nested patience neither coordinates nor reports: the daemon counts outer rpr=2/0 and nothing for inner"
+@test "with coordination_enabled = false, the nested patience of rpr --daemon still uses rpr's daemon" {
 	printf '[rate_limiting]\ncoordination_enabled = false\n' >coord.toml
 	export PATIENCE_CONFIG_FILE=coord.toml
 	start_daemon
@@ -552,8 +552,7 @@ spec_keys() {
 	assert_eq "$(tool_counts inner)" "patience=2/0"
 }
 
-@test "BUG: rpr --debug-config ignores rpr's own flags (--daemon, --resource-id, --rate)" {
-	skip "BUG: rpr's settings list shows daemon_enabled = false (default) and resource_id/rate_limit (unset) under --daemon --resource-id x --rate 5/1s, and the block says \"daemon on ... (daemon_enabled = false, default)\""
+@test "rpr --debug-config shows rpr's own flags (--daemon, --resource-id, --rate)" {
 	run --separate-stderr rpr rate-limit --rate 5/1s --daemon --resource-id x --debug-config
 	assert_status 0
 	config_line daemon_enabled true "flag --daemon"
@@ -561,14 +560,12 @@ spec_keys() {
 	meaning daemon "on $SOCK (daemon_enabled = true, flag --daemon)"
 }
 
-@test "BUG: the for-this-run block says why the resource is what it is (named, or derived)" {
-	skip "BUG: a named id shows the resource_detection setting as its reason: \"resource   x (resource_detection = true, default)\" for patience --resource-id x"
+@test "the for-this-run block says why the resource is what it is (named, or derived)" {
 	run --separate-stderr patience --resource-id x --debug-config
 	meaning resource "x (resource_id = x, flag --resource-id)"
 }
 
-@test "BUG: the for-this-run block shows the config file's limit for the resource" {
-	skip "BUG: with the design's TOML, patience --daemon -- curl https://api.github.com/zen shows \"limit      none of its own: the daemon's for the resource, if any\", not the file's 5000 per 1h for api:external:api.github.com"
+@test "the for-this-run block shows the config file's limit for the resource" {
 	write_design_toml design.toml
 	run --separate-stderr patience --config design.toml --debug-config --daemon --dry-run -- \
 		curl https://api.github.com/zen

@@ -21,7 +21,7 @@ complete -c patience -l priority -r -f -a 'high normal low' -d 'when the limit i
 complete -c patience -l tz -r -f -d 'N/UNIT@calendar limits count in ZONE (local time)'
 complete -c patience -l resource-id -r -f -d 'the limited resource (derived from CMD)'
 complete -c patience -l resource-scope -r -f -a 'host path' -d 'derive it per host, or per path template (host)'
-complete -c patience -l daemon -d 'share the rate limit through patience-daemon'
+complete -c patience -l daemon -d 'take starts from patience-daemon, and be counted'
 complete -c patience -l daemon-socket -r -d 'the daemon\'s socket'
 complete -c patience -l daemon-timeout -r -f -d 'bound on each daemon request (2s)'
 complete -c patience -l daemon-auto-start -d 'start a daemon when none answers (true)'
