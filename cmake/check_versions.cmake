@@ -1,7 +1,6 @@
 # cmake -DSRC=source-dir -DVERSION=V -P check_versions.cmake
 # Fails when a man page in docs/ names a version other than project(VERSION)
-# on its .TH line or in an example of what the programs print, or when the
-# newest entry of debian/changelog packages another version.
+# on its .TH line or in an example of what the programs print.
 foreach(page patience.1 patience-daemon.1 rpr.1)
   file(STRINGS "${SRC}/docs/${page}" lines REGEX "(^\\.TH .*\"patience [0-9]|patience\\\\-daemon [0-9]+\\.[0-9])")
   foreach(line IN LISTS lines)
@@ -12,8 +11,9 @@ foreach(page patience.1 patience-daemon.1 rpr.1)
   endforeach()
 endforeach()
 
-# debian/changelog: "patience (VERSION) ...", where a package-only change
-# may add +SUFFIX, ~SUFFIX or -REVISION to VERSION.
+# Fails too when the newest entry of debian/changelog packages another
+# version: "patience (VERSION) ...", where a package-only change may add
+# +SUFFIX, ~SUFFIX or -REVISION to VERSION.
 if(EXISTS "${SRC}/debian/changelog")
   file(STRINGS "${SRC}/debian/changelog" first LIMIT_COUNT 1)
   if(NOT first MATCHES "^patience \\(([^)]+)\\) ")
