@@ -10,3 +10,19 @@ foreach(page patience.1 patience-daemon.1 rpr.1)
     endif()
   endforeach()
 endforeach()
+
+# Fails too when the newest entry of debian/changelog packages another
+# version: "patience (VERSION) ...", where a package-only change may add
+# +SUFFIX, ~SUFFIX or -REVISION to VERSION.
+if(EXISTS "${SRC}/debian/changelog")
+  file(STRINGS "${SRC}/debian/changelog" first LIMIT_COUNT 1)
+  if(NOT first MATCHES "^patience \\(([^)]+)\\) ")
+    message(SEND_ERROR "debian/changelog: \"${first}\" is not \"patience (VERSION) ...\"")
+  else()
+    set(packaged "${CMAKE_MATCH_1}")
+    string(REGEX REPLACE "[-+~].*" "" v "${packaged}")
+    if(NOT v STREQUAL VERSION)
+      message(SEND_ERROR "debian/changelog: its newest entry is ${packaged}, not ${VERSION} (project(VERSION) in CMakeLists.txt): add an entry (dch -v ${VERSION})")
+    endif()
+  endif()
+endif()
