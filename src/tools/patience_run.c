@@ -10,17 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker_wait.h"
+#include "client/lease_client.h"
+#include "client/limiter.h"
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/signals.h"
 #include "exec/wait.h"
+#include "learner.h"
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
-#include "breaker_client.h"
-#include "learner.h"
-#include "lease_client.h"
-#include "limiter.h"
 #include "run_report.h"
 #include "status_line.h"
 

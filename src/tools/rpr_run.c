@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "breaker_client.h"
+#include "breaker_wait.h"
+#include "client/lease_client.h"
+#include "client/limiter.h"
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/relay.h"
 #include "exec/signals.h"
 #include "exec/wait.h"
-#include "lease_client.h"
-#include "limiter.h"
 #include "patience/calendar.h"
 #include "patience/diophantine.h"
 #include "patience/duration.h"
@@ -31,8 +31,8 @@
 #include "patience/resource_id.h"
 #include "patience/run_stats.h"
 #include "patience/template.h"
-#include "resource_of.h"
 #include "patience/ticks.h"
+#include "resource_of.h"
 #include "rpr.h"
 #include "status_line.h"
 

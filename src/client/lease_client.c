@@ -1,4 +1,4 @@
-#include "lease_client.h"
+#include "client/lease_client.h"
 
 #include <errno.h>
 #include <fcntl.h>

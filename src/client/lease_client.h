@@ -5,13 +5,13 @@
  * lock files beside the daemon's socket (the kernel frees a dead holder's):
  * the files alone when there is no daemon, so that runs on either never
  * make more than N together. */
-#ifndef PT_TOOLS_LEASE_CLIENT_H
-#define PT_TOOLS_LEASE_CLIENT_H
+#ifndef PT_CLIENT_LEASE_CLIENT_H
+#define PT_CLIENT_LEASE_CLIENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "limiter.h"
+#include "client/limiter.h"
 
 typedef struct lease_client {
 	limiter_config cfg; /* tool, resource, the daemon's settings; strings not owned */

@@ -7,8 +7,8 @@
  * the host still shares one limit, or to local limits when that file
  * cannot be used. It tries the daemon again at its next grant. Times are
  * CLOCK_MONOTONIC ms here; realtime ms are converted at the boundary. */
-#ifndef PT_TOOLS_LIMITER_H
-#define PT_TOOLS_LIMITER_H
+#ifndef PT_CLIENT_LIMITER_H
+#define PT_CLIENT_LIMITER_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "limiter.h"
+#include "client/limiter.h"
 
 #include <limits.h>
 #include <stdio.h>
