@@ -15,7 +15,7 @@ int breaker_client_init(breaker_client *bc, const limiter_config *cfg,
 	bc->client.fd = -1;
 	pt_breaker_spec_format(spec, bc->spec_text, sizeof bc->spec_text);
 	if (pt_breaker_init(&bc->local, spec) != PT_OK) {
-		fprintf(stderr, "%s: cannot set up the circuit breaker\n", cfg->tool);
+		limiter_warn(cfg, "%s: cannot set up the circuit breaker", cfg->tool);
 		return -1;
 	}
 	return 0;
@@ -29,7 +29,7 @@ void breaker_client_release(breaker_client *bc)
 
 static void say_local(breaker_client *bc, const char *why)
 {
-	limiter_say_unavailable(&bc->said_local, bc->cfg.tool, why, "a local circuit breaker");
+	limiter_say_unavailable(&bc->said_local, &bc->cfg, why, "a local circuit breaker");
 }
 
 /* The first client's spec made the daemon's breaker: say once when it is not ours. */
@@ -38,8 +38,8 @@ static void check_spec(breaker_client *bc, const pt_breaker_reply *r)
 	if (bc->said_spec || strcmp(r->spec, bc->spec_text) == 0)
 		return;
 	bc->said_spec = true;
-	fprintf(stderr, "%s: the daemon's circuit breaker for \"%s\" is %s, which applies "
-		"instead of %s\n", bc->cfg.tool, bc->cfg.resource_id, r->spec, bc->spec_text);
+	limiter_warn(&bc->cfg, "%s: the daemon's circuit breaker for \"%s\" is %s, which applies "
+		     "instead of %s", bc->cfg.tool, bc->cfg.resource_id, r->spec, bc->spec_text);
 }
 
 /* Ask the daemon: 0 with *a (retry_at_ms on CLOCK_MONOTONIC), -1 to decide locally. */
@@ -68,10 +68,9 @@ static int daemon_admit(breaker_client *bc, pt_breaker_admission *a, char *state
 /* With -v: a local state change. */
 static void say_change(const breaker_client *bc, const pt_breaker_change *ch)
 {
-	if (ch->changed && bc->cfg.verbose_prefix)
-		fprintf(stderr, "%scircuit for resource %s: %s -> %s (%s)\n", bc->cfg.verbose_prefix,
-			bc->cfg.resource_id, pt_breaker_state_name(ch->from),
-			pt_breaker_state_name(ch->to), ch->why);
+	if (ch->changed)
+		limiter_note(&bc->cfg, "circuit for resource %s: %s -> %s (%s)", bc->cfg.resource_id,
+			     pt_breaker_state_name(ch->from), pt_breaker_state_name(ch->to), ch->why);
 }
 
 static void local_admit(breaker_client *bc, pt_breaker_admission *a, char *state,

@@ -1,4 +1,4 @@
-/* --concurrency N: a lease held while each command runs, so that at most N
+/* --concurrency N (and libpatience's pt_limiter_lease_*): a lease held while each command runs, so that at most N
  * commands of a resource run at once across every process of the host.
  * From the daemon (on a connection of its own: the lease dies with it, so
  * a holder killed with -9 frees it at once; FIFO), and from N flock(2)ed
@@ -27,7 +27,9 @@ typedef struct lease_client {
  * concurrency differs from ours. */
 void lease_client_init(lease_client *l, const limiter_config *cfg, int64_t concurrency);
 /* Wait until one of the N leases is ours (a no-op while one is held).
- * Returns 0, or -1 after printing why (the daemon refused us). */
+ * Returns PT_OK, also when cfg.interrupted ended the wait (then none is
+ * held); PT_EINVAL when the daemon refused us, PT_EIO when the lock files
+ * have no directory (both said through cfg.say). */
 int lease_acquire(lease_client *l);
 /* The command exited: give the lease back. */
 void lease_release(lease_client *l);

@@ -22,6 +22,7 @@
 #include "patience/duration.h"
 #include "patience/error.h"
 #include "run_report.h"
+#include "say.h"
 #include "status_line.h"
 
 extern char **environ;
@@ -203,6 +204,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		.daemon_enabled = plan->daemon_enabled, .daemon_auto_start = plan->daemon_auto_start,
 		.daemon_timeout_ms = plan->daemon_timeout_ms, .daemon_socket = plan->daemon_socket,
 		.verbose_prefix = plan->verbose && !plan->quiet ? "[retry] " : NULL,
+		.say = say_to_file, .say_ctx = stderr, .interrupted = pt_signals_pending,
 	};
 	if (gated(plan) && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
@@ -674,10 +676,11 @@ static void report_to_daemon(retry_state *st, const pt_attempt_result *r,
 {
 	if (!gated(st->plan) || r->end == PT_END_NOT_STARTED)
 		return;
+	char err[256]; /* -v says it */
 	int64_t ago_ms = (pt_monotonic_ns() - r->started_ns) / PT_NS_PER_MS;
 	limiter_executed(&st->lim, pt_realtime_ms() - ago_ms,
 			 (r->ended_ns - r->started_ns) / PT_NS_PER_MS, o->exit_code,
-			 o->verdict == JUDGED_SUCCESS);
+			 o->verdict == JUDGED_SUCCESS, err, sizeof err);
 }
 
 /* The attempt's command has exec'd: its start counts from now, not from

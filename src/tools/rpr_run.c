@@ -34,6 +34,7 @@
 #include "patience/ticks.h"
 #include "resource_of.h"
 #include "rpr.h"
+#include "say.h"
 #include "status_line.h"
 
 typedef struct run_record {
@@ -110,6 +111,7 @@ static limiter_config daemon_config(rpr_state *st)
 		.daemon_enabled = p->daemon && st->socket[0],
 		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = p->daemon_timeout_ms,
 		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,
+		.say = say_to_file, .say_ctx = stderr, .interrupted = pt_signals_pending,
 	};
 	return lc;
 }
@@ -469,9 +471,10 @@ static int run_loop(rpr_state *st)
 		report_run(st, rc, &r);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
+		char err[256]; /* -v says it */
 		if (st->limited)
 			limiter_executed(&st->lim, r.start_ms, (int64_t)r.duration_ms, r.exit_code,
-					 rc == 0 && r.exit_code == 0);
+					 rc == 0 && r.exit_code == 0, err, sizeof err);
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
 		pt_run_stats_add(&st->stats, r.duration_ms, rc == 0 && r.exit_code == 0);
 		if (record(st, &r) < 0)
