@@ -1,6 +1,6 @@
-/* --concurrency N (and libpatience's pt_limiter_lease_*): a lease held while each command runs, so that at most N
- * commands of a resource run at once across every process of the host.
- * From the daemon (on a connection of its own: the lease dies with it, so
+/* --concurrency N, and libpatience's pt_limiter_lease_*: a lease held
+ * while each command runs, so that at most N commands of a resource run at
+ * once across every process of the host. From the daemon (on a connection of its own: the lease dies with it, so
  * a holder killed with -9 frees it at once; FIFO), and from N flock(2)ed
  * lock files beside the daemon's socket (the kernel frees a dead holder's):
  * the files alone when there is no daemon, so that runs on either never
