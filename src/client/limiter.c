@@ -79,7 +79,8 @@ void limiter_say_unavailable(bool *said, const limiter_config *cfg, const char *
 /* Which daemon this process uses, once one has answered: every connection
  * of a run (limits, leases, breaker, a reconnect after a restart) goes to
  * the same one, so that no grant is split between two daemons. */
-static enum { DAEMON_UNKNOWN, DAEMON_USERS, DAEMON_SYSTEMS } daemon_in_use;
+enum { DAEMON_UNKNOWN, DAEMON_USERS, DAEMON_SYSTEMS };
+static _Atomic int daemon_in_use; /* atomic: libpatience's handles may live in threads */
 
 /* The system-wide daemon's socket, for a run on the user's default socket
  * where no daemon of the user answers; NULL when that does not apply. */
@@ -220,12 +221,18 @@ static void release_host(limiter *l, int64_t from_mono_ms)
 	l->host.held = 0;
 }
 
+void limiter_cancel(limiter *l, int64_t from_ms)
+{
+	from_ms = unused_from(l, from_ms);
+	release_held(l, from_ms);
+	release_host(l, from_ms);
+	pt_limit_set_cancel(&l->local, l->local_id, from_ms);
+}
+
 void limiter_release(limiter *l)
 {
 	/* A start in this very millisecond may be the one just used. */
-	int64_t from = unused_from(l, pt_monotonic_ms() + 1);
-	release_held(l, from);
-	release_host(l, from);
+	limiter_cancel(l, pt_monotonic_ms() + 1);
 	pt_client_close(&l->client);
 	pt_limit_set_release(&l->local);
 }
@@ -288,6 +295,11 @@ int64_t limiter_guard_in_force(const limiter *l)
 bool limiter_wants_daemon(const limiter *l)
 {
 	return l->cfg.daemon_enabled && !l->shared;
+}
+
+bool limiter_stale(const limiter *l, int64_t start_ms, int64_t now_ms, bool ask_daemon)
+{
+	return now_ms > start_ms + l->guard_ms || (ask_daemon && limiter_wants_daemon(l));
 }
 
 pt_client *limiter_client(limiter *l)
@@ -541,10 +553,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 		      int64_t cancel_from_ms)
 {
 	int64_t base = not_before_ms;
-	cancel_from_ms = unused_from(l, cancel_from_ms);
-	release_held(l, cancel_from_ms);
-	release_host(l, cancel_from_ms);
-	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
+	limiter_cancel(l, cancel_from_ms);
 	if (l->cfg.daemon_enabled && shared_grant(l, offsets, k, not_before_ms, &base))
 		return base;
 	l->shared = false;

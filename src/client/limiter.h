@@ -105,6 +105,10 @@ void limiter_release(limiter *l);
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms);
 
+/* Give back the held grant's starts at or after from_ms (monotonic), all
+ * unused (the last start made is kept whatever from_ms says). */
+void limiter_cancel(limiter *l, int64_t from_ms);
+
 /* The start granted at granted_ms really began at started_ms (monotonic:
  * its command had exec'd): the daemon (or the local scheduler) moves it
  * there, so later grants are spaced from the real start. */
@@ -132,6 +136,11 @@ const char *limiter_source(const limiter *l);
 int64_t limiter_guard_in_force(const limiter *l);
 /* Should the daemon be asked again: it is on, and our grant is local. */
 bool limiter_wants_daemon(const limiter *l);
+/* Woken at now_ms for the start granted at start_ms: must it be asked for
+ * again? Yes when now is more than the guard late (a start then could
+ * crowd a window), and, with ask_daemon (the first wake for it), when the
+ * grant is local while the daemon is wanted (it may be back). */
+bool limiter_stale(const limiter *l, int64_t start_ms, int64_t now_ms, bool ask_daemon);
 
 /* Pass on to the daemon what the service said (req->resource and the
  * fallback limit are filled in here), when the last grant came from it;

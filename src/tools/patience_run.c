@@ -476,7 +476,7 @@ static int64_t dio_start_ms(retry_state *st, int n, int64_t now)
 	size_t i = (size_t)n - 1;
 	int64_t target = st->grant_base_ms + plan->offsets[i];
 	bool local = limiter_wants_daemon(&st->lim);
-	if (now <= target + limiter_guard_ms(&st->lim) && !local)
+	if (!limiter_stale(&st->lim, target, now, true))
 		return target;
 	if (local && now <= target)
 		now = target; /* on local limits: ask the daemon again for the rest */
@@ -541,8 +541,7 @@ static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms, bool f
 	int64_t now = pt_monotonic_ms();
 	if (!gated(st->plan))
 		return start_ms;
-	bool ask_daemon = first_wake && limiter_wants_daemon(&st->lim);
-	if (now <= start_ms + limiter_guard_ms(&st->lim) && !ask_daemon)
+	if (!limiter_stale(&st->lim, start_ms, now, first_wake))
 		return start_ms;
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);

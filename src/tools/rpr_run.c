@@ -457,8 +457,7 @@ static int run_loop(rpr_state *st)
 		if (st->limited && limiter_refused(&st->lim))
 			return RPR_EXIT_USAGE;
 		/* woke too late; or the start is not the daemon's: it may be back */
-		bool late = pt_monotonic_ms() > start + limiter_guard_ms(&st->lim);
-		if (st->limited && (late || (!asked_again && limiter_wants_daemon(&st->lim)))) {
+		if (st->limited && limiter_stale(&st->lim, start, pt_monotonic_ms(), !asked_again)) {
 			asked_again = true;
 			start = rate_start(st, pt_monotonic_ms(), start);
 			continue;
