@@ -141,7 +141,9 @@ static int open_breaker(pt_limiter *l, const pt_limiter_options *o, char *err, s
 	pt_breaker_spec spec;
 	if (!o->breaker)
 		return PT_OK;
-	if (pt_breaker_spec_parse(o->breaker, &spec, err, err_len) != PT_OK)
+	if (!*o->breaker)
+		pt_breaker_spec_default(&spec);
+	else if (pt_breaker_spec_parse(o->breaker, &spec, err, err_len) != PT_OK)
 		return PT_EINVAL;
 	if (breaker_client_init(&l->breaker, &l->cfg, &spec, false) < 0) {
 		pt_set_error(err, err_len, "no memory for the breaker");
@@ -245,8 +247,9 @@ int pt_limiter_acquire(pt_limiter *l, int64_t *delay_ms)
 		return rc;
 	int64_t now = pt_monotonic_ms();
 	if (!l->granted) {
-		l->asked_again = false;
 		rc = grant(l, now, now);
+		now = pt_monotonic_ms(); /* the daemon may have queued us a while */
+		l->asked_again = rc == PT_OK && l->grant_ms <= now; /* just asked */
 	}
 	/* at its time: late, or local while the daemon may be back? ask again */
 	while (rc == PT_OK && l->grant_ms <= now &&
