@@ -127,8 +127,11 @@ PT_EXPORT const char *pt_limiter_error(const pt_limiter *l);
  * it (0: start now). Call again after the delay: while the start is ahead
  * it is the same one; when its time has come, *delay_ms is 0; when it was
  * missed by more than the guard time (the caller woke late), it is given
- * back and a new one is asked for. PT_OK; PT_EREFUSED (the daemon refused
- * the limit: it can never hold it); PT_EINTR; PT_EINVAL. */
+ * back and a new one is asked for. The call itself may block: the daemon
+ * answers a request queued behind others shortly before its start, and the
+ * host's starts file reserves none more than 100 ms ahead. PT_OK;
+ * PT_EREFUSED (the daemon refused the limit: it can never hold it);
+ * PT_EINTR; PT_EINVAL. */
 PT_EXPORT int pt_limiter_acquire(pt_limiter *l, int64_t *delay_ms);
 /* pt_limiter_acquire, sleeping (CLOCK_MONOTONIC, to an absolute time)
  * until the start is due. PT_OK: start now. */
