@@ -128,6 +128,10 @@ leases() {
 	[ "$exported" = "$declared" ]
 	[ "$(ls "$prefix/include/patience")" = "$(printf 'error.h\npatience.h\nversion.h')" ]
 	[[ -f $prefix/share/man/man3/libpatience.3 && -f $prefix/share/man/man3/pt_limiter_wait.3 ]]
+	# a sanitizer build's library wants programs built with the sanitizers
+	if ldd "$lib" | grep -q libasan; then
+		export CFLAGS="-O1 -fsanitize=address,undefined"
+	fi
 	run "$PT_SRC/scripts/build-examples" "$prefix" "$T/ex"
 	echo "$output" >&3
 	assert_status 0
