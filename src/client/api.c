@@ -163,9 +163,9 @@ int pt_limiter_open(const pt_limiter_options *o, pt_limiter **out, char *err, si
 		return PT_EINVAL;
 	}
 	int rc = check_options(o, err, err_len);
-	pt_limiter *l = rc == PT_OK ? calloc(1, sizeof *l) : NULL;
 	if (rc != PT_OK)
 		return rc;
+	pt_limiter *l = calloc(1, sizeof *l);
 	if (!l || !(l->resource = strdup(o->resource)) ||
 	    !(l->name = strdup(o->name ? o->name : DEFAULT_NAME))) {
 		pt_limiter_close(l);
