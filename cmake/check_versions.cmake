@@ -1,7 +1,8 @@
 # cmake -DSRC=source-dir -DVERSION=V -P check_versions.cmake
 # Fails when a man page in docs/ names a version other than project(VERSION)
 # on its .TH line or in an example of what the programs print.
-foreach(page patience.1 patience-daemon.1 rpr.1)
+file(GLOB man3 RELATIVE "${SRC}/docs" "${SRC}/docs/man3/*.3")
+foreach(page patience.1 patience-daemon.1 rpr.1 ${man3})
   file(STRINGS "${SRC}/docs/${page}" lines REGEX "(^\\.TH .*\"patience [0-9]|patience\\\\-daemon [0-9]+\\.[0-9])")
   foreach(line IN LISTS lines)
     string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" v "${line}")

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "lib/set_error.h"
 #include "patience/config_search.h"
 #include "patience/error.h"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exec/clock.h"
+#include "lib/set_error.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 #include "patience/version.h"

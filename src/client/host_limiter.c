@@ -2,6 +2,7 @@
 #include "client/host_limiter.h"
 
 #include "exec/clock.h"
+#include "lib/set_error.h"
 #include "patience/error.h"
 #include "patience/host_starts.h"
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/set_error.h"
 #include "patience/duration.h"
 #include "patience/error.h"
 

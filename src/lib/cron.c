@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/set_error.h"
 #include "patience/error.h"
 
 #define SEARCH_SECONDS ((time_t)9 * 366 * 86400) /* Feb 29 can be 8 years away */

@@ -1,4 +1,5 @@
 #include "patience/error.h"
+#include "lib/set_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@ const char *pt_strerror(int code)
 	case PT_ENOENT: return "not found";
 	case PT_EIO: return "input/output error";
 	case PT_EBUSY: return "held by another process";
+	case PT_EREFUSED: return "refused by the daemon";
+	case PT_EINTR: return "interrupted";
+	case PT_ECIRCUIT: return "circuit breaker open";
 	}
 	return "unknown error";
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/set_error.h"
 #include "patience/error.h"
 #include "patience/paths.h"
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/set_error.h"
 #include "patience/error.h"
 
 /* The XDG base directory spec says to ignore empty and relative values. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/set_error.h"
 #include "patience/error.h"
 
 static const char *const names[] = {"run", "time", "date", "iso"};

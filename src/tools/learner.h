@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "limiter.h"
+#include "client/limiter.h"
 #include "patience/adaptive.h"
 
 #define LEARNER_MEMO_KEY "adaptive"

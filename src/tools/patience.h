@@ -8,10 +8,11 @@
  *   patience_daemon_show.c what daemon status shows of executions, and
  *                          status RESOURCE
  *   patience_resource.c    patience resource -- CMD; patience profiles
- * and, shared with rpr: limiter.c (start times under a rate limit: the
- * daemon, the host's shared starts, or local), lease_client.c
- * (--concurrency), breaker_client.c (--circuit-breaker), learner.c
- * (adaptive's model), config_files.c, status_line.c. */
+ * and, shared with rpr: breaker_wait.c (--circuit-breaker), learner.c
+ * (adaptive's model), config_files.c, status_line.c, say.c; below them,
+ * in src/client/ with libpatience: limiter.c (start times under a rate
+ * limit: the daemon, the host's shared starts, or local), lease_client.c
+ * (--concurrency), breaker_client.c. */
 #ifndef PT_TOOLS_PATIENCE_H
 #define PT_TOOLS_PATIENCE_H
 

@@ -10,18 +10,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker_wait.h"
+#include "client/lease_client.h"
+#include "client/limiter.h"
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/signals.h"
 #include "exec/wait.h"
+#include "learner.h"
 #include "patience.h"
 #include "patience/duration.h"
 #include "patience/error.h"
-#include "breaker_client.h"
-#include "learner.h"
-#include "lease_client.h"
-#include "limiter.h"
 #include "run_report.h"
+#include "say.h"
 #include "status_line.h"
 
 extern char **environ;
@@ -203,6 +204,7 @@ static int state_init(retry_state *st, const run_plan *plan, int signal_fd)
 		.daemon_enabled = plan->daemon_enabled, .daemon_auto_start = plan->daemon_auto_start,
 		.daemon_timeout_ms = plan->daemon_timeout_ms, .daemon_socket = plan->daemon_socket,
 		.verbose_prefix = plan->verbose && !plan->quiet ? "[retry] " : NULL,
+		.say = say_to_file, .say_ctx = stderr, .interrupted = pt_signals_pending,
 	};
 	if (gated(plan) && limiter_init(&st->lim, &lc) < 0)
 		return PT_EXIT_INTERNAL;
@@ -474,7 +476,7 @@ static int64_t dio_start_ms(retry_state *st, int n, int64_t now)
 	size_t i = (size_t)n - 1;
 	int64_t target = st->grant_base_ms + plan->offsets[i];
 	bool local = limiter_wants_daemon(&st->lim);
-	if (now <= target + limiter_guard_ms(&st->lim) && !local)
+	if (!limiter_stale(&st->lim, target, now, true))
 		return target;
 	if (local && now <= target)
 		now = target; /* on local limits: ask the daemon again for the rest */
@@ -539,8 +541,7 @@ static int64_t recheck_start_ms(retry_state *st, int n, int64_t start_ms, bool f
 	int64_t now = pt_monotonic_ms();
 	if (!gated(st->plan))
 		return start_ms;
-	bool ask_daemon = first_wake && limiter_wants_daemon(&st->lim);
-	if (now <= start_ms + limiter_guard_ms(&st->lim) && !ask_daemon)
+	if (!limiter_stale(&st->lim, start_ms, now, first_wake))
 		return start_ms;
 	if (st->plan->strategy == PT_STRATEGY_DIOPHANTINE)
 		return dio_start_ms(st, n, now);
@@ -674,10 +675,11 @@ static void report_to_daemon(retry_state *st, const pt_attempt_result *r,
 {
 	if (!gated(st->plan) || r->end == PT_END_NOT_STARTED)
 		return;
+	char err[256]; /* -v says it */
 	int64_t ago_ms = (pt_monotonic_ns() - r->started_ns) / PT_NS_PER_MS;
 	limiter_executed(&st->lim, pt_realtime_ms() - ago_ms,
 			 (r->ended_ns - r->started_ns) / PT_NS_PER_MS, o->exit_code,
-			 o->verdict == JUDGED_SUCCESS);
+			 o->verdict == JUDGED_SUCCESS, err, sizeof err);
 }
 
 /* The attempt's command has exec'd: its start counts from now, not from

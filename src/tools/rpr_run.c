@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "breaker_client.h"
+#include "breaker_wait.h"
+#include "client/lease_client.h"
+#include "client/limiter.h"
 #include "exec/attempt.h"
 #include "exec/clock.h"
 #include "exec/relay.h"
 #include "exec/signals.h"
 #include "exec/wait.h"
-#include "lease_client.h"
-#include "limiter.h"
 #include "patience/calendar.h"
 #include "patience/diophantine.h"
 #include "patience/duration.h"
@@ -31,9 +31,10 @@
 #include "patience/resource_id.h"
 #include "patience/run_stats.h"
 #include "patience/template.h"
-#include "resource_of.h"
 #include "patience/ticks.h"
+#include "resource_of.h"
 #include "rpr.h"
+#include "say.h"
 #include "status_line.h"
 
 typedef struct run_record {
@@ -110,6 +111,7 @@ static limiter_config daemon_config(rpr_state *st)
 		.daemon_enabled = p->daemon && st->socket[0],
 		.daemon_auto_start = !p->no_auto_start, .daemon_timeout_ms = p->daemon_timeout_ms,
 		.daemon_socket = st->socket, .verbose_prefix = p->verbose ? "rpr: " : NULL,
+		.say = say_to_file, .say_ctx = stderr, .interrupted = pt_signals_pending,
 	};
 	return lc;
 }
@@ -455,8 +457,7 @@ static int run_loop(rpr_state *st)
 		if (st->limited && limiter_refused(&st->lim))
 			return RPR_EXIT_USAGE;
 		/* woke too late; or the start is not the daemon's: it may be back */
-		bool late = pt_monotonic_ms() > start + limiter_guard_ms(&st->lim);
-		if (st->limited && (late || (!asked_again && limiter_wants_daemon(&st->lim)))) {
+		if (st->limited && limiter_stale(&st->lim, start, pt_monotonic_ms(), !asked_again)) {
 			asked_again = true;
 			start = rate_start(st, pt_monotonic_ms(), start);
 			continue;
@@ -469,9 +470,10 @@ static int run_loop(rpr_state *st)
 		report_run(st, rc, &r);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
+		char err[256]; /* -v says it */
 		if (st->limited)
 			limiter_executed(&st->lim, r.start_ms, (int64_t)r.duration_ms, r.exit_code,
-					 rc == 0 && r.exit_code == 0);
+					 rc == 0 && r.exit_code == 0, err, sizeof err);
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
 		pt_run_stats_add(&st->stats, r.duration_ms, rc == 0 && r.exit_code == 0);
 		if (record(st, &r) < 0)

@@ -1,12 +1,9 @@
-#include "breaker_client.h"
+#include "client/breaker_client.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "exec/clock.h"
-#include "exec/wait.h"
-#include "patience.h"
-#include "patience/duration.h"
 #include "patience/error.h"
 
 int breaker_client_init(breaker_client *bc, const limiter_config *cfg,
@@ -18,7 +15,7 @@ int breaker_client_init(breaker_client *bc, const limiter_config *cfg,
 	bc->client.fd = -1;
 	pt_breaker_spec_format(spec, bc->spec_text, sizeof bc->spec_text);
 	if (pt_breaker_init(&bc->local, spec) != PT_OK) {
-		fprintf(stderr, "%s: cannot set up the circuit breaker\n", cfg->tool);
+		limiter_warn(cfg, "%s: cannot set up the circuit breaker", cfg->tool);
 		return -1;
 	}
 	return 0;
@@ -32,7 +29,7 @@ void breaker_client_release(breaker_client *bc)
 
 static void say_local(breaker_client *bc, const char *why)
 {
-	limiter_say_unavailable(&bc->said_local, bc->cfg.tool, why, "a local circuit breaker");
+	limiter_say_unavailable(&bc->said_local, &bc->cfg, why, "a local circuit breaker");
 }
 
 /* The first client's spec made the daemon's breaker: say once when it is not ours. */
@@ -41,8 +38,8 @@ static void check_spec(breaker_client *bc, const pt_breaker_reply *r)
 	if (bc->said_spec || strcmp(r->spec, bc->spec_text) == 0)
 		return;
 	bc->said_spec = true;
-	fprintf(stderr, "%s: the daemon's circuit breaker for \"%s\" is %s, which applies "
-		"instead of %s\n", bc->cfg.tool, bc->cfg.resource_id, r->spec, bc->spec_text);
+	limiter_warn(&bc->cfg, "%s: the daemon's circuit breaker for \"%s\" is %s, which applies "
+		     "instead of %s", bc->cfg.tool, bc->cfg.resource_id, r->spec, bc->spec_text);
 }
 
 /* Ask the daemon: 0 with *a (retry_at_ms on CLOCK_MONOTONIC), -1 to decide locally. */
@@ -71,10 +68,9 @@ static int daemon_admit(breaker_client *bc, pt_breaker_admission *a, char *state
 /* With -v: a local state change. */
 static void say_change(const breaker_client *bc, const pt_breaker_change *ch)
 {
-	if (ch->changed && bc->cfg.verbose_prefix)
-		fprintf(stderr, "%scircuit for resource %s: %s -> %s (%s)\n", bc->cfg.verbose_prefix,
-			bc->cfg.resource_id, pt_breaker_state_name(ch->from),
-			pt_breaker_state_name(ch->to), ch->why);
+	if (ch->changed)
+		limiter_note(&bc->cfg, "circuit for resource %s: %s -> %s (%s)", bc->cfg.resource_id,
+			     pt_breaker_state_name(ch->from), pt_breaker_state_name(ch->to), ch->why);
 }
 
 static void local_admit(breaker_client *bc, pt_breaker_admission *a, char *state,
@@ -87,49 +83,13 @@ static void local_admit(breaker_client *bc, pt_breaker_admission *a, char *state
 	snprintf(state, state_len, "%s", pt_breaker_state_name(bc->local.state));
 }
 
-/* With -v, once per state waited in. */
-static void say_waiting(breaker_client *bc, const char *state, int64_t wait_ms)
+bool breaker_client_try(breaker_client *bc, pt_breaker_admission *a, char *state,
+			size_t state_len)
 {
-	char wait[32];
-	if (!bc->cfg.verbose_prefix || strcmp(bc->said_state, state) == 0)
-		return;
-	snprintf(bc->said_state, sizeof bc->said_state, "%s", state);
-	pt_duration_format(wait_ms > 0 ? wait_ms : 0, wait, sizeof wait);
-	fprintf(stderr, "%scircuit %s for resource %s; waiting %s\n", bc->cfg.verbose_prefix,
-		strcmp(state, "half_open") == 0 ? "half-open (probes running)" : "open",
-		bc->cfg.resource_id, wait);
-}
-
-int breaker_client_admit(breaker_client *bc, int signal_fd, int64_t deadline_ns, bool *waited,
-			 char *reason, size_t reason_len)
-{
-	pt_breaker_admission a;
-	char state[16];
-	*waited = false;
-	for (;;) {
-		bc->on_daemon = bc->cfg.daemon_enabled &&
-				daemon_admit(bc, &a, state, sizeof state) == 0;
-		if (!bc->on_daemon)
-			local_admit(bc, &a, state, sizeof state);
-		if (a.admit) {
-			bc->said_state[0] = '\0';
-			return 0;
-		}
-		snprintf(reason, reason_len, "circuit %s for resource %s",
-			 strcmp(state, "half_open") == 0 ? "half-open" : "open", bc->cfg.resource_id);
-		if (bc->fail_fast)
-			return PT_EXIT_CIRCUIT_OPEN;
-		if (deadline_ns && a.retry_at_ms * PT_NS_PER_MS >= deadline_ns) {
-			snprintf(reason + strlen(reason), reason_len - strlen(reason),
-				 " until after the deadline");
-			return PT_EXIT_TIMEOUT;
-		}
-		say_waiting(bc, state, a.retry_at_ms - pt_monotonic_ms());
-		*waited = true;
-		int sig = pt_wait_until(a.retry_at_ms * PT_NS_PER_MS, signal_fd);
-		if (sig)
-			return 128 + sig;
-	}
+	bc->on_daemon = bc->cfg.daemon_enabled && daemon_admit(bc, a, state, state_len) == 0;
+	if (!bc->on_daemon)
+		local_admit(bc, a, state, state_len);
+	return a->admit;
 }
 
 void breaker_client_report(breaker_client *bc, bool success)

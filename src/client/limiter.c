@@ -1,6 +1,7 @@
-#include "limiter.h"
+#include "client/limiter.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 
 #include "client/host_limiter.h"
 #include "exec/clock.h"
-#include "exec/signals.h"
 #include "patience/calendar.h"
 #include "patience/duration.h"
 #include "patience/error.h"
@@ -26,13 +26,50 @@ static int64_t clock_offset_ms(void)
 	return pt_realtime_ms() - pt_monotonic_ms();
 }
 
-void limiter_say_unavailable(bool *said, const char *tool, const char *why,
+/* One line through cfg->say: prefix (may be NULL), then fmt. */
+static void say_line(const limiter_config *cfg, bool verbose, const char *prefix,
+		     const char *fmt, va_list ap)
+{
+	char line[PATH_MAX + 512];
+	int n = snprintf(line, sizeof line, "%s", prefix ? prefix : "");
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = 0;
+	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	cfg->say(cfg->say_ctx, verbose, line);
+}
+
+void limiter_warn(const limiter_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+	if (!cfg->say)
+		return;
+	va_start(ap, fmt);
+	say_line(cfg, false, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void limiter_note(const limiter_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+	if (!cfg->say || !cfg->verbose_prefix)
+		return;
+	va_start(ap, fmt);
+	say_line(cfg, true, cfg->verbose_prefix, fmt, ap);
+	va_end(ap);
+}
+
+bool limiter_interrupted(const limiter_config *cfg)
+{
+	return cfg->interrupted && cfg->interrupted();
+}
+
+void limiter_say_unavailable(bool *said, const limiter_config *cfg, const char *why,
 			     const char *instead)
 {
 	if (*said)
 		return;
 	*said = true;
-	fprintf(stderr, "%s: daemon unavailable (%s); using %s\n", tool, why, instead);
+	limiter_warn(cfg, "%s: daemon unavailable (%s); using %s", cfg->tool, why, instead);
 }
 
 /* Connect, starting a daemon when none answers: also when ours died
@@ -42,7 +79,8 @@ void limiter_say_unavailable(bool *said, const char *tool, const char *why,
 /* Which daemon this process uses, once one has answered: every connection
  * of a run (limits, leases, breaker, a reconnect after a restart) goes to
  * the same one, so that no grant is split between two daemons. */
-static enum { DAEMON_UNKNOWN, DAEMON_USERS, DAEMON_SYSTEMS } daemon_in_use;
+enum { DAEMON_UNKNOWN, DAEMON_USERS, DAEMON_SYSTEMS };
+static _Atomic int daemon_in_use; /* atomic: libpatience's handles may live in threads */
 
 /* The system-wide daemon's socket, for a run on the user's default socket
  * where no daemon of the user answers; NULL when that does not apply. */
@@ -89,7 +127,7 @@ int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, c
 	}
 	if (rc == PT_OK && daemon_in_use == DAEMON_UNKNOWN)
 		daemon_in_use = DAEMON_USERS;
-	c->interrupted = pt_signals_pending; /* a queued acquire must not outlast Ctrl-C */
+	c->interrupted = p->interrupted; /* a queued acquire must not outlast Ctrl-C */
 	return rc;
 }
 
@@ -100,7 +138,7 @@ int limiter_connect(pt_client *c, const limiter_config *p, bool *start_failed, c
 static void reconnect_daemon(limiter *l, char *err, size_t err_len)
 {
 	l->start_failed = false;
-	for (int i = 0; i < RECONNECT_TRIES && !pt_signals_pending(); i++) {
+	for (int i = 0; i < RECONNECT_TRIES && !limiter_interrupted(&l->cfg); i++) {
 		if (limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) == PT_OK)
 			return;
 		nanosleep(&(struct timespec){0, RECONNECT_PAUSE_MS * 1000000L}, NULL);
@@ -139,7 +177,7 @@ int limiter_init(limiter *l, const limiter_config *cfg)
 	if (cfg->rate_limit &&
 	    pt_limit_set_init(&l->local, all, n, cfg->guard_ms, pt_zone_localtime,
 			      (void *)cfg->tz) != PT_OK) {
-		fprintf(stderr, "%s: cannot set up the local limiter\n", cfg->tool);
+		limiter_warn(cfg, "%s: cannot set up the local limiter", cfg->tool);
 		return -1;
 	}
 	l->local.epoch_offset_ms = pt_realtime_ms() - pt_monotonic_ms();
@@ -183,12 +221,18 @@ static void release_host(limiter *l, int64_t from_mono_ms)
 	l->host.held = 0;
 }
 
+void limiter_cancel(limiter *l, int64_t from_ms)
+{
+	from_ms = unused_from(l, from_ms);
+	release_held(l, from_ms);
+	release_host(l, from_ms);
+	pt_limit_set_cancel(&l->local, l->local_id, from_ms);
+}
+
 void limiter_release(limiter *l)
 {
 	/* A start in this very millisecond may be the one just used. */
-	int64_t from = unused_from(l, pt_monotonic_ms() + 1);
-	release_held(l, from);
-	release_host(l, from);
+	limiter_cancel(l, pt_monotonic_ms() + 1);
 	pt_client_close(&l->client);
 	pt_limit_set_release(&l->local);
 }
@@ -211,10 +255,9 @@ void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms)
 		l->daemon_guard_ms = guard;
 }
 
-void limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
-		      bool succeeded)
+int limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
+		     bool succeeded, char *err, size_t err_len)
 {
-	char err[256];
 	pt_execution_report r = {
 		.resource = l->cfg.resource_id, .started_ms = started_ms,
 		.duration_ms = duration_ms > 0 ? duration_ms : 0,
@@ -222,10 +265,11 @@ void limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int e
 		.succeeded = succeeded,
 	};
 	if (!l->cfg.daemon_enabled || l->client.fd < 0)
-		return; /* no daemon to count it: the run goes on uncounted */
-	if (pt_client_executed(&l->client, &r, err, sizeof err) != PT_OK && l->cfg.verbose_prefix)
-		fprintf(stderr, "%spatience-daemon did not count the run: %s\n",
-			l->cfg.verbose_prefix, err);
+		return PT_OK; /* no daemon to count it: the run goes on uncounted */
+	int rc = pt_client_executed(&l->client, &r, err, err_len);
+	if (rc != PT_OK)
+		limiter_note(&l->cfg, "patience-daemon did not count the run: %s", err);
+	return rc;
 }
 
 bool limiter_refused(const limiter *l)
@@ -251,6 +295,11 @@ int64_t limiter_guard_in_force(const limiter *l)
 bool limiter_wants_daemon(const limiter *l)
 {
 	return l->cfg.daemon_enabled && !l->shared;
+}
+
+bool limiter_stale(const limiter *l, int64_t start_ms, int64_t now_ms, bool ask_daemon)
+{
+	return now_ms > start_ms + l->guard_ms || (ask_daemon && limiter_wants_daemon(l));
 }
 
 pt_client *limiter_client(limiter *l)
@@ -289,8 +338,8 @@ static void say_shared_limit(limiter *l, const pt_grant *g)
 	burst_text(l->cfg.burst, our_burst, sizeof our_burst);
 	burst_text(g->burst, their_burst, sizeof their_burst);
 	l->said_limit = true;
-	fprintf(stderr, "%s: the daemon holds \"%s\" at %lld per %s%s (guard %s), which "
-		"applies instead of %lld per %s%s\n", l->cfg.tool, l->cfg.resource_id,
+	limiter_warn(&l->cfg, "%s: the daemon holds \"%s\" at %lld per %s%s (guard %s), which "
+		"applies instead of %lld per %s%s", l->cfg.tool, l->cfg.resource_id,
 		(long long)g->limit, theirs, their_burst, guard, (long long)l->cfg.rate_limit,
 		ours, our_burst);
 }
@@ -300,10 +349,9 @@ static void say_shared_limit(limiter *l, const pt_grant *g)
 static void say_outage(limiter *l, const pt_grant *g)
 {
 	bool outage = strcmp(g->backend, "outage") == 0;
-	if (outage && !l->in_outage && l->cfg.verbose_prefix)
-		fprintf(stderr, "%spatience-daemon cannot reach its Redis backend: \"%s\" is "
-			"granted from this daemon's share of the limit.\n", l->cfg.verbose_prefix,
-			l->cfg.resource_id);
+	if (outage && !l->in_outage)
+		limiter_note(&l->cfg, "patience-daemon cannot reach its Redis backend: \"%s\" is "
+			     "granted from this daemon's share of the limit.", l->cfg.resource_id);
 	l->in_outage = outage;
 }
 
@@ -316,11 +364,11 @@ void limiter_learn(limiter *l, pt_learn_req *req)
 	req->fallback_limit = l->cfg.rate_limit;
 	req->fallback_window_ms = l->cfg.window_ms;
 	int rc = pt_client_learn(&l->client, req, err, sizeof err);
-	if (rc != PT_OK && l->cfg.verbose_prefix)
-		fprintf(stderr, "%spatience-daemon did not learn it: %s\n", l->cfg.verbose_prefix, err);
-	else if (l->cfg.verbose_prefix)
-		fprintf(stderr, "%sTold patience-daemon, for every client of \"%s\".\n",
-			l->cfg.verbose_prefix, l->cfg.resource_id);
+	if (rc != PT_OK)
+		limiter_note(&l->cfg, "patience-daemon did not learn it: %s", err);
+	else
+		limiter_note(&l->cfg, "Told patience-daemon, for every client of \"%s\".",
+			     l->cfg.resource_id);
 }
 
 /* Ask the daemon; returns 0 and *base (monotonic), 0 with refused set, or
@@ -344,15 +392,15 @@ static int daemon_grant(limiter *l, const int64_t *offsets, size_t k, int64_t no
 	int rc = pt_client_acquire(&l->client, &req, &g, err, err_len);
 	if (rc != PT_OK && rc != PT_EIO) {
 		/* It answered, and said no: going local would break the shared limit. */
-		fprintf(stderr, "%s: the daemon refused \"%s\": %s\n", p->tool, p->resource_id, err);
+		limiter_warn(p, "%s: the daemon refused \"%s\": %s", p->tool, p->resource_id, err);
+		snprintf(l->refusal, sizeof l->refusal, "%s", err);
 		l->refused = true;
 		return 0;
 	}
 	if (rc != PT_OK)
 		return -1;
-	if (!l->shared && p->verbose_prefix)
-		fprintf(stderr, "%sSharing \"%s\" through patience-daemon.\n", p->verbose_prefix,
-			p->resource_id);
+	if (!l->shared)
+		limiter_note(p, "Sharing \"%s\" through patience-daemon.", p->resource_id);
 	l->shared = true;
 	l->ever_shared = true;
 	say_outage(l, &g);
@@ -383,7 +431,7 @@ static bool grant_from_daemon(limiter *l, const int64_t *offsets, size_t k, int6
 		limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len);
 	if (l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before, base, err, err_len) == 0)
 		return true;
-	if ((!was_connected && !l->ever_shared) || pt_signals_pending())
+	if ((!was_connected && !l->ever_shared) || limiter_interrupted(&l->cfg))
 		return false;
 	reconnect_daemon(l, err, err_len);
 	return l->client.fd >= 0 && daemon_grant(l, offsets, k, not_before, base, err, err_len) == 0;
@@ -444,7 +492,7 @@ static int host_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 		l->host_offset_ms = clock_offset_ms();
 		rc = pt_host_grant(&l->host, offsets, k, not_before + l->host_offset_ms, local_place,
 				   &v, &at, err, err_len);
-		if (rc != PT_ERANGE || pt_signals_pending())
+		if (rc != PT_ERANGE || limiter_interrupted(&l->cfg))
 			break;
 		int64_t wait = at - l->host_offset_ms - PT_HOST_LOOKAHEAD_MS / 2 - pt_monotonic_ms();
 		if (wait < 1)
@@ -473,7 +521,7 @@ static void say_instead(limiter *l, const char *why, bool on_host, const char *h
 		snprintf(instead, sizeof instead, "no limit (%.*s)", PATH_MAX + 64, host_err);
 	else
 		snprintf(instead, sizeof instead, "local limits (%.*s)", PATH_MAX + 64, host_err);
-	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why, instead);
+	limiter_say_unavailable(&l->said_fallback, &l->cfg, why, instead);
 }
 
 /* A grant shared with every other run of the host: the daemon's, else the
@@ -486,7 +534,7 @@ static bool shared_grant(limiter *l, const int64_t *offsets, size_t k, int64_t n
 	for (bool said_busy = false;;) {
 		if (grant_from_daemon(l, offsets, k, not_before, base, why, sizeof why))
 			return true;
-		if (pt_signals_pending())
+		if (limiter_interrupted(&l->cfg))
 			return false; /* the run ends: no fallback to speak of */
 		int rc = host_grant(l, offsets, k, not_before, base, err, sizeof err);
 		if (rc <= 0) {
@@ -494,8 +542,8 @@ static bool shared_grant(limiter *l, const int64_t *offsets, size_t k, int64_t n
 			return rc == 0;
 		}
 		if (!said_busy)
-			fprintf(stderr, "%s: the daemon does not answer (%s) but holds %s.starts; "
-				"waiting for it\n", l->cfg.tool, why, l->cfg.daemon_socket);
+			limiter_warn(&l->cfg, "%s: the daemon does not answer (%s) but holds %s.starts; "
+				     "waiting for it", l->cfg.tool, why, l->cfg.daemon_socket);
 		said_busy = true;
 		nanosleep(&(struct timespec){0, BUSY_PAUSE_MS * 1000000L}, NULL);
 	}
@@ -505,10 +553,7 @@ int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_
 		      int64_t cancel_from_ms)
 {
 	int64_t base = not_before_ms;
-	cancel_from_ms = unused_from(l, cancel_from_ms);
-	release_held(l, cancel_from_ms);
-	release_host(l, cancel_from_ms);
-	pt_limit_set_cancel(&l->local, l->local_id, cancel_from_ms);
+	limiter_cancel(l, cancel_from_ms);
 	if (l->cfg.daemon_enabled && shared_grant(l, offsets, k, not_before_ms, &base))
 		return base;
 	l->shared = false;

@@ -1,4 +1,4 @@
-#include "lease_client.h"
+#include "client/lease_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exec/signals.h"
 #include "patience/error.h"
 #include "patience/paths.h"
 #include "patience/settings.h"
@@ -26,7 +25,7 @@ void lease_client_init(lease_client *l, const limiter_config *cfg, int64_t concu
 static void go_local(lease_client *l, const char *why)
 {
 	l->local = true;
-	limiter_say_unavailable(&l->said_fallback, l->cfg.tool, why,
+	limiter_say_unavailable(&l->said_fallback, &l->cfg, why,
 				"local lock files for --concurrency");
 }
 
@@ -72,12 +71,12 @@ static int acquire_local(lease_client *l, int64_t n)
 	char path[4200], err[256];
 	if (lock_path(l, 0, path, sizeof path) < 0 ||
 	    pt_make_private_dir_for(path, err, sizeof err) != PT_OK) {
-		fprintf(stderr, "%s: --concurrency: no directory for the lock files: %s\n",
-			l->cfg.tool, lock_path(l, 0, path, sizeof path) < 0 ? "path too long" : err);
-		return -1;
+		limiter_warn(&l->cfg, "%s: --concurrency: no directory for the lock files: %s",
+			     l->cfg.tool, lock_path(l, 0, path, sizeof path) < 0 ? "path too long" : err);
+		return PT_EIO;
 	}
 	struct timespec pause = {0, LOCAL_POLL_MS * 1000000L};
-	while ((l->lock_fd = try_locks(l, n)) < 0 && !pt_signals_pending())
+	while ((l->lock_fd = try_locks(l, n)) < 0 && !limiter_interrupted(&l->cfg))
 		nanosleep(&pause, NULL);
 	return 0; /* a signal: the attempt that follows sees it and ends the run */
 }
@@ -89,8 +88,8 @@ static void say_limit(lease_client *l, int64_t limit)
 	if (l->said_limit || !l->cfg.verbose_prefix || limit == l->concurrency)
 		return;
 	l->said_limit = true;
-	fprintf(stderr, "%sthe daemon holds \"%s\" to concurrency %" PRId64 " (not %" PRId64
-		")\n", l->cfg.verbose_prefix, l->cfg.resource_id, limit, l->concurrency);
+	limiter_note(&l->cfg, "the daemon holds \"%s\" to concurrency %" PRId64 " (not %" PRId64
+		     ")", l->cfg.resource_id, limit, l->concurrency);
 }
 
 /* 0 with the lease held; 1: the daemon is unreachable (err says why); -1:
@@ -101,7 +100,6 @@ static int ask_daemon(lease_client *l, char *err, size_t err_len)
 	if (l->client.fd < 0 &&
 	    limiter_connect(&l->client, &l->cfg, &l->start_failed, err, err_len) != PT_OK)
 		return 1;
-	l->client.interrupted = pt_signals_pending;
 	int rc = pt_client_lease(&l->client, l->cfg.resource_id, l->concurrency, &l->held, &limit,
 				 err, err_len);
 	if (rc == PT_EIO)
@@ -112,8 +110,8 @@ static int ask_daemon(lease_client *l, char *err, size_t err_len)
 		return 0;
 	}
 	l->held = 0;
-	fprintf(stderr, "%s: the daemon refused a lease of \"%s\": %s\n", l->cfg.tool,
-		l->cfg.resource_id, err);
+	limiter_warn(&l->cfg, "%s: the daemon refused a lease of \"%s\": %s", l->cfg.tool,
+		     l->cfg.resource_id, err);
 	return -1;
 }
 
@@ -124,10 +122,10 @@ int lease_acquire(lease_client *l)
 		return 0;
 	if (!l->local && l->cfg.daemon_enabled) {
 		int rc = ask_daemon(l, err, sizeof err);
-		if (rc == 1 && l->client.fd < 0 && !pt_signals_pending()) /* closed: once more */
+		if (rc == 1 && l->client.fd < 0 && !limiter_interrupted(&l->cfg)) /* closed: once more */
 			rc = ask_daemon(l, err, sizeof err);
-		if (rc < 0 || (rc == 1 && pt_signals_pending()))
-			return rc < 0 ? rc : 0; /* a signal: the caller ends the run */
+		if (rc < 0 || (rc == 1 && limiter_interrupted(&l->cfg)))
+			return rc < 0 ? PT_EINVAL : 0; /* a signal: the caller ends the run */
 		/* Granted: a lock file too, so that processes which fell back to
 		 * the lock files and ours never run more than N together. */
 		if (rc == 0)

@@ -7,8 +7,8 @@
  * the host still shares one limit, or to local limits when that file
  * cannot be used. It tries the daemon again at its next grant. Times are
  * CLOCK_MONOTONIC ms here; realtime ms are converted at the boundary. */
-#ifndef PT_TOOLS_LIMITER_H
-#define PT_TOOLS_LIMITER_H
+#ifndef PT_CLIENT_LIMITER_H
+#define PT_CLIENT_LIMITER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +42,15 @@ typedef struct limiter_config {
 	int64_t daemon_timeout_ms;
 	const char *daemon_socket;
 	const char *verbose_prefix; /* "[retry] ": say when the limit is shared; NULL: not */
+	/* Where the lines of the limiter, the lease and the breaker clients go,
+	 * one at a time without a newline: warnings (verbose false), and the
+	 * lines that start with verbose_prefix (true). NULL: nowhere. */
+	void (*say)(void *ctx, bool verbose, const char *line);
+	void *say_ctx;
+	/* Asked when a signal interrupts a wait (for the daemon, a lock, a
+	 * reconnect): non-zero ends it. The tools: pt_signals_pending. NULL:
+	 * never; a wait then goes on. */
+	int (*interrupted)(void);
 } limiter_config;
 
 typedef struct limiter {
@@ -66,16 +75,26 @@ typedef struct limiter {
 	int64_t daemon_guard_ms; /* the daemon's guard in force as it last said (0: none) */
 	pt_host_limiter host;   /* the host's shared starts, when no daemon answers */
 	int64_t host_offset_ms; /* realtime - monotonic of our grant from it */
+	char refusal[256];      /* why the daemon refused, when refused */
 } limiter;
+
+/* A warning through cfg->say, and a -v line (after cfg->verbose_prefix,
+ * only when there is one). */
+void limiter_warn(const limiter_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void limiter_note(const limiter_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Has cfg->interrupted said that a wait must end? */
+bool limiter_interrupted(const limiter_config *cfg);
 
 /* Say once (*said), even with --quiet, that the daemon cannot be reached
  * and what the run uses instead ("local limits"): whoever set up the
  * daemon needs to know that the run no longer shares with it. */
-void limiter_say_unavailable(bool *said, const char *tool, const char *why,
+void limiter_say_unavailable(bool *said, const limiter_config *cfg, const char *why,
 			     const char *instead);
 
 /* cfg is copied (its strings must outlive l). Returns 0, or -1 after
- * printing why (out of memory). */
+ * saying why (out of memory). */
 int limiter_init(limiter *l, const limiter_config *cfg);
 /* Give back every start not yet used, close the connection. */
 void limiter_release(limiter *l);
@@ -86,6 +105,10 @@ void limiter_release(limiter *l);
 int64_t limiter_grant(limiter *l, const int64_t *offsets, size_t k, int64_t not_before_ms,
 		      int64_t cancel_from_ms);
 
+/* Give back the held grant's starts at or after from_ms (monotonic), all
+ * unused (the last start made is kept whatever from_ms says). */
+void limiter_cancel(limiter *l, int64_t from_ms);
+
 /* The start granted at granted_ms really began at started_ms (monotonic:
  * its command had exec'd): the daemon (or the local scheduler) moves it
  * there, so later grants are spaced from the real start. */
@@ -93,12 +116,15 @@ void limiter_started(limiter *l, int64_t granted_ms, int64_t started_ms);
 
 /* A run of the command ended: the daemon counts it for the resource
  * (docs/PROTOCOL.md, executed), when it answers. started_ms is realtime;
- * exit_code as timeout(1) gives it; succeeded as the tool judged it. */
-void limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
-		      bool succeeded);
+ * exit_code as timeout(1) gives it; succeeded as the tool judged it.
+ * PT_OK, also when no daemon is there to count it; else as
+ * pt_client_executed (err says why; -v says it too). */
+int limiter_executed(limiter *l, int64_t started_ms, int64_t duration_ms, int exit_code,
+		     bool succeeded, char *err, size_t err_len);
 
 /* Did the daemon refuse our acquire (e.g. infeasible under its limit)?
- * The run must stop then: local limits would break the shared one. */
+ * The run must stop then: local limits would break the shared one. Its
+ * reason is in l->refusal. */
 bool limiter_refused(const limiter *l);
 /* Did the current grant come from the daemon? */
 bool limiter_shared(const limiter *l);
@@ -110,6 +136,11 @@ const char *limiter_source(const limiter *l);
 int64_t limiter_guard_in_force(const limiter *l);
 /* Should the daemon be asked again: it is on, and our grant is local. */
 bool limiter_wants_daemon(const limiter *l);
+/* Woken at now_ms for the start granted at start_ms: must it be asked for
+ * again? Yes when now is more than the guard late (a start then could
+ * crowd a window), and, with ask_daemon (the first wake for it), when the
+ * grant is local while the daemon is wanted (it may be back). */
+bool limiter_stale(const limiter *l, int64_t start_ms, int64_t now_ms, bool ask_daemon);
 
 /* Pass on to the daemon what the service said (req->resource and the
  * fallback limit are filled in here), when the last grant came from it;
