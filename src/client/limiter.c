@@ -1,6 +1,7 @@
 #include "client/limiter.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +64,21 @@ bool limiter_interrupted(const limiter_config *cfg)
 	return cfg->interrupted && cfg->interrupted();
 }
 
+/* Has any part of this process said that the daemon is unavailable? The
+ * limit, the leases and the breaker each say what they use instead, the
+ * first with why. */
+static _Atomic bool said_unavailable;
+
 void limiter_say_unavailable(bool *said, const limiter_config *cfg, const char *why,
 			     const char *instead)
 {
 	if (*said)
 		return;
 	*said = true;
-	limiter_warn(cfg, "%s: daemon unavailable (%s); using %s", cfg->tool, why, instead);
+	if (atomic_exchange(&said_unavailable, true))
+		limiter_warn(cfg, "%s: using %s too", cfg->tool, instead);
+	else
+		limiter_warn(cfg, "%s: daemon unavailable (%s); using %s", cfg->tool, why, instead);
 }
 
 /* Connect, starting a daemon when none answers: also when ours died

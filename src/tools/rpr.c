@@ -275,9 +275,9 @@ static int check_plan(const rpr_plan *p)
 	if (!limited && !p->daemon && (p->guard_given || p->burst || p->priority_given))
 		return usage_error("--guard, --burst and --priority need a limit: --rate N/W, or "
 				   "--daemon and the daemon's limit for the resource");
-	if (p->parallel && (limited || p->daemon))
-		return usage_error("--overlap parallel does not go with --rate or --daemon: each "
-				   "start must be reported by the run that holds its grant");
+	if (p->parallel && limited)
+		return usage_error("--overlap parallel does not go with --rate: each start must be "
+				   "reported by the run that holds its grant");
 	if (p->fail_fast && !p->breaker)
 		return usage_error("--fail-fast needs --circuit-breaker SPEC: it says what to do "
 				   "while the circuit is open");

@@ -232,7 +232,8 @@ static int run_once(rpr_state *st, run_record *r, int64_t n)
 		.signal_fd = st->signal_fd,
 		.watch = st->watching ? &st->watch : NULL,
 		.prefix = render_prefix(st, n),
-		.on_started = st->limited ? run_started : NULL,
+		/* a parallel run is a child process: its parent holds the connection */
+		.on_started = st->limited && !p->parallel ? run_started : NULL,
 		.started_ctx = st,
 	};
 	pt_attempt_result res;
@@ -439,6 +440,15 @@ static int wait_for(rpr_state *st, int64_t start)
 	return status_line_wait(st->report, start, st->signal_fd, draw_status, st);
 }
 
+/* The daemon counts the run for the resource, when one is in use. */
+static void count_run(rpr_state *st, const run_record *r, bool ok)
+{
+	char err[256]; /* -v says it */
+	if (st->limited)
+		limiter_executed(&st->lim, r->start_ms, (int64_t)r->duration_ms, r->exit_code, ok,
+				 err, sizeof err);
+}
+
 static int run_loop(rpr_state *st)
 {
 	const rpr_plan *p = st->plan;
@@ -470,10 +480,7 @@ static int run_loop(rpr_state *st)
 		report_run(st, rc, &r);
 		if (rc == RPR_EXIT_USAGE)
 			return rc;
-		char err[256]; /* -v says it */
-		if (st->limited)
-			limiter_executed(&st->lim, r.start_ms, (int64_t)r.duration_ms, r.exit_code,
-					 rc == 0 && r.exit_code == 0, err, sizeof err);
+		count_run(st, &r, rc == 0 && r.exit_code == 0);
 		/* A run cut short by a signal counts, as failed, and ends rpr. */
 		pt_run_stats_add(&st->stats, r.duration_ms, rc == 0 && r.exit_code == 0);
 		if (record(st, &r) < 0)
@@ -560,6 +567,7 @@ static int reap(rpr_state *st, child_run *kids, size_t *n, bool block, bool *sto
 			continue;
 		}
 		pt_run_stats_add(&st->stats, res.r.duration_ms, res.rc == 0 && res.r.exit_code == 0);
+		count_run(st, &res.r, res.rc == 0 && res.r.exit_code == 0);
 		if (record(st, &res.r) < 0)
 			rc = RPR_EXIT_USAGE;
 		if (st->plan->verbose)

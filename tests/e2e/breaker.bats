@@ -259,7 +259,7 @@ RPR_BRK=(--daemon --resource-id "$RES" --circuit-breaker)
 	[ "$(starts)" -eq 2 ]
 }
 
-@test "rpr --circuit-breaker: usage errors name the bad value; --resource-id and --daemon go with it" {
+@test "rpr --circuit-breaker: usage errors name the bad value" {
 	run "$PT_BIN/rpr" count -t 1 --circuit-breaker cooldown=soon -- true
 	[ "$status" -eq 2 ]
 	[[ $output == 'rpr: --circuit-breaker: cooldown "soon": expected a duration'* ]]
@@ -269,8 +269,9 @@ RPR_BRK=(--daemon --resource-id "$RES" --circuit-breaker)
 	run "$PT_BIN/rpr" count -t 2 -e 1s --overlap parallel --circuit-breaker failures=1 -- true
 	[ "$status" -eq 2 ]
 	[[ $output == "rpr: --circuit-breaker does not go with --overlap parallel"* ]]
-	run "$PT_BIN/rpr" count -t 1 --daemon -- true
+	run "$PT_BIN/rpr" count -t 1 --guard 10ms -- true
 	[ "$status" -eq 2 ]
+	[[ $output == "rpr: --guard, --burst and --priority need a limit"* ]]
 	printf 'burst = 5\n' >"$T/rpr.toml" # a rate-limit setting, not for the count mode
 	run "$PT_BIN/rpr" count -t 1 -q --config "$T/rpr.toml" "${RPR_BRK[@]}" failures=1 -- true
 	[ "$status" -eq 0 ]

@@ -156,7 +156,7 @@ gaps_ms() {
 	assert_eq "$(json_field 'j["max_attempts"]')" 2
 }
 
-@test "a rate limit needs -r and -w together; --guard and --daemon need a limit" {
+@test "a rate limit needs -r and -w together; --guard and --priority need a limit" {
 	run --separate-stderr patience fixed -w 1s -- true
 	assert_status 125
 	assert_contains "$stderr" "--rate-limit N and --window DUR"
@@ -166,9 +166,9 @@ gaps_ms() {
 	run --separate-stderr patience exp --guard 10ms -- true
 	assert_status 125
 	assert_contains "$stderr" "--guard needs a rate limit"
-	run --separate-stderr patience exp --daemon -- true
+	run --separate-stderr patience exp --priority high -- true
 	assert_status 125
-	assert_contains "$stderr" "--daemon needs a rate limit"
+	assert_contains "$stderr" "--priority needs a rate limit"
 }
 
 @test "diophantine's own options do not apply to other strategies and vice versa" {
